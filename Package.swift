@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// certsim: adaptive certification daemon and scenario runner.
+// Module map (see README): CertCore holds the rules and does no I/O; CertStore owns SQLite;
+// CertDaemon holds the actors and the two servers; CertLoad is the scenario runner.
+let package = Package(
+    name: "certsim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "certsim", targets: ["certsim"]),
+        .library(name: "CertCore", targets: ["CertCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
+    ],
+    targets: [
+        .target(name: "CertCore"),
+        .target(
+            name: "CertStore",
+            dependencies: [
+                "CertCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "CertDaemon",
+            dependencies: [
+                "CertCore",
+                "CertStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CertLoad",
+            dependencies: [
+                "CertCore",
+                "CertStore",
+                "CertDaemon",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "certsim",
+            dependencies: [
+                "CertCore",
+                "CertStore",
+                "CertDaemon",
+                "CertLoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CertCoreTests", dependencies: ["CertCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CertStoreTests", dependencies: ["CertCore", "CertStore"]),
+        .testTarget(
+            name: "CertDaemonTests",
+            dependencies: [
+                "CertCore", "CertStore", "CertDaemon",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "CertLoadTests", dependencies: ["CertCore", "CertDaemon", "CertLoad"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CertCore", "CertLoad"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

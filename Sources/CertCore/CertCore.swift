@@ -1,0 +1,1 @@
+// `CertCore` module.

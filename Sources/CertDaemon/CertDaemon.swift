@@ -1,0 +1,1 @@
+// `CertDaemon` module.
