@@ -1,0 +1,98 @@
+import CertCore
+
+// JSON bodies of the candidate API. Owned by the daemon core; the HTTP routes encode and
+// decode them as they are, the in-process transport passes them by value.
+
+/// Body of `POST /sessions/{sessionId}/candidates/{candidateId}/start`: start or resume.
+public struct StartRequest: Codable, Sendable, Equatable {
+    public var accessCode: String
+    public init(accessCode: String) { self.accessCode = accessCode }
+}
+
+/// Answer to a start or resume: the assessment to talk about and the bearer token for it.
+/// Every start (and resume) issues a new token; the previous one stops working.
+public struct StartResponse: Codable, Sendable, Equatable {
+    public var assessmentId: String
+    public var token: String
+    /// True when the candidate had already answered or been served a challenge.
+    public var resumed: Bool
+    public init(assessmentId: String, token: String, resumed: Bool) {
+        self.assessmentId = assessmentId
+        self.token = token
+        self.resumed = resumed
+    }
+}
+
+/// The challenge to answer now. `questionNumber` counts from 1.
+public struct ChallengeResponse: Codable, Sendable, Equatable {
+    public var challengeId: String
+    public var competence: String
+    public var questionNumber: Int
+    public init(challengeId: String, competence: String, questionNumber: Int) {
+        self.challengeId = challengeId
+        self.competence = competence
+        self.questionNumber = questionNumber
+    }
+}
+
+/// Body of an answer: it must answer the challenge currently served.
+public struct AnswerRequest: Codable, Sendable, Equatable {
+    public var challengeId: String
+    public var result: AnswerResult
+    public init(challengeId: String, result: AnswerResult) {
+        self.challengeId = challengeId
+        self.result = result
+    }
+}
+
+/// Acknowledgement of an answer (sent once the answer is durable in durable mode).
+public struct AnswerResponse: Codable, Sendable, Equatable {
+    /// The question number this answer answered (from 1).
+    public var questionNumber: Int
+    /// Answers recorded so far, this one included.
+    public var answersCount: Int
+    /// True when this answer completed the test (it has been scored).
+    public var completed: Bool
+    public init(questionNumber: Int, answersCount: Int, completed: Bool) {
+        self.questionNumber = questionNumber
+        self.answersCount = answersCount
+        self.completed = completed
+    }
+}
+
+/// Body of a live alert raised by the candidate on the challenge currently served.
+public struct AlertRequest: Codable, Sendable, Equatable {
+    public var challengeId: String
+    public init(challengeId: String) { self.challengeId = challengeId }
+}
+
+/// Answer to a live alert: `"ongoing"` (raised, waiting for the invigilator) or
+/// `"ignored"` (one is already ongoing for this candidate).
+public struct AlertResponse: Codable, Sendable, Equatable {
+    public var status: String
+    public init(status: String) { self.status = status }
+}
+
+/// A published certificate, looked up by its verification code.
+public struct CertificateResponse: Codable, Sendable, Equatable {
+    public var verificationCode: String
+    public var sessionId: String
+    public var candidateId: String
+    public var pixScore: Int
+    public var meshLevel: Int
+    public var competenceLevels: [String: Int]
+    /// `"validated"` or `"rejected"`.
+    public var status: String
+    public init(
+        verificationCode: String, sessionId: String, candidateId: String, pixScore: Int,
+        meshLevel: Int, competenceLevels: [String: Int], status: String
+    ) {
+        self.verificationCode = verificationCode
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.pixScore = pixScore
+        self.meshLevel = meshLevel
+        self.competenceLevels = competenceLevels
+        self.status = status
+    }
+}

@@ -1,0 +1,253 @@
+import CertCore
+
+// Requests and summaries of the proctor API (ProctorService). Owned by the daemon core; the
+// control socket encodes them as JSON fields of its responses, the runner reads them by value.
+// Times are seconds on the daemon's clock (`DaemonClock.nowSeconds()`).
+
+/// Creates a session. A client-chosen `sessionId` makes runs deterministic; without one the
+/// daemon derives an id from its seed and a counter.
+public struct CreateSessionRequest: Codable, Sendable, Equatable {
+    public var sessionId: String?
+    public var name: String?
+    public var centre: String?
+    public init(sessionId: String? = nil, name: String? = nil, centre: String? = nil) {
+        self.sessionId = sessionId
+        self.name = name
+        self.centre = centre
+    }
+}
+
+/// What a proctor needs to run a new session: the candidates' access code and the
+/// invigilator's password (needed to log in on the control socket).
+public struct SessionCreated: Codable, Sendable, Equatable {
+    public var sessionId: String
+    public var accessCode: String
+    public var invigilatorPassword: String
+    public init(sessionId: String, accessCode: String, invigilatorPassword: String) {
+        self.sessionId = sessionId
+        self.accessCode = accessCode
+        self.invigilatorPassword = invigilatorPassword
+    }
+}
+
+/// One line of `listSessions`.
+public struct SessionSummary: Codable, Sendable, Equatable {
+    public var sessionId: String
+    public var name: String
+    public var centre: String
+    /// `created`, `started`, `finalized`, `in_process` or `processed`.
+    public var status: String
+    public var candidatesCount: Int
+    public var startedCount: Int
+    public var finishedCount: Int
+    public var ongoingAlertsCount: Int
+    public init(
+        sessionId: String, name: String, centre: String, status: String, candidatesCount: Int,
+        startedCount: Int, finishedCount: Int, ongoingAlertsCount: Int
+    ) {
+        self.sessionId = sessionId
+        self.name = name
+        self.centre = centre
+        self.status = status
+        self.candidatesCount = candidatesCount
+        self.startedCount = startedCount
+        self.finishedCount = finishedCount
+        self.ongoingAlertsCount = ongoingAlertsCount
+    }
+}
+
+/// One candidate of a session, as a proctor sees it.
+public struct CandidateSummary: Codable, Sendable, Equatable {
+    public var candidateId: String
+    /// `enrolled`, `authorizedToStart`, `started`, `completed`, `endedByInvigilator`,
+    /// `endedDueToFinalization` or `endedDueToDurationExceeded`.
+    public var status: String
+    public var needsAccessibility: Bool
+    public var locale: String
+    public var assessmentId: String?
+    public var answersCount: Int
+    /// Until when the current authorisation to start or resume holds, if any.
+    public var authorizedUntilSeconds: Double?
+    public var abortReason: AbortReason?
+    /// Set once scored.
+    public var pixScore: Int?
+    /// Set once scored.
+    public var certificationStatus: String?
+    public init(
+        candidateId: String, status: String, needsAccessibility: Bool, locale: String,
+        assessmentId: String?, answersCount: Int, authorizedUntilSeconds: Double?,
+        abortReason: AbortReason?, pixScore: Int?, certificationStatus: String?
+    ) {
+        self.candidateId = candidateId
+        self.status = status
+        self.needsAccessibility = needsAccessibility
+        self.locale = locale
+        self.assessmentId = assessmentId
+        self.answersCount = answersCount
+        self.authorizedUntilSeconds = authorizedUntilSeconds
+        self.abortReason = abortReason
+        self.pixScore = pixScore
+        self.certificationStatus = certificationStatus
+    }
+}
+
+/// A session with its candidates and alerts (`showSession`).
+public struct SessionDetail: Codable, Sendable, Equatable {
+    public var sessionId: String
+    public var name: String
+    public var centre: String
+    public var status: String
+    public var accessCode: String
+    public var createdAtSeconds: Double
+    public var firstStartedAtSeconds: Double?
+    public var finalizedAtSeconds: Double?
+    public var candidates: [CandidateSummary]
+    public var alerts: [AlertSummary]
+    public init(
+        sessionId: String, name: String, centre: String, status: String, accessCode: String,
+        createdAtSeconds: Double, firstStartedAtSeconds: Double?, finalizedAtSeconds: Double?,
+        candidates: [CandidateSummary], alerts: [AlertSummary]
+    ) {
+        self.sessionId = sessionId
+        self.name = name
+        self.centre = centre
+        self.status = status
+        self.accessCode = accessCode
+        self.createdAtSeconds = createdAtSeconds
+        self.firstStartedAtSeconds = firstStartedAtSeconds
+        self.finalizedAtSeconds = finalizedAtSeconds
+        self.candidates = candidates
+        self.alerts = alerts
+    }
+}
+
+/// A live or companion alert of a session.
+public struct AlertSummary: Codable, Sendable, Equatable {
+    public var sessionId: String
+    public var candidateId: String
+    /// `"live"` (on a challenge) or `"companion"` (companion-extension alert).
+    public var kind: String
+    /// The challenge of a live alert; nil for a companion alert.
+    public var challengeId: String?
+    /// Live: `ongoing`, `validated`, `dismissed`. Companion: `ongoing`, `cleared`.
+    public var status: String
+    public var raisedAtSeconds: Double
+    public init(
+        sessionId: String, candidateId: String, kind: String, challengeId: String?, status: String,
+        raisedAtSeconds: Double
+    ) {
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.kind = kind
+        self.challengeId = challengeId
+        self.status = status
+        self.raisedAtSeconds = raisedAtSeconds
+    }
+}
+
+/// What finalisation did: how the candidates ended and how many results were scored.
+public struct FinalizationSummary: Codable, Sendable, Equatable {
+    public var sessionId: String
+    public var status: String
+    public var completedCount: Int
+    public var endedByInvigilatorCount: Int
+    public var endedDueToFinalizationCount: Int
+    /// Enrolled or authorised candidates who never started: nothing to score.
+    public var notStartedCount: Int
+    /// Results written by this finalisation (tests ended by it).
+    public var scoredCount: Int
+    public init(
+        sessionId: String, status: String, completedCount: Int, endedByInvigilatorCount: Int,
+        endedDueToFinalizationCount: Int, notStartedCount: Int, scoredCount: Int
+    ) {
+        self.sessionId = sessionId
+        self.status = status
+        self.completedCount = completedCount
+        self.endedByInvigilatorCount = endedByInvigilatorCount
+        self.endedDueToFinalizationCount = endedDueToFinalizationCount
+        self.notStartedCount = notStartedCount
+        self.scoredCount = scoredCount
+    }
+}
+
+/// A certificate made public by `publish`.
+public struct PublishedCertificate: Codable, Sendable, Equatable {
+    public var candidateId: String
+    public var assessmentId: String
+    public var verificationCode: String
+    public var pixScore: Int
+    public var meshLevel: Int
+    /// `"validated"` or `"rejected"`.
+    public var status: String
+    public init(
+        candidateId: String, assessmentId: String, verificationCode: String, pixScore: Int,
+        meshLevel: Int, status: String
+    ) {
+        self.candidateId = candidateId
+        self.assessmentId = assessmentId
+        self.verificationCode = verificationCode
+        self.pixScore = pixScore
+        self.meshLevel = meshLevel
+        self.status = status
+    }
+}
+
+/// Kinds of `SessionEvent`, in the order they usually happen.
+public enum SessionEventKind: String, Codable, Sendable, CaseIterable {
+    case sessionCreated, candidateEnrolled, candidateAuthorized, candidateStarted, candidateResumed
+    case candidateCompleted, candidateEndedByInvigilator, candidateEndedDueToFinalization
+    case liveAlertRaised, liveAlertValidated, liveAlertDismissed
+    case companionAlertRaised, companionAlertCleared
+    case sessionFinalized, sessionPublished
+}
+
+/// One thing that happened in a session, streamed to `watch` clients.
+public struct SessionEvent: Codable, Sendable, Equatable {
+    /// Increasing across the daemon (not per session), from 1.
+    public var sequence: Int
+    public var atSeconds: Double
+    public var sessionId: String
+    public var candidateId: String?
+    public var kind: SessionEventKind
+    /// Short free text: a challenge id, an abort reason, a verification code…
+    public var detail: String?
+    public init(
+        sequence: Int, atSeconds: Double, sessionId: String, candidateId: String?,
+        kind: SessionEventKind, detail: String?
+    ) {
+        self.sequence = sequence
+        self.atSeconds = atSeconds
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.kind = kind
+        self.detail = detail
+    }
+}
+
+/// A snapshot of the daemon's activity (`stats`).
+public struct DaemonStats: Codable, Sendable, Equatable {
+    public var sessions: Int
+    public var activeSessions: Int
+    public var candidates: Int
+    public var activeCandidates: Int
+    public var answersTotal: Int
+    public var resultsWritten: Int
+    public var engines: Int
+    /// Requests inside each engine right now (queued or running).
+    public var engineInFlight: [Int]
+    public var durability: String
+    public init(
+        sessions: Int, activeSessions: Int, candidates: Int, activeCandidates: Int, answersTotal: Int,
+        resultsWritten: Int, engines: Int, engineInFlight: [Int], durability: String
+    ) {
+        self.sessions = sessions
+        self.activeSessions = activeSessions
+        self.candidates = candidates
+        self.activeCandidates = activeCandidates
+        self.answersTotal = answersTotal
+        self.resultsWritten = resultsWritten
+        self.engines = engines
+        self.engineInFlight = engineInFlight
+        self.durability = durability
+    }
+}

@@ -1,1 +1,0 @@
-// `CertDaemon` module.

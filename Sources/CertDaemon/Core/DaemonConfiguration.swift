@@ -1,0 +1,61 @@
+import CertCore
+import CertStore
+import Foundation
+
+/// Named limits of the daemon core, each with its default. Owned by the daemon core; the
+/// `serve` command and scenario files may override them.
+public struct DaemonLimits: Sendable, Equatable {
+    /// Requests queued or running inside one engine; past it, requests fail fast with BUSY (503).
+    public var engineInFlightMax: Int = 4_096
+    /// Draws of a fresh verification code when one collides with a stored one.
+    public var verificationCodeAttemptsMax: Int = 16
+    /// Draws of a fresh access code (or session id) when one collides with a live session's.
+    public var sessionCodeAttemptsMax: Int = 64
+    /// Events a slow `watch` reader may lag behind before the oldest are dropped.
+    public var eventBufferMax: Int = 1_024
+    /// Sessions the daemon holds at once (created and not published, and published ones kept for lookup).
+    public var sessionsMax: Int = 100_000
+    /// Candidates one session may enrol.
+    public var candidatesPerSessionMax: Int = 1_000
+    /// Longest id (session, candidate) accepted from a client, in UTF-8 bytes.
+    public var idLengthMax: Int = 128
+
+    public init() {}
+}
+
+/// Everything `DaemonCore.open` needs. Owned by the daemon core; built by `serve` and by the
+/// runner's embedded daemon.
+///
+/// ```swift
+/// let configuration = DaemonConfiguration(bank: bank, seed: 42, databasePath: "run.sqlite")
+/// let core = try await DaemonCore.open(configuration)
+/// ```
+public struct DaemonConfiguration: Sendable {
+    public var bank: ItemBank
+    public var algorithm: AlgorithmConfiguration
+    /// Seeds every draw of the daemon (challenge picks, codes) with the ids involved.
+    public var seed: UInt64
+    /// Number of AdaptiveEngine actors; assessments are sharded over them.
+    public var engines: Int
+    /// `durable`: an answer is acknowledged once committed; `relaxed`: once queued.
+    public var durability: Durability
+    /// The SQLite result store; opened (and recovered) by `DaemonCore.open`.
+    public var databasePath: String
+    public var clock: any DaemonClock
+    public var limits: DaemonLimits
+
+    public init(
+        bank: ItemBank, algorithm: AlgorithmConfiguration = .default, seed: UInt64,
+        engines: Int = ProcessInfo.processInfo.activeProcessorCount, durability: Durability = .durable,
+        databasePath: String, clock: any DaemonClock = SystemClock(), limits: DaemonLimits = DaemonLimits()
+    ) {
+        self.bank = bank
+        self.algorithm = algorithm
+        self.seed = seed
+        self.engines = max(1, engines)
+        self.durability = durability
+        self.databasePath = databasePath
+        self.clock = clock
+        self.limits = limits
+    }
+}

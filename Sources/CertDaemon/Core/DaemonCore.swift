@@ -1,0 +1,46 @@
+import CertCore
+import CertStore
+
+/// Everything of the daemon except its transports: the session supervisor, the engine pool,
+/// the result writer and the metrics, behind `CandidateService` and `ProctorService`.
+/// Owned by the daemon core; `certsim serve` wraps it in its HTTP and control-socket services,
+/// and the runner embeds it in-process.
+///
+/// ```swift
+/// let core = try await DaemonCore.open(DaemonConfiguration(bank: bank, seed: 7, databasePath: path))
+/// let created = try await core.proctors.createSession(CreateSessionRequest(sessionId: "S1"))
+/// …
+/// await core.shutdown()
+/// ```
+public final class DaemonCore: Sendable {
+    public let configuration: DaemonConfiguration
+    /// The candidate API (start, next, answer, live alert, certificate).
+    public let candidates: CandidateService
+    /// The proctor API (sessions, authorisations, alerts, finalisation, publication).
+    public let proctors: ProctorService
+    /// Counters, gauges and histograms; `renderPrometheus()` for `/metrics`.
+    public let metrics: DaemonMetrics
+    let runtime: DaemonRuntime
+
+    private init(configuration: DaemonConfiguration, runtime: DaemonRuntime) {
+        self.configuration = configuration
+        self.runtime = runtime
+        self.metrics = runtime.metrics
+        self.candidates = CandidateService(runtime: runtime)
+        self.proctors = ProctorService(runtime: runtime)
+    }
+
+    /// Opens (creating if needed) the result store and rebuilds every session, candidate and
+    /// in-progress test it holds. Recovered candidates who were in a test are `started` and
+    /// need a fresh authorisation to resume (a crash is a technical incident).
+    public static func open(_ configuration: DaemonConfiguration) async throws -> DaemonCore {
+        let runtime = try await DaemonRuntime.open(configuration)
+        return DaemonCore(configuration: configuration, runtime: runtime)
+    }
+
+    /// Stops accepting requests (SHUTTING_DOWN), waits for the requests in flight, then
+    /// flushes and closes the result writer. Idempotent.
+    public func shutdown() async {
+        await runtime.shutdown()
+    }
+}
