@@ -1,0 +1,64 @@
+import ArgumentParser
+import CertCore
+import Foundation
+
+/// `certsim bank`: generate a synthetic calibrated bank, or check and summarise a bank file.
+struct BankCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bank",
+        abstract: "Generate or check a calibrated item bank.",
+        subcommands: [Generate.self, Check.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a synthetic CRCN bank, deterministic for a seed.")
+
+        /// Largest bank the generator writes.
+        static let challengesMax = 100_000
+
+        @Option(help: "Number of challenges.")
+        var challenges: Int = 1200
+
+        @Option(help: "Seed; the same seed gives the same file.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Output file (default: standard output).")
+        var out: String?
+
+        func run() throws {
+            let minimum = Framework.crcn.count
+            guard (minimum...Self.challengesMax).contains(challenges) else {
+                CommandFailure(code: "BANK_BAD_SIZE",
+                               message: "--challenges must be in \(minimum)...\(Self.challengesMax), got \(challenges)").exit()
+            }
+            let data = BankGenerator.generate(challenges: challenges, seed: seed).encoded() + Data("\n".utf8)
+            if let out {
+                do {
+                    try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+                } catch {
+                    CommandFailure(code: "BANK_UNWRITABLE", message: "cannot write \(out): \(error.localizedDescription)").exit()
+                }
+            } else {
+                FileHandleOutput.standardOutput(data)
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a bank file and print challenges per competence and level, and a/b ranges.")
+
+        @Argument(help: "Bank file.")
+        var file: String
+
+        func run() throws {
+            do {
+                let bank = try BankLoading.load(path: file)
+                FileHandleOutput.standardOutput(BankSummary(bank: bank).text + "\n")
+            } catch let failure as CommandFailure {
+                failure.exit()
+            }
+        }
+    }
+}

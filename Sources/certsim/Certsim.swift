@@ -1,0 +1,34 @@
+import ArgumentParser
+
+/// The one binary: each verb is a subcommand in its own file (DESIGN §1).
+@main
+struct Certsim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certsim",
+        abstract: "Adaptive certification daemon, scenario runner and scoring tools.",
+        subcommands: [ScoreCommand.self, BankCommand.self]
+    )
+}
+
+/// Where the verbs look for the item bank when `--bank` is not given.
+enum DefaultPaths {
+    static let bank = "Scenarios/banks/crcn-synthetic-1.json"
+}
+
+/// A refusal the CLI prints as one `error: CODE: message` line on stderr, then exits non-zero.
+struct CommandFailure: Error, CustomStringConvertible {
+    static let exitCode: Int32 = 1
+
+    let code: String
+    let message: String
+
+    var description: String { "\(code): \(message)" }
+}
+
+extension CommandFailure {
+    /// Prints the one-line error and exits; ArgumentParser would otherwise add usage text.
+    func exit() -> Never {
+        FileHandleOutput.standardError("error: \(description)\n")
+        Certsim.exit(withError: ExitCode(Self.exitCode))
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import CertCore
+import Foundation
+
+/// `certsim score`: re-scores one recorded test without a daemon, for developers chasing a
+/// regression. Prints one sorted-keys JSON object.
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Re-score one recorded answer sequence (no daemon needed).",
+        discussion: """
+            INPUT is a JSON file, or - for standard input:
+              {"answers":[{"challengeId":"c0001","result":"ok"}], "abortReason":null,
+               "validatedAlertChallengeIds":[], "algorithm":{...}, "estimator":"flash"}
+            """
+    )
+
+    @Option(name: .long, help: "Item bank file.")
+    var bank: String = DefaultPaths.bank
+
+    @Argument(help: "Recorded test (JSON), or - for standard input.")
+    var input: String
+
+    func run() throws {
+        do {
+            let itemBank = try BankLoading.load(path: bank)
+            let data = try readInput()
+            let request: ScoreRequest
+            do {
+                request = try ScoreRequest.parse(data, bank: itemBank)
+            } catch {
+                throw CommandFailure(code: error.code, message: error.message)
+            }
+            let result: CertificationResult
+            do {
+                result = try request.score(bank: itemBank)
+            } catch {
+                throw CommandFailure(code: error.code, message: error.message)
+            }
+            FileHandleOutput.standardOutput(result.jsonData() + Data("\n".utf8))
+        } catch let failure as CommandFailure {
+            failure.exit()
+        }
+    }
+
+    private func readInput() throws -> Data {
+        if input == "-" {
+            return FileHandle.standardInput.readDataToEndOfFile()
+        }
+        guard let data = FileManager.default.contents(atPath: input) else {
+            throw CommandFailure(code: "SCORE_INPUT_UNREADABLE", message: "cannot read input file \(input)")
+        }
+        return data
+    }
+}
+
+/// Bank loading with the CLI's error shape and a hint when the default bank is missing.
+enum BankLoading {
+    static func load(path: String) throws -> ItemBank {
+        if !FileManager.default.fileExists(atPath: path) {
+            let hint = path == DefaultPaths.bank
+                ? " (run from the repository root, or pass --bank FILE)" : ""
+            throw CommandFailure(code: "BANK_NOT_FOUND", message: "bank file \(path) does not exist\(hint)")
+        }
+        do {
+            return try ItemBank.load(path: path)
+        } catch {
+            throw CommandFailure(code: error.code, message: "\(path): \(error.message)")
+        }
+    }
+}
