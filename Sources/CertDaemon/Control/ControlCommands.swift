@@ -1,0 +1,292 @@
+import CertCore
+import Foundation
+import Logging
+
+/// The commands of the control socket: each maps one JSON request onto one `ProctorService`
+/// call. The rules live in the service; this file checks fields, login and nothing else.
+///
+/// | cmd                 | fields                                              | login | result |
+/// |---------------------|-----------------------------------------------------|-------|--------|
+/// | help                | —                                                   | no    | the command names |
+/// | session.create      | sessionId?, name?, centre?                          | no    | SessionCreated (this connection is then logged in to it) |
+/// | session.list        | —                                                   | no    | [SessionSummary] |
+/// | login               | sessionId, password                                 | —     | {"sessionId", "loggedIn": true} |
+/// | session.show        | sessionId                                           | yes   | SessionDetail |
+/// | candidate.enrol     | sessionId, candidateId, needsAccessibility?, locale? | yes   | {} |
+/// | candidate.authorize | sessionId, candidateId                              | yes   | {} |
+/// | candidate.end       | sessionId, candidateId                              | yes   | {} |
+/// | alert.list          | sessionId                                           | yes   | [AlertSummary] |
+/// | alert.validate      | sessionId, candidateId                              | yes   | {} |
+/// | alert.dismiss       | sessionId, candidateId                              | yes   | {} |
+/// | companion.raise     | sessionId, candidateId                              | yes   | {} |
+/// | companion.clear     | sessionId, candidateId                              | yes   | {} |
+/// | session.finalize    | sessionId, abortReasons? {candidateId: "candidate" or "technical"} | yes | FinalizationSummary |
+/// | session.publish     | sessionId                                           | yes   | [PublishedCertificate] |
+/// | watch               | sessionId                                           | yes   | {"watching": sessionId}, then one {"event": SessionEvent} line per event |
+/// | stats               | —                                                   | no    | DaemonStats |
+/// | shutdown            | —                                                   | no    | {"shuttingDown": true}, then a graceful shutdown |
+///
+/// Access to the socket file itself (mode 0600 by default) is the operator boundary; the
+/// session login keeps proctors of different sessions apart when the socket is shared with a
+/// group. Passwords are never logged.
+///
+/// Owned by the daemon transports.
+public struct ControlCommands: Sendable {
+    public let proctors: ProctorService
+    public let limits: ControlLimits
+    let logger: Logger
+
+    public init(proctors: ProctorService, limits: ControlLimits = ControlLimits(), logger: Logger) {
+        self.proctors = proctors
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Every command name, in the order of the table above.
+    public static let names = [
+        "help", "session.create", "session.list", "login", "session.show", "candidate.enrol", "candidate.authorize",
+        "candidate.end", "alert.list", "alert.validate", "alert.dismiss", "companion.raise", "companion.clear",
+        "session.finalize", "session.publish", "watch", "stats", "shutdown",
+    ]
+
+    /// What running a command produced.
+    enum Outcome: Sendable {
+        /// One response line.
+        case response(ControlResponse)
+        /// The acknowledgement, then the events of the stream until the client closes.
+        case watch(ControlResponse, AsyncStream<SessionEvent>)
+        /// The acknowledgement; the daemon then shuts down gracefully.
+        case shutdown(ControlResponse)
+    }
+
+    /// Runs one request on behalf of one connection, whose login state it reads and updates.
+    func execute(_ request: ControlRequest, connection: inout ControlConnectionState) async -> Outcome {
+        do throws(DaemonError) {
+            return try await run(request, connection: &connection)
+        } catch {
+            logger.debug(
+                "control command refused",
+                metadata: ["cmd": "\(request.command)", "code": "\(error.code)"])
+            return .response(.failure(id: request.id, code: error.code, message: error.message))
+        }
+    }
+
+    private func run(_ request: ControlRequest, connection: inout ControlConnectionState) async throws(DaemonError)
+        -> Outcome
+    {
+        let fields = Fields(request.arguments)
+        func ok(_ value: some Encodable) throws(DaemonError) -> Outcome {
+            do {
+                return .response(.success(id: request.id, result: try JSONValue(encoding: value)))
+            } catch {
+                throw DaemonError.internalError("The result of \(request.command) could not be encoded.")
+            }
+        }
+        let done = Outcome.response(.success(id: request.id, result: .object([:])))
+
+        switch request.command {
+        case "help":
+            return .response(.success(id: request.id, result: .array(Self.names.map(JSONValue.string))))
+
+        case "session.create":
+            let created = try await proctors.createSession(
+                CreateSessionRequest(
+                    sessionId: try fields.optionalString("sessionId"), name: try fields.optionalString("name"),
+                    centre: try fields.optionalString("centre")))
+            connection.loggedInSessions.insert(created.sessionId)
+            logger.info("session created", metadata: ["sessionId": "\(created.sessionId)"])
+            return try ok(created)
+
+        case "session.list":
+            return try ok(await proctors.listSessions())
+
+        case "login":
+            let sessionId = try fields.string("sessionId")
+            let password = try fields.string("password")
+            try await login(sessionId: sessionId, password: password, connection: &connection)
+            return .response(
+                .success(id: request.id, result: .object(["sessionId": .string(sessionId), "loggedIn": .bool(true)])))
+
+        case "session.show":
+            return try ok(await proctors.showSession(try loggedIn(fields, connection)))
+
+        case "candidate.enrol":
+            let sessionId = try loggedIn(fields, connection)
+            try await proctors.enrol(
+                sessionId: sessionId, candidateId: try fields.string("candidateId"),
+                needsAccessibility: try fields.optionalBool("needsAccessibility") ?? false,
+                locale: try fields.optionalString("locale") ?? "fr-fr")
+            return done
+
+        case "candidate.authorize":
+            try await proctors.authorize(sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))
+            return done
+
+        case "candidate.end":
+            try await proctors.endCandidate(sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))
+            return done
+
+        case "alert.list":
+            return try ok(await proctors.listAlerts(sessionId: try loggedIn(fields, connection)))
+
+        case "alert.validate":
+            try await proctors.validateLiveAlert(
+                sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))
+            return done
+
+        case "alert.dismiss":
+            try await proctors.dismissLiveAlert(
+                sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))
+            return done
+
+        case "companion.raise":
+            try await proctors.raiseCompanionAlert(
+                sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))
+            return done
+
+        case "companion.clear":
+            try await proctors.clearCompanionAlert(
+                sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))
+            return done
+
+        case "session.finalize":
+            let sessionId = try loggedIn(fields, connection)
+            return try ok(await proctors.finalize(sessionId: sessionId, abortReasons: try fields.abortReasons()))
+
+        case "session.publish":
+            return try ok(await proctors.publish(sessionId: try loggedIn(fields, connection)))
+
+        case "watch":
+            let sessionId = try loggedIn(fields, connection)
+            let events = proctors.events(sessionId: sessionId)
+            return .watch(.success(id: request.id, result: .object(["watching": .string(sessionId)])), events)
+
+        case "stats":
+            return try ok(await proctors.stats())
+
+        case "shutdown":
+            logger.notice("shutdown requested on the control socket")
+            return .shutdown(.success(id: request.id, result: .object(["shuttingDown": .bool(true)])))
+
+        default:
+            throw ControlErrors.unknownCommand(request.command)
+        }
+    }
+
+    /// The session id of a session-scoped command, once this connection has logged in to it.
+    private func loggedIn(_ fields: Fields, _ connection: ControlConnectionState) throws(DaemonError) -> String {
+        let sessionId = try fields.string("sessionId")
+        guard connection.loggedInSessions.contains(sessionId) else {
+            throw ControlErrors.notLoggedIn(sessionId)
+        }
+        return sessionId
+    }
+
+    /// Checks the password; after `limits.loginFailuresMax` failures in a row the connection
+    /// may not try again for `limits.loginLockSeconds`.
+    private func login(sessionId: String, password: String, connection: inout ControlConnectionState)
+        async throws(DaemonError)
+    {
+        let now = ContinuousClock.now
+        if let lockedUntil = connection.loginLockedUntil {
+            if now < lockedUntil {
+                let remaining = lockedUntil - now
+                throw ControlErrors.loginLocked(retryAfterSeconds: max(1, Int(remaining.components.seconds) + 1))
+            }
+            connection.loginLockedUntil = nil
+            connection.failedLogins = 0
+        }
+        do throws(DaemonError) {
+            try await proctors.checkPassword(sessionId: sessionId, password: password)
+        } catch {
+            if error.code == "INVALID_CREDENTIALS" {
+                connection.failedLogins += 1
+                logger.warning(
+                    "failed login on the control socket",
+                    metadata: ["sessionId": "\(sessionId)", "failures": "\(connection.failedLogins)"])
+                if connection.failedLogins >= limits.loginFailuresMax {
+                    connection.loginLockedUntil = now + .seconds(limits.loginLockSeconds)
+                }
+            }
+            throw error
+        }
+        connection.failedLogins = 0
+        connection.loggedInSessions.insert(sessionId)
+    }
+}
+
+/// What one control connection remembers between its requests.
+struct ControlConnectionState: Sendable {
+    var loggedInSessions: Set<String> = []
+    var failedLogins = 0
+    var loginLockedUntil: ContinuousClock.Instant?
+}
+
+/// Typed access to a request's fields, with the control socket's errors.
+private struct Fields {
+    let values: [String: JSONValue]
+    init(_ values: [String: JSONValue]) { self.values = values }
+
+    func string(_ name: String) throws(DaemonError) -> String {
+        guard let value = values[name], value != .null else { throw ControlErrors.missingField(name) }
+        guard let text = value.stringValue, !text.isEmpty else {
+            throw ControlErrors.invalidField(name, "a non-empty string")
+        }
+        return text
+    }
+
+    func optionalString(_ name: String) throws(DaemonError) -> String? {
+        guard let value = values[name], value != .null else { return nil }
+        return try string(name)
+    }
+
+    func optionalBool(_ name: String) throws(DaemonError) -> Bool? {
+        guard let value = values[name], value != .null else { return nil }
+        guard let flag = value.boolValue else { throw ControlErrors.invalidField(name, "true or false") }
+        return flag
+    }
+
+    func abortReasons() throws(DaemonError) -> [String: AbortReason] {
+        guard let value = values["abortReasons"], value != .null else { return [:] }
+        let expected = "an object {candidateId: \"candidate\" or \"technical\"}"
+        guard let object = value.objectValue else { throw ControlErrors.invalidField("abortReasons", expected) }
+        var reasons: [String: AbortReason] = [:]
+        for (candidateId, reason) in object {
+            guard let reason = reason.stringValue.flatMap(AbortReason.init(rawValue:)) else {
+                throw ControlErrors.invalidField("abortReasons", expected)
+            }
+            reasons[candidateId] = reason
+        }
+        return reasons
+    }
+}
+
+/// The limits of the control socket, each with its default.
+///
+/// Owned by the daemon transports.
+public struct ControlLimits: Sendable, Equatable {
+    /// Longest request line, newline excluded; past it the line is discarded with LINE_TOO_LONG.
+    public var lineBytesMax: Int
+    /// Connections open at once; past it a new connection gets TOO_MANY_CONNECTIONS and is closed.
+    public var connectionsMax: Int
+    /// Requests read but not yet answered on one connection; past it they get TOO_MANY_PENDING.
+    public var pendingRequestsMax: Int
+    /// Failed logins in a row on one connection before it is locked out.
+    public var loginFailuresMax: Int
+    /// How long a locked-out connection may not log in.
+    public var loginLockSeconds: Int
+    /// How long a graceful shutdown waits for connections to finish their current command.
+    public var shutdownDrainSeconds: Int
+
+    public init(
+        lineBytesMax: Int = 64 * 1024, connectionsMax: Int = 64, pendingRequestsMax: Int = 64,
+        loginFailuresMax: Int = 5, loginLockSeconds: Int = 30, shutdownDrainSeconds: Int = 10
+    ) {
+        self.lineBytesMax = lineBytesMax
+        self.connectionsMax = connectionsMax
+        self.pendingRequestsMax = pendingRequestsMax
+        self.loginFailuresMax = loginFailuresMax
+        self.loginLockSeconds = loginLockSeconds
+        self.shutdownDrainSeconds = shutdownDrainSeconds
+    }
+}

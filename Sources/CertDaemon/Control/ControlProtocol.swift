@@ -1,0 +1,274 @@
+import Foundation
+
+/// A JSON value of any shape: the control socket's requests carry free-form fields, and its
+/// results are built from the typed answers of `ProctorService`.
+///
+/// Owned by the daemon transports (control socket and `certsim ctl`).
+///
+/// ```swift
+/// let request = try JSONValue.parse(#"{"id": 7, "cmd": "session.list"}"#)
+/// request["cmd"]?.stringValue   // "session.list"
+/// ```
+public enum JSONValue: Sendable, Hashable, Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            // Whole numbers print without a fraction, so ids and counts read as integers.
+            if value.rounded() == value, abs(value) < 1e15 {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    public var intValue: Int? {
+        if case .number(let value) = self, value.rounded() == value, abs(value) < 1e15 { return Int(value) }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// Parses one JSON document.
+    public static func parse(_ data: Data) throws -> JSONValue {
+        try ControlCoding.decoder.decode(JSONValue.self, from: data)
+    }
+
+    public static func parse(_ text: String) throws -> JSONValue {
+        try parse(Data(text.utf8))
+    }
+
+    /// The JSON form of any encodable value (through one encode/decode round trip; the control
+    /// socket is not a hot path).
+    public init(encoding value: some Encodable) throws {
+        self = try ControlCoding.decoder.decode(JSONValue.self, from: ControlCoding.encoder.encode(value))
+    }
+
+    /// Decodes a typed value out of this JSON value.
+    public func decode<T: Decodable>(as type: T.Type) throws -> T {
+        try ControlCoding.decoder.decode(type, from: ControlCoding.encoder.encode(self))
+    }
+
+    /// Compact JSON text with sorted keys (stable output for scripts and tests).
+    public func jsonText() -> String {
+        (try? String(decoding: ControlCoding.encoder.encode(self), as: UTF8.self)) ?? "null"
+    }
+}
+
+/// The encoder and decoder of the control protocol, configured once.
+enum ControlCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    static let decoder = JSONDecoder()
+}
+
+/// One request line of the control socket: `{"id": 7, "cmd": "session.show", "sessionId": "S1"}`.
+/// Every field other than `id` and `cmd` is an argument of the command.
+///
+/// Owned by the daemon transports.
+public struct ControlRequest: Sendable, Equatable {
+    /// Echoed in the response; any JSON value (numbers and strings are usual). Null when absent.
+    public var id: JSONValue
+    public var command: String
+    public var arguments: [String: JSONValue]
+
+    public init(id: JSONValue, command: String, arguments: [String: JSONValue] = [:]) {
+        self.id = id
+        self.command = command
+        self.arguments = arguments
+    }
+
+    /// The line sent over the socket (without the trailing newline).
+    public func jsonLine() -> String {
+        var fields = arguments
+        fields["id"] = id
+        fields["cmd"] = .string(command)
+        return JSONValue.object(fields).jsonText()
+    }
+
+    /// Parses one line; malformed input is a typed error with the id when one could be read.
+    public static func parse(line: Data) -> Result<ControlRequest, ControlFailure> {
+        guard let value = try? JSONValue.parse(line) else {
+            return .failure(ControlFailure(id: .null, error: ControlErrors.malformedJSON))
+        }
+        guard case .object(var fields) = value else {
+            return .failure(ControlFailure(id: .null, error: ControlErrors.malformedRequest("A request must be a JSON object.")))
+        }
+        let id = fields.removeValue(forKey: "id") ?? .null
+        guard let command = fields.removeValue(forKey: "cmd")?.stringValue, !command.isEmpty else {
+            return .failure(ControlFailure(id: id, error: ControlErrors.missingField("cmd")))
+        }
+        return .success(ControlRequest(id: id, command: command, arguments: fields))
+    }
+}
+
+/// A refused request paired with the id to answer it under.
+public struct ControlFailure: Error, Sendable, Equatable {
+    public var id: JSONValue
+    public var error: DaemonError
+}
+
+/// One line sent back by the control socket: a response to a request, or a streamed event of
+/// `watch`.
+///
+/// ```json
+/// {"id": 7, "ok": true, "result": {...}}
+/// {"id": 7, "ok": false, "error": {"code": "NOT_LOGGED_IN", "message": "..."}}
+/// {"event": {...}}
+/// ```
+///
+/// Owned by the daemon transports.
+public enum ControlResponse: Sendable, Equatable {
+    case success(id: JSONValue, result: JSONValue)
+    case failure(id: JSONValue, code: String, message: String)
+    case event(JSONValue)
+
+    public init(failure: ControlFailure) {
+        self = .failure(id: failure.id, code: failure.error.code, message: failure.error.message)
+    }
+
+    public var json: JSONValue {
+        switch self {
+        case .success(let id, let result):
+            return .object(["id": id, "ok": .bool(true), "result": result])
+        case .failure(let id, let code, let message):
+            return .object([
+                "id": id, "ok": .bool(false),
+                "error": .object(["code": .string(code), "message": .string(message)]),
+            ])
+        case .event(let event):
+            return .object(["event": event])
+        }
+    }
+
+    /// The line written on the socket, newline included.
+    public func line() -> String {
+        json.jsonText() + "\n"
+    }
+
+    /// Reads a line received from the daemon.
+    public static func parse(line: Data) throws -> ControlResponse {
+        let value = try JSONValue.parse(line)
+        if let event = value["event"] { return .event(event) }
+        let id = value["id"] ?? .null
+        if value["ok"]?.boolValue == true {
+            return .success(id: id, result: value["result"] ?? .null)
+        }
+        let error = value["error"]
+        return .failure(
+            id: id,
+            code: error?["code"]?.stringValue ?? "UNKNOWN",
+            message: error?["message"]?.stringValue ?? "The daemon sent an error without a message."
+        )
+    }
+}
+
+/// The control socket's own refusals (the domain's refusals come from `ProctorService` as
+/// `DaemonError`s with their own codes).
+enum ControlErrors {
+    static let malformedJSON = DaemonError(
+        code: "MALFORMED_JSON", message: "The line is not valid JSON.", httpStatus: 400, retryAfterSeconds: nil)
+
+    static func malformedRequest(_ message: String) -> DaemonError {
+        DaemonError(code: "MALFORMED_REQUEST", message: message, httpStatus: 400, retryAfterSeconds: nil)
+    }
+
+    static func missingField(_ name: String) -> DaemonError {
+        DaemonError(code: "MISSING_FIELD", message: "The field \"\(name)\" is required.", httpStatus: 400, retryAfterSeconds: nil)
+    }
+
+    static func invalidField(_ name: String, _ expected: String) -> DaemonError {
+        DaemonError(code: "INVALID_FIELD", message: "The field \"\(name)\" must be \(expected).", httpStatus: 400, retryAfterSeconds: nil)
+    }
+
+    static func unknownCommand(_ name: String) -> DaemonError {
+        DaemonError(code: "UNKNOWN_COMMAND", message: "Unknown command \"\(name)\"; try \"help\".", httpStatus: 404, retryAfterSeconds: nil)
+    }
+
+    static func lineTooLong(limitBytes: Int) -> DaemonError {
+        DaemonError(
+            code: "LINE_TOO_LONG", message: "A request line may hold at most \(limitBytes) bytes; this one was discarded.",
+            httpStatus: 413, retryAfterSeconds: nil)
+    }
+
+    static func notLoggedIn(_ sessionId: String) -> DaemonError {
+        DaemonError(
+            code: "NOT_LOGGED_IN", message: "Log in to session \(sessionId) on this connection first (command \"login\").",
+            httpStatus: 401, retryAfterSeconds: nil)
+    }
+
+    static func loginLocked(retryAfterSeconds: Int) -> DaemonError {
+        DaemonError(
+            code: "LOGIN_LOCKED", message: "Too many failed logins on this connection; try again in \(retryAfterSeconds) s.",
+            httpStatus: 429, retryAfterSeconds: retryAfterSeconds)
+    }
+
+    static func tooManyPending(limit: Int) -> DaemonError {
+        DaemonError(
+            code: "TOO_MANY_PENDING", message: "At most \(limit) requests may wait on one connection; this one was refused.",
+            httpStatus: 503, retryAfterSeconds: 1)
+    }
+
+    static let tooManyConnections = DaemonError(
+        code: "TOO_MANY_CONNECTIONS", message: "The control socket has reached its connection limit; try again later.",
+        httpStatus: 503, retryAfterSeconds: 1)
+
+    static let shuttingDown = DaemonError(
+        code: "SHUTTING_DOWN", message: "The daemon is shutting down.", httpStatus: 503, retryAfterSeconds: nil)
+}

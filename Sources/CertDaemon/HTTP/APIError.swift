@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// How the candidate API turns any failure into `{"error": {"code": ..., "message": ...}}`
+/// with a fitting status: `DaemonError` keeps its own status (and `Retry-After` when it is
+/// retryable), and the transport's own refusals get the codes below.
+///
+/// | code             | status | when |
+/// |------------------|--------|------|
+/// | MALFORMED_JSON   | 400    | the body is not JSON |
+/// | INVALID_BODY     | 400    | JSON, but a field is missing or of the wrong type/value |
+/// | MISSING_TOKEN    | 401    | no `Authorization: Bearer` header on an assessment route |
+/// | NOT_FOUND        | 404    | no such route (or method) |
+/// | BODY_TOO_LARGE   | 413    | body over `HTTPLimits.requestBodyBytesMax` |
+/// | INTERNAL_ERROR   | 500    | anything unexpected (logged, never a crash) |
+///
+/// Owned by the daemon transports.
+public enum APIError {
+    static let missingToken = DaemonError(
+        code: "MISSING_TOKEN", message: "This call needs the header \"Authorization: Bearer <token>\" from the start answer.",
+        httpStatus: 401)
+
+    static let bodyTooLarge = DaemonError(
+        code: "BODY_TOO_LARGE", message: "The request body is larger than this API accepts.", httpStatus: 413)
+
+    static let malformedJSON = DaemonError(
+        code: "MALFORMED_JSON", message: "The request body is not valid JSON.", httpStatus: 400)
+
+    static func invalidBody(_ detail: String) -> DaemonError {
+        DaemonError(code: "INVALID_BODY", message: "The request body is not what this call expects: \(detail)", httpStatus: 400)
+    }
+
+    static let routeNotFound = DaemonError(code: "NOT_FOUND", message: "No such route in the candidate API.", httpStatus: 404)
+
+    static let internalError = DaemonError(
+        code: "INTERNAL_ERROR", message: "The daemon failed to answer this request.", httpStatus: 500)
+
+    /// The `DaemonError` that describes `error` to a client.
+    public static func daemonError(for error: any Error) -> DaemonError {
+        switch error {
+        case let error as DaemonError:
+            return error
+        case is NIOTooManyBytesError:
+            return bodyTooLarge
+        case let error as DecodingError:
+            return daemonError(forDecoding: error)
+        case let error as HTTPError where error.status == .notFound:
+            return routeNotFound
+        case let error as HTTPError where error.status.code < 500:
+            return DaemonError(
+                code: "BAD_REQUEST", message: error.body ?? "The request is not valid.", httpStatus: error.status.code)
+        default:
+            return internalError
+        }
+    }
+
+    private static func daemonError(forDecoding error: DecodingError) -> DaemonError {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map(\.stringValue).joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return malformedJSON
+        case .dataCorrupted(let context):
+            return invalidBody("the field \"\(path(context.codingPath))\" has a value that is not allowed.")
+        case .keyNotFound(let key, let context):
+            return invalidBody("the field \"\(path(context.codingPath + [key]))\" is missing.")
+        case .valueNotFound(_, let context), .typeMismatch(_, let context):
+            return invalidBody("the field \"\(path(context.codingPath))\" has the wrong type.")
+        @unknown default:
+            return malformedJSON
+        }
+    }
+
+    /// The JSON error response for `error`.
+    static func response(for error: DaemonError) -> Response {
+        struct Body: Encodable {
+            struct Detail: Encodable { var code: String; var message: String }
+            var error: Detail
+        }
+        let status = HTTPResponse.Status(code: error.httpStatus)
+        var response =
+            (try? APIResponse.json(Body(error: .init(code: error.code, message: error.message)), status: status))
+            ?? Response(status: status)
+        if let retryAfterSeconds = error.retryAfterSeconds {
+            response.headers[.retryAfter] = String(retryAfterSeconds)
+        }
+        return response
+    }
+}
+
+/// Catches every error thrown by a route (or by the router for an unknown path), renders it
+/// as a JSON error, and records each request's route, status and latency into the metrics.
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = CandidateRequestContext
+    let metrics: DaemonMetrics
+
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let daemonError = APIError.daemonError(for: error)
+            if daemonError.httpStatus >= 500 {
+                context.logger.error(
+                    "request failed", metadata: ["route": "\(context.endpointPath ?? "-")", "error": "\(error)"])
+            }
+            response = APIError.response(for: daemonError)
+        }
+        let elapsed = ContinuousClock.now - start
+        let latencyMicroseconds =
+            Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+        // Unknown routes share one label, whatever their method and path (bounded series).
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : "\(request.method) \($0)" } ?? "unmatched"
+        metrics.recordRequest(
+            route: route,
+            status: response.status.code,
+            latencyMicroseconds: latencyMicroseconds)
+        return response
+    }
+}
+
+/// Building responses with one shared encoder, configured once.
+enum APIResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    static let decoder = JSONDecoder()
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, contentType: String) -> Response {
+        let buffer = ByteBuffer(string: text)
+        return Response(
+            status: .ok,
+            headers: [.contentType: contentType, .contentLength: String(buffer.readableBytes)],
+            body: .init(byteBuffer: buffer))
+    }
+}

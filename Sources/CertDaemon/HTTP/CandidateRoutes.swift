@@ -1,0 +1,139 @@
+import CertCore
+import Foundation
+import Hummingbird
+
+/// The candidate API: the table of contents of the HTTP interface. Every route decodes its
+/// input, calls `CandidateService` (which holds all the rules) and encodes the answer.
+///
+/// | method | path                                                  | body            | answer |
+/// |--------|-------------------------------------------------------|-----------------|--------|
+/// | POST   | /sessions/{sessionId}/candidates/{candidateId}/start  | StartRequest    | 200 StartResponse |
+/// | GET    | /assessments/{assessmentId}/next                      | —               | 200 ChallengeResponse, 204 when the test is over |
+/// | POST   | /assessments/{assessmentId}/answers                   | AnswerRequest   | 201 AnswerResponse (once durable) |
+/// | POST   | /assessments/{assessmentId}/alerts                    | AlertRequest    | 201 AlertResponse |
+/// | GET    | /certificates/{verificationCode}                      | —               | 200 CertificateResponse, 404 unless published |
+/// | GET    | /metrics                                              | —               | 200 Prometheus text |
+/// | GET    | /healthz                                              | —               | 200 {"status":"ok"} |
+///
+/// Assessment routes take `Authorization: Bearer <token>` (the token of the start answer).
+/// Every refusal is `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status (see
+/// `APIError`).
+///
+/// Owned by the daemon transports.
+///
+/// ```swift
+/// let router = CandidateRoutes(candidates: core.candidates, metrics: core.metrics).buildRouter()
+/// let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// ```
+public struct CandidateRoutes: Sendable {
+    public let candidates: CandidateService
+    public let metrics: DaemonMetrics
+    public let limits: HTTPLimits
+
+    public init(candidates: CandidateService, metrics: DaemonMetrics, limits: HTTPLimits = HTTPLimits()) {
+        self.candidates = candidates
+        self.metrics = metrics
+        self.limits = limits
+    }
+
+    public func buildRouter() -> Router<CandidateRequestContext> {
+        let router = Router(context: CandidateRequestContext.self)
+        router.add(middleware: APIErrorMiddleware(metrics: metrics))
+
+        router.post("/sessions/:sessionId/candidates/:candidateId/start") { request, context in
+            let body = try await decodeBody(StartRequest.self, from: request)
+            let started = try await candidates.start(
+                sessionId: try context.parameters.require("sessionId"),
+                candidateId: try context.parameters.require("candidateId"),
+                accessCode: body.accessCode)
+            return try APIResponse.json(started)
+        }
+
+        router.get("/assessments/:assessmentId/next") { request, context in
+            let challenge = try await candidates.next(
+                assessmentId: try context.parameters.require("assessmentId"),
+                token: try bearerToken(of: request))
+            guard let challenge else { return Response(status: .noContent) }
+            return try APIResponse.json(challenge)
+        }
+
+        router.post("/assessments/:assessmentId/answers") { request, context in
+            let body = try await decodeBody(AnswerRequest.self, from: request)
+            let recorded = try await candidates.answer(
+                assessmentId: try context.parameters.require("assessmentId"),
+                token: try bearerToken(of: request), body)
+            return try APIResponse.json(recorded, status: .created)
+        }
+
+        router.post("/assessments/:assessmentId/alerts") { request, context in
+            let body = try await decodeBody(AlertRequest.self, from: request)
+            let alert = try await candidates.raiseLiveAlert(
+                assessmentId: try context.parameters.require("assessmentId"),
+                token: try bearerToken(of: request), challengeId: body.challengeId)
+            return try APIResponse.json(alert, status: .created)
+        }
+
+        router.get("/certificates/:verificationCode") { _, context in
+            let certificate = try await candidates.certificate(
+                verificationCode: try context.parameters.require("verificationCode"))
+            return try APIResponse.json(certificate)
+        }
+
+        router.get("/metrics") { _, _ in
+            APIResponse.text(metrics.renderPrometheus(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+
+        router.get("/healthz") { _, _ in
+            try APIResponse.json(["status": "ok"])
+        }
+        return router
+    }
+
+    /// Reads at most `limits.requestBodyBytesMax` bytes and decodes them.
+    private func decodeBody<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: limits.requestBodyBytesMax)
+        return try APIResponse.decoder.decode(type, from: buffer)
+    }
+
+    private func bearerToken(of request: Request) throws(DaemonError) -> String {
+        guard let header = request.headers[.authorization] else {
+            throw APIError.missingToken
+        }
+        let prefix = "bearer "
+        guard header.count > prefix.count, header.lowercased().hasPrefix(prefix) else {
+            throw APIError.missingToken
+        }
+        let token = header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty else { throw APIError.missingToken }
+        return token
+    }
+}
+
+/// The limits of the candidate API, each with its default.
+///
+/// Owned by the daemon transports.
+public struct HTTPLimits: Sendable, Equatable {
+    /// Largest request body accepted; past it the answer is 413 BODY_TOO_LARGE.
+    public var requestBodyBytesMax: Int
+    /// Open connections at most; past it the server stops accepting until one closes.
+    public var connectionsMax: Int
+    /// A keep-alive connection idle for this long is closed.
+    public var idleTimeoutSeconds: Int
+
+    public init(requestBodyBytesMax: Int = 16 * 1024, connectionsMax: Int = 4096, idleTimeoutSeconds: Int = 120) {
+        self.requestBodyBytesMax = requestBodyBytesMax
+        self.connectionsMax = connectionsMax
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+    }
+}
+
+/// The request context of the candidate API (Hummingbird's per-request state).
+///
+/// Owned by the daemon transports.
+public struct CandidateRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+}
