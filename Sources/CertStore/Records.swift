@@ -1,0 +1,184 @@
+// The plain rows CertStore reads and writes. They use only String / Int / Double / Bool so
+// that CertStore does not depend on CertCore's types: the daemon maps CertCore values
+// (statuses as their raw values, answers, results) to these records and back.
+
+/// One certification session as stored. Written by the daemon's SessionSupervisor through
+/// ``ResultWriter/upsertSession(_:)``; read back by ``StoreReader``.
+public struct SessionRecord: Sendable, Codable, Equatable, Hashable {
+    public var id: String
+    public var accessCode: String
+    /// A hash of the invigilator password (the daemon chooses the scheme), never the password.
+    public var invigilatorPasswordHash: String
+    /// Raw value of CertCore's `SessionStatus` (`created`, `started`, `finalized`, ...).
+    public var status: String
+    public var createdSeconds: Double
+    public var firstStartSeconds: Double?
+    public var finalizedSeconds: Double?
+    public var publishedSeconds: Double?
+
+    public init(id: String, accessCode: String, invigilatorPasswordHash: String, status: String,
+                createdSeconds: Double, firstStartSeconds: Double? = nil,
+                finalizedSeconds: Double? = nil, publishedSeconds: Double? = nil) {
+        self.id = id
+        self.accessCode = accessCode
+        self.invigilatorPasswordHash = invigilatorPasswordHash
+        self.status = status
+        self.createdSeconds = createdSeconds
+        self.firstStartSeconds = firstStartSeconds
+        self.finalizedSeconds = finalizedSeconds
+        self.publishedSeconds = publishedSeconds
+    }
+}
+
+/// One candidate enrolled in a session. Written by the daemon; the key is
+/// (`sessionId`, `candidateId`).
+public struct CandidateRecord: Sendable, Codable, Equatable, Hashable {
+    public var sessionId: String
+    public var candidateId: String
+    /// The candidate's index in the scenario's population (seeds its random draws).
+    public var externalIndex: Int
+    /// Raw value of CertCore's `CandidateStatus`.
+    public var status: String
+    /// Raw value of CertCore's `AbortReason`, when one was given.
+    public var abortReason: String?
+    public var needsAccessibility: Bool
+    public var locale: String
+    /// The simulated person's true ability θ, for consistency measures; nil for real people.
+    public var trueAbility: Double?
+
+    public init(sessionId: String, candidateId: String, externalIndex: Int, status: String,
+                abortReason: String? = nil, needsAccessibility: Bool = false,
+                locale: String = "fr-fr", trueAbility: Double? = nil) {
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.externalIndex = externalIndex
+        self.status = status
+        self.abortReason = abortReason
+        self.needsAccessibility = needsAccessibility
+        self.locale = locale
+        self.trueAbility = trueAbility
+    }
+}
+
+/// One candidate's test. An assessment with no ``ResultRecord`` is in progress and is rebuilt
+/// by ``StoreReader/recover()`` after a restart.
+public struct AssessmentRecord: Sendable, Codable, Equatable, Hashable {
+    public var id: String
+    public var sessionId: String
+    public var candidateId: String
+    /// A hash of the candidate's bearer token (never the token itself).
+    public var tokenHash: String
+    public var status: String
+    public var startedSeconds: Double
+
+    public init(id: String, sessionId: String, candidateId: String, tokenHash: String,
+                status: String, startedSeconds: Double) {
+        self.id = id
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.tokenHash = tokenHash
+        self.status = status
+        self.startedSeconds = startedSeconds
+    }
+}
+
+/// One entry of the answer journal: the `questionNumber`-th answer (1-based) of an assessment.
+/// Written through ``ResultWriter/appendAnswer(_:)``; (assessmentId, questionNumber) is unique.
+public struct AnswerRecord: Sendable, Codable, Equatable, Hashable {
+    public var assessmentId: String
+    public var questionNumber: Int
+    public var challengeId: String
+    /// Raw value of CertCore's `AnswerResult` (`ok`, `ko`, `skipped`, `timedout`).
+    public var result: String
+    public var recordedSeconds: Double
+
+    public init(assessmentId: String, questionNumber: Int, challengeId: String, result: String,
+                recordedSeconds: Double) {
+        self.assessmentId = assessmentId
+        self.questionNumber = questionNumber
+        self.challengeId = challengeId
+        self.result = result
+        self.recordedSeconds = recordedSeconds
+    }
+}
+
+/// A live alert (on a challenge) or a companion-extension alert, as stored. Rewritten in place
+/// (same `id`) when its status changes.
+public struct AlertRecord: Sendable, Codable, Equatable, Hashable {
+    /// The two kinds of alert a proctor handles.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case live
+        case companion
+    }
+
+    public var id: String
+    public var assessmentId: String
+    public var kind: Kind
+    /// The challenge the live alert is about; nil for companion alerts.
+    public var challengeId: String?
+    /// Raw value of the alert's status (`ongoing`, `validated`, `dismissed`, `cleared`).
+    public var status: String
+    public var createdSeconds: Double
+    public var resolvedSeconds: Double?
+
+    public init(id: String, assessmentId: String, kind: Kind, challengeId: String?, status: String,
+                createdSeconds: Double, resolvedSeconds: Double? = nil) {
+        self.id = id
+        self.assessmentId = assessmentId
+        self.kind = kind
+        self.challengeId = challengeId
+        self.status = status
+        self.createdSeconds = createdSeconds
+        self.resolvedSeconds = resolvedSeconds
+    }
+}
+
+/// The scored outcome of one assessment, written once through
+/// ``ResultWriter/insertResult(_:)``. `verificationCode` is unique in the store.
+public struct ResultRecord: Sendable, Codable, Equatable, Hashable {
+    public var assessmentId: String
+    public var capacity: Double
+    public var errorRate: Double
+    public var pixScore: Int
+    public var meshLevel: Int
+    /// Competence id → level 0–7. Stored as JSON with sorted keys.
+    public var competenceLevels: [String: Int]
+    /// Raw value of CertCore's `CertificationStatus` (`validated`, `rejected`).
+    public var status: String
+    public var answersCount: Int
+    public var verificationCode: String
+    public var scoredSeconds: Double
+
+    public init(assessmentId: String, capacity: Double, errorRate: Double, pixScore: Int,
+                meshLevel: Int, competenceLevels: [String: Int], status: String, answersCount: Int,
+                verificationCode: String, scoredSeconds: Double) {
+        self.assessmentId = assessmentId
+        self.capacity = capacity
+        self.errorRate = errorRate
+        self.pixScore = pixScore
+        self.meshLevel = meshLevel
+        self.competenceLevels = competenceLevels
+        self.status = status
+        self.answersCount = answersCount
+        self.verificationCode = verificationCode
+        self.scoredSeconds = scoredSeconds
+    }
+}
+
+/// A problem reported about an assessment (by the candidate or the invigilator).
+public struct IssueReportRecord: Sendable, Codable, Equatable, Hashable {
+    public var id: String
+    public var assessmentId: String
+    public var category: String
+    public var details: String
+    public var createdSeconds: Double
+
+    public init(id: String, assessmentId: String, category: String, details: String,
+                createdSeconds: Double) {
+        self.id = id
+        self.assessmentId = assessmentId
+        self.category = category
+        self.details = details
+        self.createdSeconds = createdSeconds
+    }
+}

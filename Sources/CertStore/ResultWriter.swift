@@ -1,0 +1,399 @@
+import GRDB
+
+/// The only owner of the store's write connection: every row the daemon writes goes through
+/// this actor, in the order it was submitted, and is committed by **group commit**.
+///
+/// Owned by the daemon (one per store file, a service of its service group; `close()` is its
+/// last step at shutdown).
+///
+/// How group commit works: each write call queues an operation and, in `durable` mode,
+/// suspends until the transaction holding it has committed. A single drain task takes up to
+/// ``Configuration/batchRowsMax`` queued operations, applies them in one transaction (cached
+/// prepared statements, one bind + step per row) and commits — one fsync for the whole batch
+/// — then resumes every caller of the batch. While a commit runs, new calls keep queueing, so
+/// the next batch is as large as the load makes it. Commits start at most every
+/// ``Configuration/commitIntervalMicroseconds`` (an idle writer commits a lone row at once;
+/// a busy one waits out the interval to gather more rows) unless `batchRowsMax` rows are
+/// already queued. Past ``Configuration/pendingRowsMax`` queued operations a call fails fast
+/// with the retryable `STORE_BUSY`.
+///
+/// The blocking SQLite work runs on GRDB's own serial dispatch queue (its async `write`),
+/// not on the actor: the actor stays free to accept and queue calls during an fsync, which
+/// is what lets batches grow, and no cooperative-pool thread is parked in fsync.
+///
+/// If a commit fails (disk full, I/O error, schema changed under the writer), the batch is
+/// rolled back and the writer turns unhealthy: the batch's callers, every queued call and
+/// every later call fail with `STORE_UNHEALTHY`. An answer is never acknowledged without
+/// being committed (in `durable` mode).
+///
+/// ```swift
+/// let writer = try ResultWriter(path: "day.sqlite")
+/// try await writer.upsertSession(session)
+/// try await writer.appendAnswer(AnswerRecord(assessmentId: "a1", questionNumber: 1,
+///                                            challengeId: "rec1", result: "ok",
+///                                            recordedSeconds: clock.nowSeconds))
+/// try await writer.close()
+/// ```
+public actor ResultWriter {
+    /// The writer's named limits and its durability mode.
+    public struct Configuration: Sendable, Equatable {
+        /// See ``Durability``. Default `durable`.
+        public var durability: Durability = .durable
+        /// Minimum spacing between the starts of two commits, unless a full batch is queued.
+        /// Default 2,000 µs; 0 commits as soon as the previous commit ends.
+        public var commitIntervalMicroseconds: Int = 2_000
+        /// Most operations in one transaction. Default 512.
+        public var batchRowsMax: Int = 512
+        /// Most operations queued (not yet in a commit) before calls fail with `STORE_BUSY`.
+        /// Default 65,536.
+        public var pendingRowsMax: Int = 65_536
+        /// How many recent commit durations the percentiles of ``WriterStats`` cover.
+        /// Default 4,096.
+        public var commitLatencySamplesMax: Int = 4_096
+
+        public init(durability: Durability = .durable) {
+            self.durability = durability
+        }
+    }
+
+    /// Whether a verification code was free when a result was inserted.
+    public enum ResultInsertion: Sendable, Equatable {
+        case inserted
+        /// Another result already holds this verification code: nothing was written; draw a
+        /// new code and call ``ResultWriter/insertResult(_:)`` again.
+        case verificationCodeTaken
+    }
+
+    private typealias Completion = CheckedContinuation<Result<OperationOutcome, StoreError>, Never>
+
+    private struct Pending {
+        var operation: WriteOperation
+        var completion: Completion?
+    }
+
+    public let path: String
+    public let configuration: Configuration
+    private let queue: DatabaseQueue
+
+    // Queue: `pending[head...]` are waiting; `head` advances instead of removing from the
+    // front, so taking a batch does not shift the rest.
+    private var pending: [Pending] = []
+    private var head = 0
+    private var pendingCount: Int { pending.count - head }
+    private var drainTask: Task<Void, Never>?
+    private var lastCommitStart: ContinuousClock.Instant?
+    private let clock = ContinuousClock()
+
+    // Early wake-up of the drain task while it waits out the commit interval.
+    private var sleeper: CheckedContinuation<Void, Never>?
+    private var sleepGeneration = 0
+
+    // flush(): callers waiting until every operation submitted before them is processed.
+    private var submittedCount: UInt64 = 0
+    private var processedCount: UInt64 = 0
+    private var flushWaiters: [(target: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+
+    private var failure: StoreError?
+    private var isClosing = false
+    private var isClosed = false
+
+    private var counters = WriterStats()
+    private var latencies: CommitLatencyWindow
+    private var totalBatchRows = 0
+    private var totalCommitMicroseconds = 0
+
+    /// Opens (creating if needed) the store file, refusing a newer, foreign, corrupt or
+    /// unwritable one, and migrates it to ``Schema/version``.
+    public init(path: String, configuration: Configuration = Configuration()) throws(StoreError) {
+        precondition(configuration.batchRowsMax >= 1, "batchRowsMax must be at least 1")
+        precondition(configuration.pendingRowsMax >= 1, "pendingRowsMax must be at least 1")
+        precondition(configuration.commitIntervalMicroseconds >= 0, "commitIntervalMicroseconds must not be negative")
+        self.path = path
+        self.configuration = configuration
+        self.latencies = CommitLatencyWindow(capacity: configuration.commitLatencySamplesMax)
+        self.queue = try StoreFile.openForWriting(path: path, durability: configuration.durability)
+        pending.reserveCapacity(min(configuration.pendingRowsMax, 4 * configuration.batchRowsMax))
+    }
+
+    /// False once a commit has failed; the writer then refuses everything with `STORE_UNHEALTHY`.
+    public var isHealthy: Bool { failure == nil }
+
+    /// The failure that made the writer unhealthy, if any.
+    public var lastFailure: StoreError? { failure }
+
+    // MARK: Writes
+
+    /// Appends one answer to the journal. In `durable` mode returns once it is committed;
+    /// in `relaxed` mode once it is queued. Throws `STORE_DUPLICATE_ANSWER` (durable mode) if
+    /// the assessment already has that question number, `STORE_UNKNOWN_REFERENCE` for an
+    /// unknown assessment, `STORE_BUSY` when the queue is full, `STORE_UNHEALTHY`, `STORE_CLOSED`.
+    public func appendAnswer(_ answer: AnswerRecord) async throws(StoreError) {
+        try await submitExpectingDone(.answer(answer), waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Inserts or replaces a session row (status changes included).
+    public func upsertSession(_ session: SessionRecord) async throws(StoreError) {
+        try await submitExpectingDone(.session(session), waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Inserts or replaces a candidate row; its session must be stored first.
+    public func upsertCandidate(_ candidate: CandidateRecord) async throws(StoreError) {
+        try await submitExpectingDone(.candidate(candidate), waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Inserts or replaces an assessment row; its candidate must be stored first.
+    public func upsertAssessment(_ assessment: AssessmentRecord) async throws(StoreError) {
+        try await submitExpectingDone(.assessment(assessment), waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Changes an assessment's status. In durable mode, an unknown id throws `STORE_UNKNOWN_REFERENCE`.
+    public func updateAssessmentStatus(assessmentId: String, status: String) async throws(StoreError) {
+        try await submitExpectingDone(.assessmentStatus(assessmentId: assessmentId, status: status),
+                                      waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Changes a candidate's status and abort reason. In durable mode, an unknown candidate
+    /// throws `STORE_UNKNOWN_REFERENCE`.
+    public func updateCandidateStatus(sessionId: String, candidateId: String, status: String,
+                                      abortReason: String?) async throws(StoreError) {
+        try await submitExpectingDone(
+            .candidateStatus(sessionId: sessionId, candidateId: candidateId, status: status, abortReason: abortReason),
+            waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Inserts or replaces a live or companion alert (same `id` when its status changes).
+    public func upsertAlert(_ alert: AlertRecord) async throws(StoreError) {
+        try await submitExpectingDone(.alert(alert), waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Inserts an issue report.
+    public func insertIssueReport(_ report: IssueReportRecord) async throws(StoreError) {
+        try await submitExpectingDone(.issueReport(report), waitForCommit: configuration.durability == .durable)
+    }
+
+    /// Inserts the result of an assessment. Always waits for the commit, in both modes,
+    /// because the caller needs the outcome: ``ResultInsertion/verificationCodeTaken`` when
+    /// the code is already used (draw another and retry, a bounded number of times).
+    /// Throws `STORE_DUPLICATE_RESULT` if the assessment already has a result.
+    public func insertResult(_ result: ResultRecord) async throws(StoreError) -> ResultInsertion {
+        switch try await submit(.result(result), waitForCommit: true) {
+        case .done: return .inserted
+        case .verificationCodeTaken: return .verificationCodeTaken
+        case .refused(let error): throw error
+        }
+    }
+
+    /// Returns once every operation submitted before this call has been committed (or
+    /// refused). Throws the writer's failure if it is unhealthy.
+    public func flush() async throws(StoreError) {
+        let target = submittedCount
+        if processedCount < target {
+            await withCheckedContinuation { continuation in
+                flushWaiters.append((target, continuation))
+                wakeSleeper()
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Refuses new calls (`STORE_CLOSED`), commits everything queued, and closes the file.
+    /// Throws the writer's failure if it is unhealthy (the file is closed all the same).
+    public func close() async throws(StoreError) {
+        guard !isClosing else { return }
+        isClosing = true
+        var flushFailure: StoreError?
+        do { try await flush() } catch { flushFailure = error }
+        isClosed = true
+        do {
+            try queue.close()
+        } catch {
+            if flushFailure == nil { flushFailure = StoreErrors.map(error, path: path, while: "closing") }
+        }
+        if let flushFailure { throw flushFailure }
+    }
+
+    /// The writer's counters and commit latencies.
+    public func stats() -> WriterStats {
+        var snapshot = counters
+        snapshot.pendingRows = pendingCount
+        snapshot.p50CommitMicroseconds = latencies.percentile(0.50)
+        snapshot.p99CommitMicroseconds = latencies.percentile(0.99)
+        snapshot.meanBatchRows = counters.commits == 0 ? 0 : Double(totalBatchRows) / Double(counters.commits)
+        snapshot.meanCommitMicroseconds = counters.commits == 0 ? 0 : Double(totalCommitMicroseconds) / Double(counters.commits)
+        snapshot.isHealthy = failure == nil
+        return snapshot
+    }
+
+    /// Reads a pragma on the write connection (per-connection settings such as
+    /// `synchronous` cannot be seen from another connection). For tests.
+    func pragmaForTesting(_ name: String) async throws -> Int? {
+        try await queue.read { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+
+    // MARK: Queue
+
+    private func submitExpectingDone(_ operation: WriteOperation, waitForCommit: Bool) async throws(StoreError) {
+        switch try await submit(operation, waitForCommit: waitForCommit) {
+        case .done: return
+        case .verificationCodeTaken:
+            // Only results can collide on a verification code; they use insertResult.
+            throw StoreError(code: StoreError.constraint, message: "Verification code already used.")
+        case .refused(let error): throw error
+        }
+    }
+
+    private func submit(_ operation: WriteOperation, waitForCommit: Bool) async throws(StoreError) -> OperationOutcome {
+        if isClosing {
+            throw StoreError(code: StoreError.closed, message: "The result writer of \(path) is closed.")
+        }
+        if let failure { throw failure }
+        if pendingCount >= configuration.pendingRowsMax {
+            throw StoreError(code: StoreError.busy,
+                             message: "The result writer of \(path) has \(pendingCount) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
+        }
+        guard waitForCommit else {
+            enqueue(Pending(operation: operation, completion: nil))
+            return .done
+        }
+        let outcome = await withCheckedContinuation { (continuation: Completion) in
+            enqueue(Pending(operation: operation, completion: continuation))
+        }
+        return try outcome.get()
+    }
+
+    private func enqueue(_ item: Pending) {
+        pending.append(item)
+        submittedCount &+= 1
+        if pendingCount >= configuration.batchRowsMax { wakeSleeper() }
+        if drainTask == nil {
+            drainTask = Task { await self.drain() }
+        }
+    }
+
+    /// The single consumer of the queue. Runs while there is something queued, then ends;
+    /// the next submission starts a new one.
+    private func drain() async {
+        while pendingCount > 0 {
+            if failure != nil {
+                failQueued()
+                break
+            }
+            if let lastCommitStart, configuration.commitIntervalMicroseconds > 0,
+               pendingCount < configuration.batchRowsMax, flushWaiters.isEmpty {
+                let due = lastCommitStart.advanced(by: .microseconds(configuration.commitIntervalMicroseconds))
+                if clock.now < due {
+                    await sleep(until: due)
+                    continue
+                }
+            }
+            await commitOneBatch()
+        }
+        drainTask = nil
+        resumeFlushWaiters()
+    }
+
+    private func commitOneBatch() async {
+        let count = min(pendingCount, configuration.batchRowsMax)
+        let batch = Array(pending[head..<(head + count)])
+        head += count
+        if head == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= configuration.batchRowsMax * 8 && head * 2 >= pending.count {
+            pending.removeFirst(head)
+            head = 0
+        }
+        let operations = batch.map(\.operation)
+        let started = clock.now
+        lastCommitStart = started
+        let result: Result<[OperationOutcome], StoreError>
+        do {
+            let outcomes = try await queue.writeWithoutTransaction { db in
+                var outcomes: [OperationOutcome] = []
+                try db.inTransaction(.immediate) {
+                    outcomes = try WriteBatch.apply(operations, in: db)
+                    return .commit
+                }
+                return outcomes
+            }
+            result = .success(outcomes)
+        } catch {
+            let cause = StoreErrors.map(error, path: path, while: "committing")
+            result = .failure(StoreError(
+                code: StoreError.unhealthy,
+                message: "A commit to \(path) failed (\(cause.message)); the store accepts no more writes."))
+        }
+        let elapsed = clock.now - started
+        processedCount &+= UInt64(count)
+
+        switch result {
+        case .success(let outcomes):
+            let microseconds = Int(elapsed.components.seconds) * 1_000_000
+                + Int(elapsed.components.attoseconds / 1_000_000_000_000)
+            counters.commits += 1
+            counters.lastBatchRows = count
+            counters.lastCommitMicroseconds = microseconds
+            counters.maxCommitMicroseconds = max(counters.maxCommitMicroseconds, microseconds)
+            totalBatchRows += count
+            totalCommitMicroseconds += microseconds
+            latencies.record(microseconds)
+            for (item, outcome) in zip(batch, outcomes) {
+                if case .refused = outcome { counters.rowsRefused += 1 }
+                else if case .verificationCodeTaken = outcome { counters.rowsRefused += 1 }
+                else { counters.rowsCommitted += 1 }
+                item.completion?.resume(returning: .success(outcome))
+            }
+        case .failure(let error):
+            if failure == nil { failure = error }
+            counters.rowsFailed += count
+            for item in batch { item.completion?.resume(returning: .failure(error)) }
+            failQueued()
+        }
+        resumeFlushWaiters()
+    }
+
+    /// Fails every queued operation with the writer's failure.
+    private func failQueued() {
+        guard let failure else { return }
+        let queued = pending[head...]
+        counters.rowsFailed += queued.count
+        processedCount &+= UInt64(queued.count)
+        pending.removeAll(keepingCapacity: false)
+        head = 0
+        for item in queued { item.completion?.resume(returning: .failure(failure)) }
+        resumeFlushWaiters()
+    }
+
+    private func resumeFlushWaiters() {
+        guard !flushWaiters.isEmpty else { return }
+        var waiting: [(target: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        for waiter in flushWaiters {
+            if waiter.target <= processedCount { waiter.continuation.resume() } else { waiting.append(waiter) }
+        }
+        flushWaiters = waiting
+    }
+
+    // MARK: Waiting out the commit interval
+
+    private func sleep(until due: ContinuousClock.Instant) async {
+        sleepGeneration &+= 1
+        let generation = sleepGeneration
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            sleeper = continuation
+            Task { [weak self] in
+                try? await Task.sleep(until: due, clock: .continuous)
+                await self?.wakeSleeper(generation: generation)
+            }
+        }
+    }
+
+    /// Resumes the drain task if it is waiting out the interval. A timer passes its
+    /// generation so that a late timer cannot cut short a later wait.
+    private func wakeSleeper(generation: Int? = nil) {
+        if let generation, generation != sleepGeneration { return }
+        if let sleeper {
+            self.sleeper = nil
+            sleeper.resume()
+        }
+    }
+}

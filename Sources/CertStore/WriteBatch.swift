@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+
+/// One queued write of the ``ResultWriter``. Values only, so a batch can be handed to the
+/// database queue.
+enum WriteOperation: Sendable {
+    case answer(AnswerRecord)
+    case session(SessionRecord)
+    case candidate(CandidateRecord)
+    case assessment(AssessmentRecord)
+    case assessmentStatus(assessmentId: String, status: String)
+    case candidateStatus(sessionId: String, candidateId: String, status: String, abortReason: String?)
+    case alert(AlertRecord)
+    case result(ResultRecord)
+    case issueReport(IssueReportRecord)
+}
+
+/// What became of one operation of a committed batch.
+enum OperationOutcome: Sendable, Equatable {
+    case done
+    case verificationCodeTaken
+    case refused(StoreError)
+}
+
+/// Applies a batch of operations inside one transaction, in queue order.
+///
+/// A constraint failure refuses that one operation (SQLite aborts only the failing statement
+/// and keeps the transaction), so one duplicate answer never costs its batch-mates their
+/// commit. Any other failure is thrown: the caller rolls the whole batch back.
+enum WriteBatch {
+    static let insertAnswer = """
+        INSERT INTO answers (assessment_id, question_number, challenge_id, result, recorded_seconds)
+        VALUES (?, ?, ?, ?, ?)
+        """
+    static let upsertSession = """
+        INSERT INTO sessions (id, access_code, invigilator_password_hash, status, created_seconds,
+                              first_start_seconds, finalized_seconds, published_seconds)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            access_code = excluded.access_code,
+            invigilator_password_hash = excluded.invigilator_password_hash,
+            status = excluded.status,
+            created_seconds = excluded.created_seconds,
+            first_start_seconds = excluded.first_start_seconds,
+            finalized_seconds = excluded.finalized_seconds,
+            published_seconds = excluded.published_seconds
+        """
+    static let upsertCandidate = """
+        INSERT INTO candidates (session_id, candidate_id, external_index, status, abort_reason,
+                                needs_accessibility, locale, true_ability)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (session_id, candidate_id) DO UPDATE SET
+            external_index = excluded.external_index,
+            status = excluded.status,
+            abort_reason = excluded.abort_reason,
+            needs_accessibility = excluded.needs_accessibility,
+            locale = excluded.locale,
+            true_ability = excluded.true_ability
+        """
+    static let upsertAssessment = """
+        INSERT INTO assessments (id, session_id, candidate_id, token_hash, status, started_seconds)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            token_hash = excluded.token_hash,
+            status = excluded.status,
+            started_seconds = excluded.started_seconds
+        """
+    static let updateAssessmentStatus = "UPDATE assessments SET status = ? WHERE id = ?"
+    static let updateCandidateStatus = """
+        UPDATE candidates SET status = ?, abort_reason = ? WHERE session_id = ? AND candidate_id = ?
+        """
+    static let upsertAlert = """
+        INSERT INTO alerts (id, assessment_id, kind, challenge_id, status, created_seconds, resolved_seconds)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            challenge_id = excluded.challenge_id,
+            status = excluded.status,
+            resolved_seconds = excluded.resolved_seconds
+        """
+    static let insertResult = """
+        INSERT INTO results (assessment_id, capacity, error_rate, pix_score, mesh_level,
+                             competence_levels, status, answers_count, verification_code, scored_seconds)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    static let insertIssueReport = """
+        INSERT INTO issue_reports (id, assessment_id, category, details, created_seconds)
+        VALUES (?, ?, ?, ?, ?)
+        """
+
+    /// Runs `operations` in `db` (the caller holds the transaction). Returns one outcome per
+    /// operation, in order; throws only failures that must roll the batch back.
+    static func apply(_ operations: [WriteOperation], in db: Database) throws -> [OperationOutcome] {
+        var outcomes: [OperationOutcome] = []
+        outcomes.reserveCapacity(operations.count)
+        // Fetched once per batch, not once per row: the hot path is one bind + step per answer.
+        var answerStatement: Statement?
+        for operation in operations {
+            do {
+                switch operation {
+                case .answer(let answer):
+                    let statement: Statement
+                    if let answerStatement {
+                        statement = answerStatement
+                    } else {
+                        statement = try db.cachedStatement(sql: insertAnswer)
+                        answerStatement = statement
+                    }
+                    statement.setUncheckedArguments([
+                        answer.assessmentId, answer.questionNumber, answer.challengeId,
+                        answer.result, answer.recordedSeconds,
+                    ])
+                    try statement.execute()
+                    outcomes.append(.done)
+                case .session(let s):
+                    try run(db, upsertSession, [
+                        s.id, s.accessCode, s.invigilatorPasswordHash, s.status, s.createdSeconds,
+                        s.firstStartSeconds, s.finalizedSeconds, s.publishedSeconds,
+                    ])
+                    outcomes.append(.done)
+                case .candidate(let c):
+                    try run(db, upsertCandidate, [
+                        c.sessionId, c.candidateId, c.externalIndex, c.status, c.abortReason,
+                        c.needsAccessibility, c.locale, c.trueAbility,
+                    ])
+                    outcomes.append(.done)
+                case .assessment(let a):
+                    try run(db, upsertAssessment, [
+                        a.id, a.sessionId, a.candidateId, a.tokenHash, a.status, a.startedSeconds,
+                    ])
+                    outcomes.append(.done)
+                case .assessmentStatus(let assessmentId, let status):
+                    try run(db, updateAssessmentStatus, [status, assessmentId])
+                    outcomes.append(db.changesCount == 1 ? .done : .refused(StoreError(
+                        code: StoreError.unknownReference,
+                        message: "No assessment \(assessmentId) in the store.")))
+                case .candidateStatus(let sessionId, let candidateId, let status, let abortReason):
+                    try run(db, updateCandidateStatus, [status, abortReason, sessionId, candidateId])
+                    outcomes.append(db.changesCount == 1 ? .done : .refused(StoreError(
+                        code: StoreError.unknownReference,
+                        message: "No candidate \(candidateId) in session \(sessionId) in the store.")))
+                case .alert(let a):
+                    try run(db, upsertAlert, [
+                        a.id, a.assessmentId, a.kind.rawValue, a.challengeId, a.status,
+                        a.createdSeconds, a.resolvedSeconds,
+                    ])
+                    outcomes.append(.done)
+                case .result(let r):
+                    try run(db, insertResult, [
+                        r.assessmentId, r.capacity, r.errorRate, r.pixScore, r.meshLevel,
+                        competenceLevelsJSON(r.competenceLevels), r.status, r.answersCount,
+                        r.verificationCode, r.scoredSeconds,
+                    ])
+                    outcomes.append(.done)
+                case .issueReport(let i):
+                    try run(db, insertIssueReport, [
+                        i.id, i.assessmentId, i.category, i.details, i.createdSeconds,
+                    ])
+                    outcomes.append(.done)
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                // GRDB evicts a failed statement from its cache (SQLite cannot always reset it
+                // cleanly); drop our reference too so the next answer prepares a fresh one.
+                if case .answer = operation { answerStatement = nil }
+                outcomes.append(refusal(error, for: operation))
+            }
+        }
+        return outcomes
+    }
+
+    private static func run(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        statement.setUncheckedArguments(arguments)
+        try statement.execute()
+    }
+
+    /// Sorted keys, so the same levels always give the same bytes.
+    static func competenceLevelsJSON(_ levels: [String: Int]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding [String: Int] cannot fail.
+        let data = (try? encoder.encode(levels)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func refusal(_ error: DatabaseError, for operation: WriteOperation) -> OperationOutcome {
+        let detail = error.message ?? "constraint failed"
+        if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            return .refused(StoreError(code: StoreError.unknownReference,
+                                       message: "The row refers to a session, candidate or assessment the store does not hold (\(detail))."))
+        }
+        let isUniqueness = error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+            || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+        switch operation {
+        case .answer(let a) where isUniqueness:
+            return .refused(StoreError(code: StoreError.duplicateAnswer,
+                                       message: "Assessment \(a.assessmentId) already has an answer number \(a.questionNumber)."))
+        case .result where isUniqueness && detail.contains("results.verification_code"):
+            return .verificationCodeTaken
+        case .result(let r) where isUniqueness:
+            return .refused(StoreError(code: StoreError.duplicateResult,
+                                       message: "Assessment \(r.assessmentId) already has a result."))
+        default:
+            return .refused(StoreError(code: StoreError.constraint, message: "The row was refused (\(detail))."))
+        }
+    }
+}

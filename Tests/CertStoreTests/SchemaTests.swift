@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import Testing
+@testable import CertStore
+
+@Suite struct SchemaTests {
+    @Test func freshFileIsMigratedToTheCurrentVersionInWALMode() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let writer = try ResultWriter(path: path)
+        try await writer.close()
+
+        // Checked through an independent connection, not through CertStore.
+        let check = try DatabaseQueue(path: path)
+        try await check.read { db in
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 1)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA application_id") == 0x4353_494D)
+            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+                """)
+            #expect(tables == ["alerts", "answers", "assessments", "candidates", "grdb_migrations",
+                               "issue_reports", "results", "sessions"])
+        }
+    }
+
+    @Test func synchronousIsFullWhenDurableAndNormalWhenRelaxed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let durable = try ResultWriter(path: directory.file("durable.sqlite"))
+        let relaxed = try ResultWriter(path: directory.file("relaxed.sqlite"),
+                                       configuration: .init(durability: .relaxed))
+        // SQLite's codes: 1 = NORMAL, 2 = FULL.
+        #expect(try await durable.pragmaForTesting("synchronous") == 2)
+        #expect(try await relaxed.pragmaForTesting("synchronous") == 1)
+        try await durable.close()
+        try await relaxed.close()
+    }
+
+    @Test func reopeningKeepsTheDataAndTheVersion() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let first = try ResultWriter(path: path)
+        try await Fixture.seed(first, assessments: 1..<2)
+        try await first.appendAnswer(Fixture.answer(1, 1))
+        try await first.close()
+
+        let second = try ResultWriter(path: path)
+        try await second.appendAnswer(Fixture.answer(1, 2))
+        try await second.close()
+
+        let reader = try StoreReader(path: path)
+        #expect(try reader.answers(ofAssessment: "a1").map(\.questionNumber) == [1, 2])
+        #expect(try reader.recover().sessions == [Fixture.session])
+    }
+
+    @Test func newerSchemaIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        try await ResultWriter(path: path).close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "close must checkpoint the WAL")
+
+        // user_version is the big-endian 32-bit integer at offset 60 of the database header.
+        try patchHeader(path, offset: 60, value: 2)
+
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.newerSchema)
+        #expect(await storeErrorCode { _ = try StoreReader(path: path) } == StoreError.newerSchema)
+    }
+
+    @Test func sqliteFileOfAnotherProgramIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("other.sqlite")
+        let other = try DatabaseQueue(path: path)
+        try await other.write { db in try db.execute(sql: "CREATE TABLE notes (text TEXT)") }
+        try other.close()
+
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.corrupt)
+    }
+
+    @Test func garbageFileIsRefusedAsCorrupt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("garbage.sqlite")
+        let garbage = Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
+        #expect(FileManager.default.createFile(atPath: path, contents: garbage))
+
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.corrupt)
+        #expect(await storeErrorCode { _ = try StoreReader(path: path) } == StoreError.corrupt)
+    }
+
+    @Test func errorsNameThePath() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("garbage.sqlite")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 4_096)))
+        do {
+            _ = try ResultWriter(path: path)
+            Issue.record("a garbage file was accepted")
+        } catch {
+            #expect(error.message.contains(path))
+        }
+    }
+
+    @Test func missingDirectoryCannotBeOpened() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("absent/store.sqlite")
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.cannotOpen)
+        #expect(await storeErrorCode { _ = try StoreReader(path: directory.file("none.sqlite")) } == StoreError.cannotOpen)
+    }
+
+    // The tests run as root, and root ignores permission bits: chmod 0444 would not stop
+    // it. The immutable attribute (chattr +i) does — the kernel refuses writes to an
+    // immutable inode even to root (EPERM), as a read-only file system does (EROFS). These
+    // tests need chattr and a file system that supports the attribute, else they are skipped.
+    @Test(.enabled(if: Immutable.isSupported, "needs chattr +i on the temporary file system"))
+    func immutableFileIsRefusedAsReadOnly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        try await ResultWriter(path: path).close()
+        #expect(Immutable.set(path, true))
+        defer { _ = Immutable.set(path, false) }
+
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.readOnly)
+    }
+
+    @Test(.enabled(if: Immutable.isSupported, "needs chattr +i on the temporary file system"))
+    func immutableDirectoryIsRefusedAsReadOnly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(Immutable.set(directory.path, true))
+        defer { _ = Immutable.set(directory.path, false) }
+
+        #expect(await storeErrorCode { _ = try ResultWriter(path: directory.file("new.sqlite")) } == StoreError.readOnly)
+    }
+
+    private func patchHeader(_ path: String, offset: UInt64, value: UInt32) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: offset)
+        handle.write(Data([UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]))
+    }
+}
