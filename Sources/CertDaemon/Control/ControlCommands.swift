@@ -22,9 +22,13 @@ import Logging
 /// | companion.clear     | sessionId, candidateId                              | yes   | {} |
 /// | session.finalize    | sessionId, abortReasons? {candidateId: "candidate" or "technical"} | yes | FinalizationSummary |
 /// | session.publish     | sessionId                                           | yes   | [PublishedCertificate] |
-/// | watch               | sessionId                                           | yes   | {"watching": sessionId}, then one {"event": SessionEvent} line per event |
+/// | watch               | sessionId                                           | yes   | {"watching": sessionId}, then one {"event": …} line per event (see below) |
 /// | stats               | —                                                   | no    | DaemonStats |
 /// | shutdown            | —                                                   | no    | {"shuttingDown": true}, then a graceful shutdown |
+///
+/// `watch` streams the session's `SessionEvent`s as they happen (starts, alerts, ends, …) and,
+/// every `ControlLimits.watchProgressIntervalSeconds`, one progress event per candidate whose
+/// answer count moved: `{"kind": "answersCount", "sessionId", "candidateId", "answersCount"}`.
 ///
 /// Access to the socket file itself (mode 0600 by default) is the operator boundary; the
 /// session login keeps proctors of different sessions apart when the socket is shared with a
@@ -54,7 +58,7 @@ public struct ControlCommands: Sendable {
         /// One response line.
         case response(ControlResponse)
         /// The acknowledgement, then the events of the stream until the client closes.
-        case watch(ControlResponse, AsyncStream<SessionEvent>)
+        case watch(ControlResponse, sessionId: String, events: AsyncStream<SessionEvent>)
         /// The acknowledgement; the daemon then shuts down gracefully.
         case shutdown(ControlResponse)
     }
@@ -159,7 +163,9 @@ public struct ControlCommands: Sendable {
         case "watch":
             let sessionId = try loggedIn(fields, connection)
             let events = proctors.events(sessionId: sessionId)
-            return .watch(.success(id: request.id, result: .object(["watching": .string(sessionId)])), events)
+            return .watch(
+                .success(id: request.id, result: .object(["watching": .string(sessionId)])), sessionId: sessionId,
+                events: events)
 
         case "stats":
             return try ok(await proctors.stats())
@@ -277,11 +283,15 @@ public struct ControlLimits: Sendable, Equatable {
     public var loginLockSeconds: Int
     /// How long a graceful shutdown waits for connections to finish their current command.
     public var shutdownDrainSeconds: Int
+    /// How often `watch` samples the candidates' answer counts to report progress.
+    public var watchProgressIntervalSeconds: Double
 
     public init(
         lineBytesMax: Int = 64 * 1024, connectionsMax: Int = 64, pendingRequestsMax: Int = 64,
-        loginFailuresMax: Int = 5, loginLockSeconds: Int = 30, shutdownDrainSeconds: Int = 10
+        loginFailuresMax: Int = 5, loginLockSeconds: Int = 30, shutdownDrainSeconds: Int = 10,
+        watchProgressIntervalSeconds: Double = 1
     ) {
+        self.watchProgressIntervalSeconds = watchProgressIntervalSeconds
         self.lineBytesMax = lineBytesMax
         self.connectionsMax = connectionsMax
         self.pendingRequestsMax = pendingRequestsMax

@@ -272,3 +272,12 @@ enum ControlErrors {
     static let shuttingDown = DaemonError(
         code: "SHUTTING_DOWN", message: "The daemon is shutting down.", httpStatus: 503, retryAfterSeconds: nil)
 }
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(nilLiteral: ()) { self = .null }
+}

@@ -283,8 +283,9 @@ final class ControlConnection: Sendable {
                 switch await commands.execute(request, connection: &connectionState) {
                 case .response(let response):
                     await write(response)
-                case .watch(let acknowledgement, let events):
-                    await startWatch(acknowledgement, events: events, requestId: request.id)
+                case .watch(let acknowledgement, let sessionId, let events):
+                    await startWatch(
+                        acknowledgement, sessionId: sessionId, events: events, requestId: request.id, commands: commands)
                 case .shutdown(let acknowledgement):
                     await write(acknowledgement)
                     requestShutdown()
@@ -296,7 +297,10 @@ final class ControlConnection: Sendable {
         try? await channel.close()
     }
 
-    private func startWatch(_ acknowledgement: ControlResponse, events: AsyncStream<SessionEvent>, requestId: JSONValue) async {
+    private func startWatch(
+        _ acknowledgement: ControlResponse, sessionId: String, events: AsyncStream<SessionEvent>, requestId: JSONValue,
+        commands: ControlCommands
+    ) async {
         let alreadyWatching = shared.withLock { $0.watch != nil }
         if alreadyWatching {
             let error = DaemonError(
@@ -305,9 +309,20 @@ final class ControlConnection: Sendable {
             return
         }
         await write(acknowledgement)
+        let interval = Duration.milliseconds(Int64(commands.limits.watchProgressIntervalSeconds * 1000))
         let task = Task { [self] in
-            for await event in events {
-                guard let json = try? JSONValue(encoding: event), await write(.event(json)) else { break }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await event in events {
+                        guard let json = try? JSONValue(encoding: event), await self.write(.event(json)) else { break }
+                    }
+                }
+                group.addTask {
+                    await self.streamProgress(sessionId: sessionId, proctors: commands.proctors, interval: interval)
+                }
+                // Either child ending (the peer is gone, or the session's stream finished) ends the watch.
+                await group.next()
+                group.cancelAll()
             }
         }
         let cancelled = shared.withLock { shared -> Bool in
@@ -315,6 +330,26 @@ final class ControlConnection: Sendable {
             return shared.closed
         }
         if cancelled { task.cancel() }
+    }
+
+    /// Samples the session's answer counts and writes one event per candidate whose count moved.
+    private func streamProgress(sessionId: String, proctors: ProctorService, interval: Duration) async {
+        var lastCounts: [String: Int] = [:]
+        if let detail = try? await proctors.showSession(sessionId) {
+            for candidate in detail.candidates { lastCounts[candidate.candidateId] = candidate.answersCount }
+        }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled, let detail = try? await proctors.showSession(sessionId) else { continue }
+            for candidate in detail.candidates where lastCounts[candidate.candidateId] != candidate.answersCount {
+                lastCounts[candidate.candidateId] = candidate.answersCount
+                let event = JSONValue.object([
+                    "kind": "answersCount", "sessionId": .string(sessionId), "candidateId": .string(candidate.candidateId),
+                    "answersCount": .number(Double(candidate.answersCount)),
+                ])
+                guard await write(.event(event)) else { return }
+            }
+        }
     }
 
     func markClosed() {

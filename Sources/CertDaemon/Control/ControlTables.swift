@@ -1,0 +1,120 @@
+import Foundation
+
+/// Human-readable renderings of control-socket results for `certsim ctl`: aligned tables for
+/// lists, `key  value` lines for records, one line per `watch` event. Scripts use `--json`
+/// instead, which prints the result as the daemon sent it.
+///
+/// Owned by the daemon transports.
+public enum ControlTables {
+    /// The text `certsim ctl` prints for the result of `command`.
+    public static func render(command: String, result: JSONValue) -> String {
+        switch command {
+        case "session.create":
+            return keyValues(result, [
+                ("session", "sessionId"), ("access code", "accessCode"), ("invigilator password", "invigilatorPassword"),
+            ])
+        case "session.list":
+            return table(result.arrayValue ?? [], [
+                ("SESSION", "sessionId"), ("NAME", "name"), ("CENTRE", "centre"), ("STATUS", "status"),
+                ("CANDIDATES", "candidatesCount"), ("STARTED", "startedCount"), ("FINISHED", "finishedCount"),
+                ("ALERTS", "ongoingAlertsCount"),
+            ], empty: "no sessions")
+        case "session.show":
+            var text = keyValues(result, [
+                ("session", "sessionId"), ("name", "name"), ("centre", "centre"), ("status", "status"),
+                ("access code", "accessCode"),
+            ])
+            text += "\n" + table(result["candidates"]?.arrayValue ?? [], [
+                ("CANDIDATE", "candidateId"), ("STATUS", "status"), ("ANSWERS", "answersCount"),
+                ("ASSESSMENT", "assessmentId"), ("ABORT", "abortReason"), ("SCORE", "pixScore"),
+                ("RESULT", "certificationStatus"),
+            ], empty: "no candidates")
+            let alerts = result["alerts"]?.arrayValue ?? []
+            if !alerts.isEmpty {
+                text += "\n" + alertTable(alerts)
+            }
+            return text
+        case "alert.list":
+            return alertTable(result.arrayValue ?? [])
+        case "session.finalize":
+            return keyValues(result, [
+                ("session", "sessionId"), ("status", "status"), ("completed", "completedCount"),
+                ("ended by invigilator", "endedByInvigilatorCount"),
+                ("ended by finalisation", "endedDueToFinalizationCount"), ("never started", "notStartedCount"),
+                ("scored now", "scoredCount"),
+            ])
+        case "session.publish":
+            return table(result.arrayValue ?? [], [
+                ("CANDIDATE", "candidateId"), ("VERIFICATION CODE", "verificationCode"), ("SCORE", "pixScore"),
+                ("LEVEL", "meshLevel"), ("STATUS", "status"),
+            ], empty: "no certificates")
+        case "stats":
+            return keyValues(result, [
+                ("sessions", "sessions"), ("active sessions", "activeSessions"), ("candidates", "candidates"),
+                ("active candidates", "activeCandidates"), ("answers", "answersTotal"),
+                ("results written", "resultsWritten"), ("engines", "engines"), ("engine in flight", "engineInFlight"),
+                ("durability", "durability"),
+            ])
+        case "login":
+            return "logged in to session \(cell(result["sessionId"]))\n"
+        case "shutdown":
+            return "the daemon is shutting down\n"
+        case "help":
+            return (result.arrayValue ?? []).map(cell).joined(separator: "\n") + "\n"
+        default:
+            if result == .object([:]) || result == .null { return "ok\n" }
+            return result.jsonText() + "\n"
+        }
+    }
+
+    /// One line for one `watch` event: `12:04:05  candidateStarted  c1  detail`.
+    public static func renderEvent(_ event: JSONValue) -> String {
+        // Progress samples carry no daemon time: they are stamped when printed.
+        var seconds = Date().timeIntervalSince1970
+        if case .number(let at) = event["atSeconds"] ?? .null { seconds = at }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        let time = formatter.string(from: Date(timeIntervalSince1970: seconds))
+        var detail = cell(event["detail"])
+        if let count = event["answersCount"] { detail = "\(cell(count)) answers" }
+        let parts = [time, cell(event["kind"]), cell(event["candidateId"]), detail]
+        return parts.filter { !$0.isEmpty && $0 != "-" }.joined(separator: "  ") + "\n"
+    }
+
+    private static func alertTable(_ alerts: [JSONValue]) -> String {
+        table(alerts, [
+            ("CANDIDATE", "candidateId"), ("KIND", "kind"), ("CHALLENGE", "challengeId"), ("STATUS", "status"),
+        ], empty: "no alerts")
+    }
+
+    /// An aligned table; `columns` are (header, field) pairs.
+    static func table(_ rows: [JSONValue], _ columns: [(String, String)], empty: String) -> String {
+        guard !rows.isEmpty else { return empty + "\n" }
+        let cells = rows.map { row in columns.map { cell(row[$0.1]) } }
+        let widths = columns.indices.map { index in
+            max(columns[index].0.count, cells.map { $0[index].count }.max() ?? 0)
+        }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { index, value in
+                index == values.count - 1 ? value : value.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([line(columns.map(\.0))] + cells.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    static func keyValues(_ record: JSONValue, _ fields: [(String, String)]) -> String {
+        let width = fields.map(\.0.count).max() ?? 0
+        return fields.map { label, field in
+            label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + cell(record[field])
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func cell(_ value: JSONValue?) -> String {
+        switch value {
+        case .none, .null?: return "-"
+        case .string(let text)?: return text
+        case .bool(let flag)?: return flag ? "yes" : "no"
+        case .number?, .array?, .object?: return value!.jsonText()
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import CertCore
+import CertStore
+import Foundation
+import Logging
+
+/// The settings of `certsim serve`, with their defaults, turned into `DaemonOptions`. Kept in
+/// the library (not in the command) so that the defaults and the parsing are tested.
+///
+/// Defaults: everything in the data directory `./certsim-data` — the store `certsim.sqlite`
+/// and the control socket `certsim.sock` (mode 0600) — and the candidate API on
+/// `127.0.0.1:8080`.
+///
+/// Owned by the daemon transports.
+public struct ServeSettings: Sendable, Equatable {
+    public static let defaultDataDirectory = "certsim-data"
+    public static let defaultDatabaseName = "certsim.sqlite"
+    public static let defaultSocketName = "certsim.sock"
+    public static let defaultHTTPAddress = "127.0.0.1:8080"
+    public static let defaultSeed: UInt64 = 1
+
+    public var dataDirectory: String = ServeSettings.defaultDataDirectory
+    /// Nil: `<dataDirectory>/certsim.sqlite`.
+    public var databasePath: String?
+    /// Nil: `<dataDirectory>/certsim.sock`.
+    public var socketPath: String?
+    /// Octal text such as "0600" or "0660".
+    public var socketMode: String = "0600"
+    /// `HOST:PORT`; port 0 picks a free one.
+    public var httpAddress: String = ServeSettings.defaultHTTPAddress
+    public var bankPath: String
+    public var seed: UInt64 = ServeSettings.defaultSeed
+    /// Nil: one per active processor.
+    public var engines: Int?
+    public var durability: Durability = .durable
+
+    public init(bankPath: String) {
+        self.bankPath = bankPath
+    }
+
+    public var resolvedDatabasePath: String { databasePath ?? (dataDirectory as NSString).appendingPathComponent(Self.defaultDatabaseName) }
+    public var resolvedSocketPath: String { socketPath ?? (dataDirectory as NSString).appendingPathComponent(Self.defaultSocketName) }
+
+    /// Parses `HOST:PORT` (IPv6 hosts in brackets: `[::1]:8080`).
+    public static func parseHTTPAddress(_ text: String) throws(DaemonError) -> (host: String, port: Int) {
+        let invalid = DaemonError.badRequest("INVALID_HTTP_ADDRESS", "--http must be HOST:PORT (e.g. 127.0.0.1:8080), not \"\(text)\".")
+        guard let colon = text.lastIndex(of: ":") else { throw invalid }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw invalid
+        }
+        return (host, port)
+    }
+
+    /// Parses an octal mode; the owner must keep read/write and others get nothing.
+    public static func parseSocketMode(_ text: String) throws(DaemonError) -> UInt32 {
+        guard let mode = UInt32(text, radix: 8), mode & 0o7007 == 0, mode & 0o600 == 0o600, mode & 0o111 == 0 else {
+            throw DaemonError.badRequest(
+                "INVALID_SOCKET_MODE", "--socket-mode must be octal, give the owner rw and others nothing (0600 or 0660), not \"\(text)\".")
+        }
+        return mode
+    }
+
+    /// Creates the data directory when a default path needs it, loads the bank and builds the
+    /// daemon's options.
+    public func daemonOptions(clock: any DaemonClock = SystemClock()) throws -> DaemonOptions {
+        let (host, port) = try Self.parseHTTPAddress(httpAddress)
+        let mode = try Self.parseSocketMode(socketMode)
+        if databasePath == nil || socketPath == nil {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        }
+        let bank: ItemBank
+        do {
+            bank = try ItemBank.load(path: bankPath)
+        } catch {
+            throw DaemonError.badRequest(error.code, "\(bankPath): \(error.message)")
+        }
+        var core = DaemonConfiguration(
+            bank: bank, seed: seed, durability: durability, databasePath: resolvedDatabasePath, clock: clock)
+        if let engines { core.engines = max(1, engines) }
+        return DaemonOptions(
+            core: core, socketPath: resolvedSocketPath, socketMode: mode, httpHost: host, httpPort: port,
+            handlesSignals: true)
+    }
+}
+
+/// Log output of the daemon's process: one line per event on standard error.
+///
+/// Owned by the daemon transports.
+public enum DaemonLogging {
+    /// Installs the stderr handler at `level` (call once per process).
+    public static func bootstrap(level: String) throws(DaemonError) {
+        guard let level = Logger.Level(rawValue: level) else {
+            throw DaemonError.badRequest(
+                "INVALID_LOG_LEVEL",
+                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    public static func logger() -> Logger { Logger(label: "certsim") }
+}
