@@ -44,3 +44,13 @@ public final class DaemonCore: Sendable {
         await runtime.shutdown()
     }
 }
+
+extension DaemonCore {
+    /// `/metrics`: refreshes the writer's counters, then renders every metric in the
+    /// Prometheus text format. (`metrics.renderPrometheus()` alone shows the writer's
+    /// counters as of the last refresh.)
+    public func renderMetrics() async -> String {
+        await runtime.refreshWriterStats()
+        return metrics.renderPrometheus()
+    }
+}

@@ -1,0 +1,328 @@
+import CertCore
+import CertStore
+
+/// One engine of the pool: holds the adaptive tests (CertCore `AdaptiveTest` values) of the
+/// assessments sharded to it, picks their challenges, records their answers (journalled
+/// through the `ResultWriter` before they are acknowledged), scores them and writes their
+/// results. Owned by the daemon core; reached through `EnginePool`, whose admission counter
+/// bounds the requests queued here.
+///
+/// The answer path is one hop into this actor and one into the writer: the candidate's
+/// request never goes through the supervisor or the session actor, except for the answer
+/// that completes the test (the session then records the completion).
+actor AdaptiveEngine {
+    private struct Entry {
+        let sessionId: String
+        let candidateId: String
+        let sessionKey: UInt64
+        let candidateKey: UInt64
+        var test: AdaptiveTest
+        /// No more answers accepted (completed, ended by the invigilator or by finalisation).
+        var isClosed = false
+        var isCompleted = false
+        /// The challenge of the live alert awaiting the invigilator; answers wait for it.
+        var pendingAlertChallengeId: String?
+        var scored: ScoredResult?
+        /// Bumped by every change, so that a failed journal write rolls back only its own change.
+        var version = 0
+    }
+
+    /// What `answer` did.
+    struct AnswerOutcome: Sendable {
+        var response: AnswerResponse
+        /// Set when this answer completed the test (scored and written).
+        var completedResult: ScoredResult?
+    }
+
+    /// What the engine knows when a candidate raises a live alert.
+    struct AlertHold: Sendable {
+        var currentChallengeId: String?
+        var answeredChallengeIds: Set<String>
+        /// True when this call put the candidate on hold (answers wait for the invigilator).
+        var held: Bool
+    }
+
+    nonisolated let index: Int
+    private let environment: EngineEnvironment
+    private let meters: EngineMeters
+    private var entries: [String: Entry] = [:]
+
+    init(index: Int, environment: EngineEnvironment, meters: EngineMeters) {
+        self.index = index
+        self.environment = environment
+        self.meters = meters
+    }
+
+    // MARK: Assessments
+
+    /// Creates the adaptive test of a first start; a no-op if the assessment exists (resume).
+    func create(assessmentId: String, sessionId: String, candidateId: String, locale: String, needsAccessibility: Bool) {
+        guard entries[assessmentId] == nil else { return }
+        let test = AdaptiveTest(
+            bank: environment.bank, configuration: environment.algorithm, locale: locale,
+            needsAccessibility: needsAccessibility)
+        entries[assessmentId] = Entry(
+            sessionId: sessionId, candidateId: candidateId, sessionKey: SeededRandom.key(sessionId),
+            candidateKey: SeededRandom.key(candidateId), test: test)
+    }
+
+    /// Rebuilds a test from its journal (recovery). The pending challenge is not stored: the
+    /// next call re-picks it with the same seeded draw, so it is the one served before.
+    func restore(
+        assessmentId: String, sessionId: String, candidateId: String, locale: String, needsAccessibility: Bool,
+        answers: [Answer], validatedAlertChallengeIds: [String], pendingAlertChallengeId: String?,
+        isClosed: Bool, scored: ScoredResult?
+    ) throws(DaemonError) {
+        let test: AdaptiveTest
+        do {
+            test = try AdaptiveTest.replay(
+                bank: environment.bank, configuration: environment.algorithm, locale: locale,
+                needsAccessibility: needsAccessibility, answers: answers,
+                validatedAlertChallengeIds: Set(validatedAlertChallengeIds), currentChallengeId: nil)
+        } catch {
+            throw DaemonError(
+                code: "RECOVERY_FAILED",
+                message: "Assessment \(assessmentId) cannot be rebuilt from its journal: \(error.message)",
+                httpStatus: 500)
+        }
+        var entry = Entry(
+            sessionId: sessionId, candidateId: candidateId, sessionKey: SeededRandom.key(sessionId),
+            candidateKey: SeededRandom.key(candidateId), test: test)
+        entry.isCompleted = test.isComplete
+        entry.isClosed = isClosed || test.isComplete
+        entry.scored = scored
+        if !entry.isClosed, let pendingAlertChallengeId {
+            // Serve the challenge again so the ongoing alert still concerns the one on screen.
+            var random = pickRandom(entry)
+            _ = try? entry.test.nextChallenge(using: &random)
+            if entry.test.currentChallengeId == pendingAlertChallengeId {
+                entry.pendingAlertChallengeId = pendingAlertChallengeId
+            }
+        }
+        entries[assessmentId] = entry
+    }
+
+    func progress(assessmentId: String) -> AssessmentProgress? {
+        guard let entry = entries[assessmentId] else { return nil }
+        return AssessmentProgress(
+            answersCount: entry.test.answers.count, isClosed: entry.isClosed, isCompleted: entry.isCompleted,
+            scored: entry.scored, pendingAlertChallengeId: entry.pendingAlertChallengeId)
+    }
+
+    /// The answers and validated alerts of a test (tests and reports).
+    func journal(assessmentId: String) -> (answers: [Answer], validatedAlertChallengeIds: Set<String>)? {
+        guard let entry = entries[assessmentId] else { return nil }
+        return (entry.test.answers, entry.test.validatedAlertChallengeIds)
+    }
+
+    // MARK: Candidate requests
+
+    /// The challenge on screen (the same until answered), or nil once the test is over.
+    func next(assessmentId: String) throws(DaemonError) -> ChallengeResponse? {
+        let started = ContinuousClock.now
+        defer { meters.addBusy(since: started) }
+        guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        if entry.isClosed { return nil }
+        if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
+        var random = pickRandom(entry)
+        let challenge: Challenge?
+        do {
+            challenge = try entry.test.nextChallenge(using: &random)
+        } catch {
+            throw DaemonError(error)
+        }
+        guard let challenge else { return nil }
+        entry.version += 1
+        entries[assessmentId] = entry
+        return ChallengeResponse(
+            challengeId: challenge.id, competence: challenge.competence, questionNumber: entry.test.answers.count + 1)
+    }
+
+    /// Records an answer to the challenge on screen, journals it (returning once durable in
+    /// durable mode), and scores and writes the result when it completes the test.
+    func answer(assessmentId: String, _ request: AnswerRequest) async throws(DaemonError) -> AnswerOutcome {
+        let started = ContinuousClock.now
+        guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        if entry.isClosed { throw .testFinished(assessmentId) }
+        if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
+        let before = entry
+        let questionNumber = entry.test.answers.count + 1
+        do {
+            try entry.test.record(Answer(challengeId: request.challengeId, result: request.result))
+        } catch {
+            throw DaemonError(error)
+        }
+        entry.version += 1
+        if entry.test.isComplete {
+            entry.isClosed = true
+            entry.isCompleted = true
+        }
+        entries[assessmentId] = entry
+        let version = entry.version
+        let record = AnswerRecord(
+            assessmentId: assessmentId, questionNumber: questionNumber, challengeId: request.challengeId,
+            result: request.result.rawValue, recordedSeconds: environment.clock.nowSeconds())
+        meters.addBusy(since: started)
+
+        do {
+            try await environment.writer.appendAnswer(record)
+        } catch {
+            // Not journalled, so not acknowledged: undo it unless something else changed the
+            // test meanwhile (then the in-memory state wins; the store has failed anyway).
+            if entries[assessmentId]?.version == version { entries[assessmentId] = before }
+            throw DaemonError(error)
+        }
+        var completed: ScoredResult?
+        if entry.isCompleted {
+            completed = try await scoreAndWrite(assessmentId: assessmentId, abortReason: nil)
+        }
+        let answersCount = entries[assessmentId]?.test.answers.count ?? questionNumber
+        return AnswerOutcome(
+            response: AnswerResponse(
+                questionNumber: questionNumber, answersCount: answersCount, completed: entry.isCompleted),
+            completedResult: completed)
+    }
+
+    // MARK: Live alerts
+
+    /// Puts the candidate on hold for a live alert on `challengeId` if it is the challenge on
+    /// screen and none is pending, and returns what the session's alert ledger needs to judge.
+    func holdForLiveAlert(assessmentId: String, challengeId: String) throws(DaemonError) -> AlertHold {
+        guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        if entry.isClosed { throw .testFinished(assessmentId) }
+        let answered = Set(entry.test.answers.map(\.challengeId))
+        var held = false
+        if entry.pendingAlertChallengeId == nil, entry.test.currentChallengeId == challengeId,
+            !answered.contains(challengeId)
+        {
+            entry.pendingAlertChallengeId = challengeId
+            entry.version += 1
+            entries[assessmentId] = entry
+            held = true
+        }
+        return AlertHold(
+            currentChallengeId: entry.test.currentChallengeId, answeredChallengeIds: answered, held: held)
+    }
+
+    /// Lets the candidate go on with the same challenge (alert dismissed or refused).
+    func releaseLiveAlert(assessmentId: String, challengeId: String) {
+        guard var entry = entries[assessmentId], entry.pendingAlertChallengeId == challengeId else { return }
+        entry.pendingAlertChallengeId = nil
+        entry.version += 1
+        entries[assessmentId] = entry
+    }
+
+    /// The invigilator validated the alert: the skill leaves the pool, the pending challenge is
+    /// dropped, and the next call serves a new one.
+    func validateLiveAlert(assessmentId: String, challengeId: String) throws(DaemonError) {
+        guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        do {
+            try entry.test.validateLiveAlert(challengeId: challengeId)
+        } catch {
+            throw DaemonError(error)
+        }
+        if entry.pendingAlertChallengeId == challengeId { entry.pendingAlertChallengeId = nil }
+        entry.version += 1
+        entries[assessmentId] = entry
+    }
+
+    // MARK: Ending and scoring
+
+    /// Closes a test (ended by the invigilator or by finalisation) and scores it with
+    /// `abortReason`. With `write`, the result is final and written with a verification code;
+    /// without, it is kept as provisional (re-scored at finalisation once the reason is known).
+    /// A test already completed keeps its result. Never re-scores a written result.
+    func close(assessmentId: String, abortReason: AbortReason?, write: Bool) async throws(DaemonError)
+        -> AssessmentProgress
+    {
+        guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        if !entry.isClosed {
+            entry.isClosed = true
+            entry.pendingAlertChallengeId = nil
+            entry.version += 1
+            entries[assessmentId] = entry
+        }
+        if !entry.isCompleted, entry.scored?.written != true {
+            if write {
+                _ = try await scoreAndWrite(assessmentId: assessmentId, abortReason: abortReason)
+            } else {
+                entries[assessmentId]?.scored = try score(assessmentId: assessmentId, abortReason: abortReason)
+            }
+        }
+        return progress(assessmentId: assessmentId)!
+    }
+
+    /// Scores and writes a completed test whose result is missing (recovery after a crash
+    /// between its last answer and its result).
+    func writeCompletedResult(assessmentId: String) async throws(DaemonError) -> ScoredResult {
+        guard entries[assessmentId]?.isCompleted == true else { throw .internalError("Assessment \(assessmentId) is not complete.") }
+        return try await scoreAndWrite(assessmentId: assessmentId, abortReason: nil)
+    }
+
+    private func score(assessmentId: String, abortReason: AbortReason?) throws(DaemonError) -> ScoredResult {
+        let started = ContinuousClock.now
+        defer { meters.addBusy(since: started) }
+        let entry = entries[assessmentId]!
+        let result: CertificationResult
+        do {
+            result = try Scoring.score(
+                answers: entry.test.answers, abortReason: abortReason,
+                validatedAlertChallengeIds: entry.test.validatedAlertChallengeIds, bank: environment.bank,
+                configuration: environment.algorithm, locale: entry.test.locale,
+                needsAccessibility: entry.test.needsAccessibility)
+        } catch {
+            throw DaemonError(error)
+        }
+        return ScoredResult(
+            assessmentId: assessmentId, sessionId: entry.sessionId, candidateId: entry.candidateId, result: result,
+            abortReason: abortReason, verificationCode: nil)
+    }
+
+    /// Scores and writes the result with a verification code unique in the store: codes are
+    /// drawn from (seed, assessment) and checked against the registry, and a code the store
+    /// still refuses is replaced, at most `verificationCodeAttemptsMax` times in all.
+    private func scoreAndWrite(assessmentId: String, abortReason: AbortReason?) async throws(DaemonError)
+        -> ScoredResult
+    {
+        if let scored = entries[assessmentId]?.scored, scored.written { return scored }
+        var scored = try score(assessmentId: assessmentId, abortReason: abortReason)
+        let attemptsMax = environment.limits.verificationCodeAttemptsMax
+        var random = Draws.verificationCodes(seed: environment.seed, assessmentId: assessmentId)
+        let registry = environment.verificationCodes
+        for _ in 0..<attemptsMax {
+            let code: String
+            do {
+                code = try Codes.unique(.verificationCode, using: &random, limit: attemptsMax) { !registry.reserve($0) }
+            } catch {
+                throw DaemonError(error)
+            }
+            let record = ResultRecord(
+                assessmentId: assessmentId, capacity: scored.result.capacity, errorRate: scored.result.errorRate,
+                pixScore: scored.result.pixScore, meshLevel: scored.result.meshLevel,
+                competenceLevels: scored.result.competenceLevels, status: scored.result.status.rawValue,
+                answersCount: scored.result.answersCount, verificationCode: code,
+                scoredSeconds: environment.clock.nowSeconds())
+            let insertion: ResultWriter.ResultInsertion
+            do {
+                insertion = try await environment.writer.insertResult(record)
+            } catch {
+                throw DaemonError(error)
+            }
+            if insertion == .inserted {
+                scored.verificationCode = code
+                entries[assessmentId]?.scored = scored
+                return scored
+            }
+        }
+        throw DaemonError(
+            code: "VERIFICATION_CODE_EXHAUSTED",
+            message: "No free verification code found for assessment \(assessmentId) after \(attemptsMax) draws.",
+            httpStatus: 503, retryAfterSeconds: 1)
+    }
+
+    private func pickRandom(_ entry: Entry) -> SeededRandom {
+        Draws.challengePick(
+            seed: environment.seed, sessionKey: entry.sessionKey, candidateKey: entry.candidateKey,
+            questionNumber: entry.test.answers.count + 1)
+    }
+}

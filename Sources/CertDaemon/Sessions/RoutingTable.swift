@@ -1,0 +1,85 @@
+import Synchronization
+
+/// The daemon's routing tables: session id → its `ProctoringSession` actor, and assessment
+/// id → (session, candidate, engine, current token).
+///
+/// Lock-protected (Synchronization.Mutex), not an actor, on purpose: every candidate request
+/// looks its assessment up here, and an actor would add a hop (and a serial queue) in front
+/// of every answer. The table is read-mostly: routes are written by the supervisor (new
+/// sessions, recovery) and by a session when a candidate starts (new assessment, new token);
+/// reads are a dictionary lookup under the lock. Owned by the daemon core's SessionSupervisor.
+final class RoutingTable: Sendable {
+    struct Route: Sendable {
+        let assessmentId: String
+        let sessionId: String
+        let candidateId: String
+        let slot: EngineSlot
+        let session: ProctoringSession
+        /// The bearer token of the latest start; nil after a restart until the candidate resumes.
+        var token: String?
+    }
+
+    private let routes = Mutex([String: Route]())
+    private let sessions = Mutex([String: ProctoringSession]())
+
+    // MARK: Sessions
+
+    func session(_ id: String) -> ProctoringSession? {
+        sessions.withLock { $0[id] }
+    }
+
+    /// Adds a session unless its id is taken; true when added.
+    func addSession(_ id: String, _ session: ProctoringSession) -> Bool {
+        sessions.withLock { table in
+            guard table[id] == nil else { return false }
+            table[id] = session
+            return true
+        }
+    }
+
+    func containsSession(_ id: String) -> Bool {
+        sessions.withLock { $0[id] != nil }
+    }
+
+    /// Every session, sorted by id.
+    func allSessions() -> [(id: String, session: ProctoringSession)] {
+        sessions.withLock { table in table.map { (id: $0.key, session: $0.value) } }.sorted { $0.id < $1.id }
+    }
+
+    var sessionCount: Int { sessions.withLock { $0.count } }
+
+    // MARK: Assessments
+
+    /// The route of an assessment if `token` is its current token: unknown id → 404
+    /// ASSESSMENT_NOT_FOUND, another token (another candidate's, an old one) → 403 INVALID_TOKEN.
+    func route(assessmentId: String, token: String) throws(DaemonError) -> Route {
+        let route = routes.withLock { $0[assessmentId] }
+        guard let route else { throw .assessmentNotFound(assessmentId) }
+        guard let current = route.token, current == token else { throw .invalidToken }
+        return route
+    }
+
+    func route(assessmentId: String) -> Route? {
+        routes.withLock { $0[assessmentId] }
+    }
+
+    func containsAssessment(_ id: String) -> Bool {
+        routes.withLock { $0[id] != nil }
+    }
+
+    /// Adds the route of a new assessment, or replaces its token if it exists.
+    func register(_ route: Route) {
+        routes.withLock { table in
+            if table[route.assessmentId] != nil {
+                table[route.assessmentId]!.token = route.token
+            } else {
+                table[route.assessmentId] = route
+            }
+        }
+    }
+
+    /// Makes `token` the only one accepted for the assessment (the previous one stops working).
+    func setToken(_ token: String?, assessmentId: String) {
+        routes.withLock { table in table[assessmentId]?.token = token }
+    }
+}

@@ -1,0 +1,84 @@
+import CertCore
+import CertStore
+
+/// Owns the session registry: creates sessions (ids, access codes and invigilator passwords
+/// drawn from the daemon seed), registers them in the routing table, and rebuilds them at
+/// start from the store (`recover`). Owned by the daemon core.
+///
+/// Candidate requests do not pass through this actor: they find their session and engine
+/// in the lock-protected `RoutingTable` it maintains.
+actor SessionSupervisor {
+    private let context: DaemonContext
+    /// Access codes of every session held, so that a new session never shares one.
+    private var accessCodes: Set<String> = []
+    private var generatedSessions = 0
+
+    init(context: DaemonContext) {
+        self.context = context
+    }
+
+    func createSession(_ request: CreateSessionRequest) async throws(DaemonError) -> SessionCreated {
+        let limits = context.limits
+        guard context.routes.sessionCount < limits.sessionsMax else {
+            throw DaemonError(
+                code: "TOO_MANY_SESSIONS", message: "The daemon already holds \(limits.sessionsMax) sessions (sessionsMax).",
+                httpStatus: 503, retryAfterSeconds: 60)
+        }
+        let sessionId: String
+        if let chosen = request.sessionId {
+            guard !chosen.isEmpty, chosen.utf8.count <= limits.idLengthMax else {
+                throw .badRequest("INVALID_ID", "A session id must have 1 to \(limits.idLengthMax) bytes.")
+            }
+            guard !context.routes.containsSession(chosen) else {
+                throw .conflict("SESSION_EXISTS", "A session with the id \(chosen) already exists.")
+            }
+            sessionId = chosen
+        } else {
+            sessionId = try generateSessionId()
+        }
+        var random = Draws.accessCodes(seed: context.seed, sessionId: sessionId)
+        let accessCode: String
+        do {
+            accessCode = try Codes.unique(.accessCode, using: &random, limit: limits.sessionCodeAttemptsMax) {
+                accessCodes.contains($0)
+            }
+        } catch {
+            throw DaemonError(error)
+        }
+        let password = Draws.invigilatorPassword(seed: context.seed, sessionId: sessionId)
+        let now = context.nowSeconds()
+        let state = SessionState(
+            id: sessionId, accessCode: accessCode, invigilatorPassword: password, centre: request.centre,
+            name: request.name)
+        let session = ProctoringSession(
+            session: state, passwordHash: ProctoringSession.hashPassword(password, sessionId: sessionId),
+            createdAtSeconds: now, context: context)
+        guard context.routes.addSession(sessionId, session) else {
+            throw .conflict("SESSION_EXISTS", "A session with the id \(sessionId) already exists.")
+        }
+        accessCodes.insert(accessCode)
+        context.gauges.add(.activeSessions, 1)
+        try await context.write(.session(await session.sessionRecord))
+        context.events.publish(atSeconds: now, sessionId: sessionId, candidateId: nil, kind: .sessionCreated)
+        return SessionCreated(sessionId: sessionId, accessCode: accessCode, invigilatorPassword: password)
+    }
+
+    /// Registers a session rebuilt from the store.
+    func adopt(_ session: ProctoringSession, accessCode: String, isActive: Bool) {
+        _ = context.routes.addSession(session.id, session)
+        accessCodes.insert(accessCode)
+        if isActive { context.gauges.add(.activeSessions, 1) }
+    }
+
+    private func generateSessionId() throws(DaemonError) -> String {
+        for _ in 0..<context.limits.sessionCodeAttemptsMax {
+            generatedSessions += 1
+            let id = Draws.sessionId(seed: context.seed, ordinal: generatedSessions)
+            if !context.routes.containsSession(id) { return id }
+        }
+        throw DaemonError(
+            code: "SESSION_ID_EXHAUSTED",
+            message: "No free session id after \(context.limits.sessionCodeAttemptsMax) draws; choose one explicitly.",
+            httpStatus: 503, retryAfterSeconds: 1)
+    }
+}
