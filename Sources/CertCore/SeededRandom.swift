@@ -31,6 +31,11 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         if s0 | s1 | s2 | s3 == 0 { s0 = 0x9E37_79B9_7F4A_7C15 }
     }
 
+    /// Raw xoshiro state, for checking the generator against its reference outputs.
+    init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = state
+    }
+
     public init(seed: UInt64, _ keys: UInt64...) {
         self.init(seed: seed, keys: keys)
     }

@@ -22,21 +22,31 @@ public struct CapacityEstimator: Sendable, Equatable {
     /// θ̂₀: flash's first prior centre and the capacity reported with no answer.
     public let initialCapacity: Double
     public private(set) var estimate: CapacityEstimate
+    /// Quadrature points; `CapacityGrid.points` except in tests of the arithmetic.
+    let grid: [Double]
+    /// Subtracted from flash's posterior spread; tied to the grid step.
+    let gridCorrection: Double
     public private(set) var answerCount = 0
     /// Likelihood over `CapacityGrid.points`, rescaled to a maximum of 1 after each answer
     /// (the posterior is normalised, so the scale is irrelevant and underflow is avoided).
     private var likelihood: [Double]
 
     public init(configuration: AlgorithmConfiguration, initialCapacity: Double? = nil) {
+        self.init(configuration: configuration, initialCapacity: initialCapacity, grid: CapacityGrid.points,
+                  gridCorrection: Self.flashGridCorrection)
+    }
+
+    init(configuration: AlgorithmConfiguration, initialCapacity: Double?, grid: [Double], gridCorrection: Double) {
+        self.grid = grid
+        self.gridCorrection = gridCorrection
         kind = configuration.estimator
         variationPercent = configuration.variationPercent
         self.initialCapacity = initialCapacity ?? configuration.defaultCandidateCapacity
         estimate = CapacityEstimate(capacity: self.initialCapacity, errorRate: Self.noAnswerErrorRate)
-        likelihood = Array(repeating: 1.0, count: CapacityGrid.pointCount)
+        likelihood = Array(repeating: 1.0, count: grid.count)
     }
 
     public mutating func add(_ challenge: Challenge, correct: Bool) {
-        let grid = CapacityGrid.points
         var largest = 0.0
         for k in 0..<grid.count {
             let p = challenge.probabilityCorrect(capacity: grid[k])
@@ -51,7 +61,6 @@ public struct CapacityEstimator: Sendable, Equatable {
     }
 
     private func posterior(priorMean: Double, priorVariance: Double) -> [Double] {
-        let grid = CapacityGrid.points
         var posterior = [Double](repeating: 0, count: grid.count)
         var total = 0.0
         for k in 0..<grid.count {
@@ -68,7 +77,6 @@ public struct CapacityEstimator: Sendable, Equatable {
     private func flashStep() -> CapacityEstimate {
         let previous = estimate.capacity
         let post = posterior(priorMean: previous, priorVariance: Self.flashPriorVariance)
-        let grid = CapacityGrid.points
         var raw = 0.0
         for k in 0..<grid.count { raw += grid[k] * post[k] }
         var capacity = raw
@@ -81,12 +89,11 @@ public struct CapacityEstimator: Sendable, Equatable {
             let deviation = grid[k] - capacity
             spread += post[k] * deviation * deviation
         }
-        return CapacityEstimate(capacity: capacity, errorRate: max(0, spread - Self.flashGridCorrection).squareRoot())
+        return CapacityEstimate(capacity: capacity, errorRate: max(0, spread - gridCorrection).squareRoot())
     }
 
     private func eapStep() -> CapacityEstimate {
         let post = posterior(priorMean: 0, priorVariance: 1)
-        let grid = CapacityGrid.points
         var mean = 0.0
         for k in 0..<grid.count { mean += grid[k] * post[k] }
         var variance = 0.0
