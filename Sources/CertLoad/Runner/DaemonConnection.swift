@@ -1,0 +1,147 @@
+import CertCore
+import CertDaemon
+import CertStore
+import Foundation
+
+/// The daemon a run drives and the two transports to it:
+///
+/// - embedded, `inproc`: a `DaemonCore` in this process, called directly (no sockets);
+/// - embedded, `http`: the same core with its HTTP server (127.0.0.1, a free port) and control
+///   socket (in a temporary directory) started in this process, driven over the real transports;
+/// - external (`--daemon`): a `certsim serve` elsewhere on this machine, over HTTP and its
+///   control socket.
+///
+/// The embedded daemon reads the run's `VirtualClock`, stores into `--db` or a temporary file,
+/// and uses the scenario's seed, algorithm settings and durability.
+///
+/// Owned by the runner.
+struct DaemonConnection: Sendable {
+    /// HTTP port assumed for `--daemon unix:PATH` (the `serve` default).
+    static let defaultHTTPPort = 8080
+
+    let candidates: any CandidateTransport
+    let proctors: any ProctorTransport
+    /// The store to read final results from, when the runner can read it.
+    let storePath: String?
+    /// Words for the summary: `inproc`, `http`, `http (external)`.
+    let transportName: String
+    private let core: DaemonCore?
+    private let daemon: Daemon?
+    private let pool: HTTPConnectionPool?
+    private let temporaryDirectory: String?
+    private let removesStore: Bool
+
+    static func open(scenario: Scenario, options: RunOptions, bank: ItemBank, algorithm: AlgorithmConfiguration,
+                     clock: VirtualClock) async throws(RunError) -> DaemonConnection {
+        if let address = options.daemon {
+            return try await external(address, options: options)
+        }
+        let temporaryDirectory = try makeTemporaryDirectory()
+        let storePath = options.databasePath ?? (temporaryDirectory as NSString).appendingPathComponent("run.sqlite")
+        let configuration = DaemonConfiguration(
+            bank: bank, algorithm: algorithm, seed: scenario.seed,
+            durability: Durability(rawValue: scenario.durability.rawValue) ?? .durable,
+            databasePath: storePath, clock: clock)
+        switch scenario.transport {
+        case .inproc:
+            let core: DaemonCore
+            do {
+                core = try await DaemonCore.open(configuration)
+            } catch {
+                removeDirectory(temporaryDirectory)
+                throw RunError(code: "RUN_DAEMON", message: "cannot open the embedded daemon on \(storePath): \(error)")
+            }
+            return DaemonConnection(
+                candidates: InProcessCandidateTransport(service: core.candidates),
+                proctors: InProcessProctorTransport(service: core.proctors),
+                storePath: storePath, transportName: "inproc", core: core, daemon: nil, pool: nil,
+                temporaryDirectory: temporaryDirectory, removesStore: options.databasePath == nil)
+        case .http:
+            let socketPath = (temporaryDirectory as NSString).appendingPathComponent("control.sock")
+            let daemon: Daemon
+            do {
+                daemon = try await Daemon.start(DaemonOptions(core: configuration, socketPath: socketPath, httpPort: 0))
+            } catch {
+                removeDirectory(temporaryDirectory)
+                throw RunError(code: "RUN_DAEMON", message: "cannot start the embedded daemon's servers: \(error)")
+            }
+            let pool = HTTPConnectionPool(host: "127.0.0.1", port: daemon.httpPort, connectionsMax: options.httpConnections)
+            let proctors: ControlProctorTransport
+            do {
+                proctors = try await ControlProctorTransport.connect(socketPath: socketPath, connections: options.controlConnections)
+            } catch {
+                try? await daemon.shutdown()
+                removeDirectory(temporaryDirectory)
+                throw RunError(code: "RUN_DAEMON", message: "cannot reach the embedded daemon's control socket: \(error)")
+            }
+            return DaemonConnection(
+                candidates: HTTPCandidateTransport(pool: pool), proctors: proctors, storePath: storePath,
+                transportName: "http", core: nil, daemon: daemon, pool: pool,
+                temporaryDirectory: temporaryDirectory, removesStore: options.databasePath == nil)
+        }
+    }
+
+    private static func external(_ address: DaemonAddress, options: RunOptions) async throws(RunError) -> DaemonConnection {
+        let host: String
+        let port: Int
+        let controlPath: String
+        switch address {
+        case .unix(let path):
+            (host, port) = ("127.0.0.1", defaultHTTPPort)
+            controlPath = options.controlSocketPath ?? path
+        case .http(let addressHost, let addressPort):
+            (host, port) = (addressHost, addressPort)
+            guard let path = options.controlSocketPath else {
+                throw RunError.badOption("--control", "an external daemon at \(address) needs its control socket (--control PATH) for the proctors")
+            }
+            controlPath = path
+        }
+        let proctors: ControlProctorTransport
+        do throws(DaemonError) {
+            proctors = try await ControlProctorTransport.connect(socketPath: controlPath, connections: options.controlConnections)
+        } catch {
+            throw RunError(code: "RUN_DAEMON", message: "cannot reach the daemon's control socket \(controlPath): \(error.message)")
+        }
+        let pool = HTTPConnectionPool(host: host, port: port, connectionsMax: options.httpConnections)
+        return DaemonConnection(
+            candidates: HTTPCandidateTransport(pool: pool), proctors: proctors, storePath: options.databasePath,
+            transportName: "http (external)", core: nil, daemon: nil, pool: pool, temporaryDirectory: nil,
+            removesStore: false)
+    }
+
+    /// Closes the transports and, for an embedded daemon, shuts it down (flushing the store).
+    func shutdown() async {
+        await proctors.close()
+        await pool?.close()
+        if let daemon { try? await daemon.shutdown() }
+        if let core { await core.shutdown() }
+    }
+
+    /// Removes the temporary directory (and the temporary store with it). Call after reading results.
+    func cleanUp() {
+        guard let temporaryDirectory else { return }
+        if removesStore {
+            removeDirectory(temporaryDirectory)
+        } else {
+            // Only the control socket may be left in it.
+            try? FileManager.default.removeItem(atPath: (temporaryDirectory as NSString).appendingPathComponent("control.sock"))
+            try? FileManager.default.removeItem(atPath: temporaryDirectory)
+        }
+    }
+
+    private static func makeTemporaryDirectory() throws(RunError) -> String {
+        // Short: a Unix socket path must fit in about 100 bytes.
+        let base = FileManager.default.temporaryDirectory.path
+        let path = (base as NSString).appendingPathComponent("certsim-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw RunError(code: "RUN_SETUP", message: "cannot create a temporary directory at \(path): \(error)")
+        }
+        return path
+    }
+}
+
+private func removeDirectory(_ path: String) {
+    try? FileManager.default.removeItem(atPath: path)
+}

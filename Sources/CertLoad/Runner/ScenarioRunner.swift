@@ -1,0 +1,389 @@
+import CertCore
+import CertDaemon
+import CertStore
+import Foundation
+
+/// `certsim run SCENARIO`: plays a scenario's certification day through a daemon and reports what
+/// it measured.
+///
+/// 1. Opens the daemon: embedded in this process (same actors, same store code; `inproc` calls
+///    its services directly, `http` goes through its real HTTP server and control socket), or an
+///    external `certsim serve` (`RunOptions.daemon`).
+/// 2. Builds the day (`DayPlan`): sessions with stable ids, simulated candidates and proctors.
+///    Each session's invigilator creates it, logs in and enrols its candidates.
+/// 3. Runs the candidates (`CandidateFlow`): with `time_scale: 0` as fast as possible, at most
+///    `concurrency` in flight; with `time_scale: k` on the day's schedule, k times faster than
+///    real time. When a session's last candidate is done its invigilator finalises and publishes.
+/// 4. Reads every candidate's final result from the daemon (capacity, error rate, score, levels,
+///    status), computes the measures and the digest, checks the thresholds, and writes
+///    summary.json, candidates.csv, timeline.csv and report.html when asked.
+///
+/// Every draw comes from generators keyed by (seed, person, sitting, purpose…), and the daemon's
+/// picks are keyed by the runner's ids, so the digest is the same for `inproc` and `http`, for
+/// any concurrency, and from run to run.
+///
+/// Owned by the runner.
+///
+/// ```swift
+/// let scenario = try Scenario.load(path: "Scenarios/smoke.yaml")
+/// let outcome = try await ScenarioRunner.run(scenario: scenario, options: RunOptions())
+/// print(outcome.summary.digest, outcome.passed)
+/// ```
+public enum ScenarioRunner {
+    /// Sessions set up at once before the day starts.
+    public static let setupParallelismMax = 8
+
+    /// Runs the scenario with the options' overrides. Throws only when the run cannot be carried
+    /// out; broken thresholds are reported in the outcome (`passed == false`).
+    public static func run(scenario input: Scenario, options: RunOptions) async throws(RunError) -> RunOutcome {
+        let scenario = try effectiveScenario(input, options: options)
+        let bank = try loadBank(scenario.bank)
+        let algorithm = try algorithmConfiguration(scenario)
+        let draws = RunnerDraws(seed: scenario.seed)
+        let plan = DayPlan(scenario: scenario, draws: draws)
+        let items = TrueItemParameters(bank: bank, noise: scenario.calibrationNoise, draws: draws)
+        let proctor = SimulatedProctor(policy: scenario.proctors, draws: draws)
+        let clock = VirtualClock(timeScale: scenario.timeScale)
+        let runBegan = VirtualClock.uptimeNanoseconds()
+
+        let connection = try await DaemonConnection.open(
+            scenario: scenario, options: options, bank: bank, algorithm: algorithm, clock: clock)
+        let length = algorithm.maximumAssessmentLength
+        let sessions = plan.sessions.map { session in
+            SessionRun(plan: session,
+                       simulated: session.candidates.map {
+                           SimulatedCandidate(identity: $0, scenario: scenario, maximumAssessmentLength: length, draws: draws)
+                       },
+                       proctors: connection.proctors)
+        }
+
+        let played: PlayedDay
+        do {
+            let contexts = try await setUp(sessions)
+            let setupSeconds = seconds(since: runBegan)
+            played = await play(
+                sessions: sessions, contexts: contexts, connection: connection, proctor: proctor, items: items,
+                clock: clock, scenario: scenario, options: options, maximumAssessmentLength: length,
+                setupSeconds: setupSeconds)
+        } catch {
+            await connection.shutdown()
+            connection.cleanUp()
+            throw error
+        }
+
+        let resultsBegan = VirtualClock.uptimeNanoseconds()
+        await connection.shutdown()
+        var results: [String: ResultRecord] = [:]
+        var storeBytes: Int?
+        if let storePath = connection.storePath {
+            do {
+                let reader = try StoreReader(path: storePath)
+                for record in try reader.results() { results[record.assessmentId] = record }
+                storeBytes = Int(StoreReader.fileSizeBytes(path: storePath))
+            } catch {
+                connection.cleanUp()
+                throw RunError(code: "RUN_RESULTS", message: "cannot read the results from \(storePath): \(error)")
+            }
+        }
+        connection.cleanUp()
+
+        let rows = candidateRows(plan: plan, sessions: sessions, played: played, results: results, scenario: scenario,
+                                 length: length, draws: draws)
+        var summary = makeSummary(scenario: scenario, transportName: connection.transportName, played: played,
+                                  rows: rows, results: results, storeBytes: storeBytes)
+        summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
+        let timeline = played.simulatedTimeline.rows + played.realTimeline.rows
+        let outcome = RunOutcome(
+            summary: summary, candidates: rows, timeline: timeline, retries: played.retries.byCode,
+            failures: ThresholdCheck.failures(summary.thresholds), setupSeconds: played.setupSeconds,
+            resultsSeconds: seconds(since: resultsBegan), outDirectory: options.outDirectory)
+        if let directory = options.outDirectory {
+            do {
+                try RunFiles(summary: summary, candidates: rows, timeline: timeline).write(to: directory)
+            } catch {
+                throw RunError(code: "RUN_OUTPUT", message: "cannot write the run's files to \(directory): \(error)")
+            }
+        }
+        return outcome
+    }
+
+    // MARK: - Phases
+
+    /// What the candidate phase produced.
+    struct PlayedDay: Sendable {
+        var closed: [String: ClosedSession]
+        var outcomes: [String: CandidateOutcome]
+        var latency: LatencyRecorder
+        var errors: ErrorCounts
+        var retries: ErrorCounts
+        var simulatedTimeline: Timeline
+        var realTimeline: Timeline
+        var answers: Int
+        var peakActiveCandidates: Int
+        var simulatedEndSeconds: Double
+        var wallSeconds: Double
+        var cpuSeconds: Double
+        var setupSeconds: Double
+    }
+
+    /// Creates every session, logs in and enrols, a few sessions at a time.
+    static func setUp(_ sessions: [SessionRun]) async throws(RunError) -> [SessionContext] {
+        var contexts = [SessionContext?](repeating: nil, count: sessions.count)
+        let failure: (String, DaemonError)? = await withTaskGroup(of: (Int, Result<SessionContext, DaemonError>).self) { group in
+            var nextIndex = 0
+            var failure: (String, DaemonError)?
+            func launch() {
+                let index = nextIndex
+                let session = sessions[index]
+                nextIndex += 1
+                group.addTask {
+                    do throws(DaemonError) {
+                        return (index, .success(try await session.setUp()))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            while nextIndex < min(sessions.count, setupParallelismMax) { launch() }
+            while let (index, result) = await group.next() {
+                switch result {
+                case .success(let context): contexts[index] = context
+                case .failure(let error): if failure == nil { failure = (sessions[index].plan.sessionId, error) }
+                }
+                if failure == nil, nextIndex < sessions.count { launch() }
+            }
+            return failure
+        }
+        if let (sessionId, error) = failure {
+            throw RunError(code: "RUN_SETUP", message: "cannot set up session \(sessionId): \(error)")
+        }
+        return contexts.map { $0! }
+    }
+
+    /// Runs every candidate and closes every session.
+    static func play(sessions: [SessionRun], contexts: [SessionContext], connection: DaemonConnection,
+                     proctor: SimulatedProctor, items: TrueItemParameters, clock: VirtualClock, scenario: Scenario,
+                     options: RunOptions, maximumAssessmentLength: Int, setupSeconds: Double) async -> PlayedDay {
+        clock.begin()
+        let began = clock.beganUptimeNanoseconds ?? VirtualClock.uptimeNanoseconds()
+        let cpuBefore = ResourceUsage.current().cpuSeconds
+        let recorder = RunRecorder(beganUptimeNanoseconds: began)
+        let pacing = Pacing(clock: clock)
+        let limits = FlowLimits()
+        let total = sessions.reduce(0) { $0 + $1.simulated.count }
+        let progress: Task<Void, Never>? = ProgressLine.shouldShow(options.progress)
+            ? Task { await ProgressLine.run(recorder: recorder, total: total, beganUptimeNanoseconds: began,
+                                            terminal: options.progress != .always) }
+            : nil
+
+        enum Finished: Sendable {
+            case candidate(CandidateOutcome, ClosedSession?)
+            case sessionClosed(ClosedSession?)
+        }
+        /// Closes a session; a failure is counted and leaves its candidates without results.
+        @Sendable func close(_ session: SessionRun) async -> ClosedSession? {
+            do throws(DaemonError) {
+                return try await session.close()
+            } catch {
+                await recorder.recordError(error.code)
+                return nil
+            }
+        }
+
+        var closed: [String: ClosedSession] = [:]
+        var outcomes: [String: CandidateOutcome] = [:]
+        func collect(_ finished: Finished) {
+            switch finished {
+            case .candidate(let outcome, let session):
+                outcomes[outcome.identity.candidateId] = outcome
+                if let session { closed[session.detail.sessionId] = session }
+            case .sessionClosed(let session):
+                if let session { closed[session.detail.sessionId] = session }
+            }
+        }
+
+        // With time_scale 0 the bound keeps `concurrency` candidates in flight; with k > 0 every
+        // candidate waits for its own time and real concurrency follows the day's shape.
+        let inFlightMax = scenario.timeScale > 0 ? Int.max : max(1, scenario.concurrency)
+        await withTaskGroup(of: Finished.self) { group in
+            var inFlight = 0
+            for (index, session) in sessions.enumerated() {
+                let context = contexts[index]
+                if session.simulated.isEmpty {
+                    group.addTask { .sessionClosed(await close(session)) }
+                    continue
+                }
+                for candidate in session.simulated {
+                    if inFlight >= inFlightMax, let finished = await group.next() {
+                        collect(finished)
+                        inFlight -= 1
+                    }
+                    inFlight += 1
+                    group.addTask {
+                        var flow = CandidateFlow(
+                            candidate: candidate, session: context, proctor: proctor, candidates: connection.candidates,
+                            proctors: connection.proctors, items: items, pacing: pacing, recorder: recorder,
+                            maximumAssessmentLength: maximumAssessmentLength, limits: limits)
+                        let outcome = await flow.run()
+                        let last = await session.candidateFinished(outcome)
+                        return .candidate(outcome, last ? await close(session) : nil)
+                    }
+                }
+            }
+            while let finished = await group.next() { collect(finished) }
+        }
+        progress?.cancel()
+        await progress?.value
+
+        let wallSeconds = seconds(since: began)
+        let cpuSeconds = ResourceUsage.current().cpuSeconds - cpuBefore
+        return PlayedDay(
+            closed: closed, outcomes: outcomes, latency: await recorder.latency, errors: await recorder.errors,
+            retries: await recorder.retries, simulatedTimeline: await recorder.simulatedTimeline,
+            realTimeline: await recorder.realTimeline, answers: await recorder.answers,
+            peakActiveCandidates: await recorder.peakActiveCandidates,
+            simulatedEndSeconds: await recorder.simulatedEndSeconds, wallSeconds: wallSeconds, cpuSeconds: cpuSeconds,
+            setupSeconds: setupSeconds)
+    }
+
+    // MARK: - Results
+
+    /// Word for a certification without a result: the test never started, or never ended in a
+    /// result (e.g. its session could not be closed).
+    public static let unfinishedStatus = "unfinished"
+    /// Word for a certification whose flow failed on an error.
+    public static let errorStatus = "error"
+
+    static func candidateRows(plan: DayPlan, sessions: [SessionRun], played: PlayedDay, results: [String: ResultRecord],
+                              scenario: Scenario, length: Int, draws: RunnerDraws) -> [CandidateRow] {
+        var rows: [CandidateRow] = []
+        rows.reserveCapacity(plan.candidatesCount)
+        for session in sessions {
+            let closed = played.closed[session.plan.sessionId]
+            var summaries: [String: CandidateSummary] = [:]
+            for summary in closed?.detail.candidates ?? [] { summaries[summary.candidateId] = summary }
+            var assessmentByCandidate: [String: String] = [:]
+            for certificate in closed?.certificates ?? [] { assessmentByCandidate[certificate.candidateId] = certificate.assessmentId }
+            for candidate in session.simulated {
+                let identity = candidate.identity
+                let outcome = played.outcomes[identity.candidateId]
+                let summary = summaries[identity.candidateId]
+                let assessmentId = assessmentByCandidate[identity.candidateId] ?? summary?.assessmentId
+                let result = assessmentId.flatMap { results[$0] }
+                let status: String
+                if let result {
+                    status = result.status
+                } else if case .failed = outcome?.fate {
+                    status = errorStatus
+                } else {
+                    status = unfinishedStatus
+                }
+                rows.append(CandidateRow(
+                    candidateKey: identity.candidateId, personKey: personKey(identity.personIndex),
+                    sitting: identity.sitting + 1, sessionIndex: session.plan.index, centre: session.plan.centre,
+                    wave: session.plan.wave, needsAccessibility: candidate.needsAccessibility,
+                    trueTheta: candidate.trueAbility, status: status,
+                    answers: summary?.answersCount ?? outcome?.answersGiven ?? 0,
+                    abortReason: summary?.abortReason?.rawValue, estimatedTheta: result?.capacity,
+                    errorRate: result?.errorRate, score: result?.pixScore, meshLevel: result?.meshLevel,
+                    meshLevelFromTrueTheta: Scoring.globalScore(capacity: candidate.trueAbility).meshLevel,
+                    competenceLevels: result?.competenceLevels ?? [:], startedAtSeconds: outcome?.startedAtSeconds,
+                    endedAtSeconds: outcome?.endedAtSeconds))
+            }
+        }
+        return rows
+    }
+
+    static func personKey(_ index: Int) -> String {
+        let text = String(index)
+        return "p" + String(repeating: "0", count: max(0, 6 - text.count)) + text
+    }
+
+    static func makeSummary(scenario: Scenario, transportName: String, played: PlayedDay, rows: [CandidateRow],
+                            results: [String: ResultRecord], storeBytes: Int?) -> Summary {
+        let scored = rows.filter { $0.status == "validated" || $0.status == "rejected" }
+        let wall = max(played.wallSeconds, 1e-9)
+        return Summary(
+            scenario: scenario.name, seed: scenario.seed, transport: transportName,
+            estimator: scenario.estimator.rawValue, timeScale: scenario.timeScale, concurrency: scenario.concurrency,
+            wallSeconds: played.wallSeconds, simulatedSeconds: played.simulatedEndSeconds,
+            cpuSeconds: played.cpuSeconds, peakRSSBytes: ResourceUsage.current().peakRSSBytes, storeBytes: storeBytes,
+            certifications: Summary.Certifications(
+                started: rows.filter { $0.startedAtSeconds != nil }.count, completed: scored.count,
+                validated: scored.filter { $0.status == "validated" }.count,
+                rejected: scored.filter { $0.status == "rejected" }.count),
+            answers: played.answers, answersPerSecond: Double(played.answers) / wall,
+            certificationsPerSecond: Double(scored.count) / wall,
+            peakConcurrentCandidates: played.peakActiveCandidates, latency: played.latency.allPercentiles(),
+            errors: played.errors.byCode, consistency: CandidateRow.consistency(rows), digest: CandidateRow.digest(rows))
+    }
+
+    // MARK: - Inputs
+
+    /// The scenario with the options' overrides applied and checked.
+    static func effectiveScenario(_ input: Scenario, options: RunOptions) throws(RunError) -> Scenario {
+        var scenario = input
+        if let seed = options.seed { scenario.seed = seed }
+        if let transport = options.transport { scenario.transport = transport }
+        if let concurrency = options.concurrency { scenario.concurrency = concurrency }
+        if let timeScale = options.timeScale { scenario.timeScale = timeScale }
+        if options.daemon != nil { scenario.transport = .http }
+        guard scenario.concurrency >= 1, scenario.concurrency <= Scenario.concurrencyMax else {
+            throw RunError.badOption("concurrency", "must be between 1 and \(Scenario.concurrencyMax), got \(scenario.concurrency)")
+        }
+        guard scenario.timeScale >= 0, scenario.timeScale.isFinite else {
+            throw RunError.badOption("time scale", "must be 0 (as fast as possible) or a positive number, got \(scenario.timeScale)")
+        }
+        return scenario
+    }
+
+    static func loadBank(_ source: BankSource) throws(RunError) -> ItemBank {
+        switch source {
+        case .generated(let challenges, let seed):
+            return BankGenerator.generate(challenges: challenges, seed: seed)
+        case .file(let path):
+            do {
+                return try ItemBank.load(path: path)
+            } catch {
+                throw RunError(code: "RUN_BANK", message: "cannot load the item bank \(path): \(error.message)")
+            }
+        }
+    }
+
+    static func algorithmConfiguration(_ scenario: Scenario) throws(RunError) -> AlgorithmConfiguration {
+        do {
+            return try JSONDecoder().decode(AlgorithmConfiguration.self, from: scenario.algorithmConfigurationJSON())
+        } catch {
+            throw RunError(code: "RUN_BAD_OPTION", message: "the scenario's algorithm settings are refused by the engine: \(error)")
+        }
+    }
+
+    static func seconds(since uptime: UInt64) -> Double {
+        let now = VirtualClock.uptimeNanoseconds()
+        return now > uptime ? Double(now - uptime) / 1e9 : 0
+    }
+}
+
+/// What `ScenarioRunner.run` returns: the summary (with threshold outcomes), one row per
+/// candidate, the timelines, and the broken thresholds as sentences.
+///
+/// Owned by the runner.
+public struct RunOutcome: Sendable {
+    public var summary: Summary
+    public var candidates: [CandidateRow]
+    /// Simulated-minute rows, then real-second rows.
+    public var timeline: [TimelineRow]
+    /// Retried refusals by code (BUSY, TOO_MANY_PENDING…); not errors unless the retries ran out.
+    public var retries: [String: Int]
+    /// One sentence per broken threshold, naming it.
+    public var failures: [String]
+    /// Real seconds spent opening the daemon and setting up sessions before the day began.
+    public var setupSeconds: Double
+    /// Real seconds spent shutting down and reading the results after the day.
+    public var resultsSeconds: Double
+    public var outDirectory: String?
+
+    /// True when every threshold held.
+    public var passed: Bool { failures.isEmpty }
+    public var digest: String { summary.digest }
+}

@@ -1,0 +1,76 @@
+import CertCore
+import CertDaemon
+
+/// One session's simulated invigilator, around the candidates' flows: opens the session (chosen
+/// id), logs in with the invigilator password, enrols the candidates; once every candidate is
+/// done, finalises — giving an abort reason for each unfinished test (`candidate` for those who
+/// left, `technical` otherwise) — and publishes.
+///
+/// Owned by the runner.
+actor SessionRun {
+    let plan: DayPlan.Session
+    let simulated: [SimulatedCandidate]
+    private let proctors: any ProctorTransport
+    private var remaining: Int
+    private var outcomes: [String: CandidateOutcome] = [:]
+    private(set) var context: SessionContext?
+
+    init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport) {
+        self.plan = plan
+        self.simulated = simulated
+        self.proctors = proctors
+        self.remaining = plan.candidates.count
+    }
+
+    /// Creates the session, logs in and enrols every candidate.
+    func setUp() async throws(DaemonError) -> SessionContext {
+        let created = try await proctors.createSession(CreateSessionRequest(
+            sessionId: plan.sessionId, name: "Session \(plan.sessionId)", centre: "centre-\(plan.centre + 1)"))
+        try await proctors.login(sessionId: created.sessionId, password: created.invigilatorPassword)
+        for candidate in simulated {
+            try await proctors.enrol(sessionId: plan.sessionId, candidateId: candidate.identity.candidateId,
+                                     needsAccessibility: candidate.needsAccessibility, locale: candidate.locale)
+        }
+        let context = SessionContext(sessionId: plan.sessionId, accessCode: created.accessCode,
+                                     opensAtSeconds: plan.opensAtSeconds)
+        self.context = context
+        return context
+    }
+
+    /// Records a candidate's end; true when it was the session's last one.
+    func candidateFinished(_ outcome: CandidateOutcome) -> Bool {
+        outcomes[outcome.identity.candidateId] = outcome
+        remaining -= 1
+        return remaining == 0
+    }
+
+    /// Finalises and publishes; returns the session as the daemon sees it afterwards and the
+    /// published certificates.
+    func close() async throws(DaemonError) -> ClosedSession {
+        let before = try await proctors.showSession(plan.sessionId)
+        var reasons: [String: AbortReason] = [:]
+        for candidate in before.candidates where Self.needsAbortReason(status: candidate.status) {
+            reasons[candidate.candidateId] = outcomes[candidate.candidateId]?.abortReason ?? .technical
+        }
+        _ = try await proctors.finalize(sessionId: plan.sessionId, abortReasons: reasons)
+        let certificates = try await proctors.publish(sessionId: plan.sessionId)
+        let after = try await proctors.showSession(plan.sessionId)
+        await proctors.closeSession(plan.sessionId)
+        return ClosedSession(detail: after, certificates: certificates, outcomes: outcomes)
+    }
+
+    /// Started and not completed: finalisation needs a reason (DESIGN §3.6).
+    static func needsAbortReason(status: String) -> Bool {
+        switch status {
+        case "enrolled", "authorizedToStart", "completed": false
+        default: true
+        }
+    }
+}
+
+/// A published session as the runner gathers it.
+struct ClosedSession: Sendable {
+    var detail: SessionDetail
+    var certificates: [PublishedCertificate]
+    var outcomes: [String: CandidateOutcome]
+}

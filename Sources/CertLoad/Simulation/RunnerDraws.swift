@@ -1,0 +1,61 @@
+import CertCore
+
+/// Why the runner draws a random number. Each purpose has its own stream, so adding a draw of
+/// one kind never shifts the draws of another (DESIGN §6).
+///
+/// Owned by the runner's simulation half. The raw values are part of the replay contract: a
+/// regression scenario's digest depends on them, so never renumber one.
+public enum DrawPurpose: UInt64, Sendable, CaseIterable {
+    case ability = 1
+    case accessibility = 2
+    case arrival = 3
+    case thinkTime = 4
+    case answer = 5
+    case abandon = 6
+    case liveAlert = 7
+    case technicalIncident = 8
+    case companionAlert = 9
+    case proctorAuthoriseDelay = 10
+    case proctorAlertDecision = 11
+    case proctorAlertDelay = 12
+    case proctorCompanionDelay = 13
+    case calibrationNoise = 14
+    case sessionSize = 15
+    case incidentOfflineTime = 16
+}
+
+/// The runner's random draws, each from a generator keyed by (scenario seed, namespace, purpose,
+/// keys…): the person, the sitting, a question number, an ordinal. Nothing depends on the order
+/// in which candidates run, so results replay whatever the concurrency and the transport.
+///
+/// Owned by the runner's simulation half.
+///
+/// ```swift
+/// let draws = RunnerDraws(seed: 42)
+/// let u = draws.unit(.answer, 17, 0, 5)   // person 17, first sitting, question 5
+/// ```
+public struct RunnerDraws: Sendable, Equatable {
+    /// Separates the runner's streams from the daemon's (which key by session and candidate ids).
+    static let namespace: UInt64 = 0x5255_4E4E_4552  // "RUNNER"
+
+    public let seed: UInt64
+
+    public init(seed: UInt64) { self.seed = seed }
+
+    /// A generator for one purpose and keys.
+    public func generator(_ purpose: DrawPurpose, _ keys: UInt64...) -> SeededRandom {
+        SeededRandom(seed: seed, keys: [Self.namespace, purpose.rawValue] + keys)
+    }
+
+    /// One uniform draw in [0, 1).
+    public func unit(_ purpose: DrawPurpose, _ keys: UInt64...) -> Double {
+        var random = SeededRandom(seed: seed, keys: [Self.namespace, purpose.rawValue] + keys)
+        return random.nextUnitInterval()
+    }
+
+    /// One standard normal draw.
+    public func standardNormal(_ purpose: DrawPurpose, _ keys: UInt64...) -> Double {
+        var random = SeededRandom(seed: seed, keys: [Self.namespace, purpose.rawValue] + keys)
+        return random.nextStandardNormal()
+    }
+}

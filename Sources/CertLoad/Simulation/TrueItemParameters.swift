@@ -1,0 +1,51 @@
+import CertCore
+
+/// The "true" 2PL parameters simulated people answer by: the bank's calibrated ones plus the
+/// scenario's calibration noise, drawn once per challenge from the seed (so a miscalibrated bank
+/// is the same bank in every run of a scenario). With no noise they are the calibrated ones.
+///
+/// Owned by the runner's simulation half.
+public struct TrueItemParameters: Sendable {
+    /// The smallest true discriminant kept, so noise never flips an item's direction.
+    public static let discriminantMin = 0.05
+
+    private let discriminants: [Double]
+    private let difficulties: [Double]
+    private let bank: ItemBank
+
+    public init(bank: ItemBank, noise: CalibrationNoise, draws: RunnerDraws) {
+        self.bank = bank
+        var discriminants: [Double] = []
+        var difficulties: [Double] = []
+        discriminants.reserveCapacity(bank.challenges.count)
+        difficulties.reserveCapacity(bank.challenges.count)
+        for (index, challenge) in bank.challenges.enumerated() {
+            if noise.isZero {
+                discriminants.append(challenge.discriminant)
+                difficulties.append(challenge.difficulty)
+                continue
+            }
+            var random = draws.generator(.calibrationNoise, UInt64(index))
+            let zA = random.nextStandardNormal()
+            let zB = random.nextStandardNormal()
+            discriminants.append(max(Self.discriminantMin,
+                                     challenge.discriminant + noise.discriminantStandardDeviation * zA))
+            difficulties.append(challenge.difficulty + noise.difficultyStandardDeviation * zB)
+        }
+        self.discriminants = discriminants
+        self.difficulties = difficulties
+    }
+
+    /// P(correct) for a person of true ability `theta` on the challenge; nil for an id the bank
+    /// does not hold.
+    public func probabilityCorrect(challengeId: String, theta: Double) -> Double? {
+        guard let index = bank.index(ofChallenge: challengeId) else { return nil }
+        return ResponseModel.probabilityCorrect(
+            capacity: theta, discriminant: discriminants[index], difficulty: difficulties[index])
+    }
+
+    /// True (discriminant, difficulty) of the challenge at `index` in the bank.
+    public func parameters(atIndex index: Int) -> (discriminant: Double, difficulty: Double) {
+        (discriminants[index], difficulties[index])
+    }
+}

@@ -1,0 +1,288 @@
+import CertCore
+import CertDaemon
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The proctor operations over the daemon's control socket (NDJSON on a Unix domain socket),
+/// as a real invigilator's client would send them: `session.create`, `login` with the session's
+/// invigilator password, `candidate.enrol`, `candidate.authorize`, `alert.validate`…
+///
+/// Sessions are spread over a few connections (by a stable hash of the session id); each
+/// connection logs in to the sessions it carries and keeps at most `inFlightPerConnectionMax`
+/// requests outstanding, below the daemon's pending-request limit. Requests on one connection may
+/// overlap; responses are matched by id.
+///
+/// Owned by the runner's transport half.
+///
+/// ```swift
+/// let proctors = try await ControlProctorTransport.connect(socketPath: "certsim-data/certsim.sock")
+/// let session = try await proctors.createSession(CreateSessionRequest(sessionId: "c001-s01-w1"))
+/// try await proctors.login(sessionId: session.sessionId, password: session.invigilatorPassword)
+/// ```
+public final class ControlProctorTransport: ProctorTransport {
+    /// Default number of control connections.
+    public static let defaultConnections = 4
+    /// Requests outstanding on one connection (the daemon's default pending limit is 64).
+    public static let inFlightPerConnectionMax = 32
+    /// Longest response line accepted from the daemon.
+    public static let responseLineBytesMax = 16 * 1024 * 1024
+    /// Default time a request may wait for its response before the connection is given up.
+    public static let defaultRequestTimeoutSeconds: Int64 = 60
+
+    private let connections: [ControlConnection]
+
+    private init(connections: [ControlConnection]) { self.connections = connections }
+
+    /// Connects `connections` sockets to the daemon's control socket at `socketPath`.
+    public static func connect(
+        socketPath: String, connections count: Int = defaultConnections,
+        requestTimeoutSeconds: Int64 = defaultRequestTimeoutSeconds,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(DaemonError) -> ControlProctorTransport {
+        precondition(count > 0, "at least one control connection")
+        var connections: [ControlConnection] = []
+        for _ in 0..<count {
+            do {
+                let channel = try await ClientBootstrap(group: group)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                ByteToMessageHandler(NewlineFrameDecoder(lineBytesMax: responseLineBytesMax)))
+                            try channel.pipeline.syncOperations.addHandler(ControlResponseRouter())
+                        }
+                    }
+                    .connect(unixDomainSocketPath: socketPath)
+                    .get()
+                connections.append(ControlConnection(channel: channel, timeout: .seconds(requestTimeoutSeconds)))
+            } catch {
+                for connection in connections { await connection.close() }
+                throw TransportErrorCode.error(TransportErrorCode.connectionFailed,
+                                               "cannot connect to the control socket \(socketPath): \(error)")
+            }
+        }
+        return ControlProctorTransport(connections: connections)
+    }
+
+    private func connection(for sessionId: String) -> ControlConnection {
+        connections[Int(SeededRandom.key(sessionId) % UInt64(connections.count))]
+    }
+
+    public func createSession(_ request: CreateSessionRequest) async throws(DaemonError) -> SessionCreated {
+        var arguments: [String: JSONValue] = [:]
+        if let sessionId = request.sessionId { arguments["sessionId"] = .string(sessionId) }
+        if let name = request.name { arguments["name"] = .string(name) }
+        if let centre = request.centre { arguments["centre"] = .string(centre) }
+        // Without a chosen id the session's connection is unknown in advance: use the first.
+        let target = request.sessionId.map(connection(for:)) ?? connections[0]
+        return try await target.call("session.create", arguments, as: SessionCreated.self)
+    }
+
+    public func login(sessionId: String, password: String) async throws(DaemonError) {
+        _ = try await connection(for: sessionId).call(
+            "login", ["sessionId": .string(sessionId), "password": .string(password)])
+    }
+
+    public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) async throws(DaemonError) {
+        _ = try await connection(for: sessionId).call("candidate.enrol", [
+            "sessionId": .string(sessionId), "candidateId": .string(candidateId),
+            "needsAccessibility": .bool(needsAccessibility), "locale": .string(locale),
+        ])
+    }
+
+    public func authorize(sessionId: String, candidateId: String) async throws(DaemonError) {
+        try await candidateCommand("candidate.authorize", sessionId, candidateId)
+    }
+
+    public func validateLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError) {
+        try await candidateCommand("alert.validate", sessionId, candidateId)
+    }
+
+    public func dismissLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError) {
+        try await candidateCommand("alert.dismiss", sessionId, candidateId)
+    }
+
+    public func raiseCompanionAlert(sessionId: String, candidateId: String) async throws(DaemonError) {
+        try await candidateCommand("companion.raise", sessionId, candidateId)
+    }
+
+    public func clearCompanionAlert(sessionId: String, candidateId: String) async throws(DaemonError) {
+        try await candidateCommand("companion.clear", sessionId, candidateId)
+    }
+
+    public func showSession(_ sessionId: String) async throws(DaemonError) -> SessionDetail {
+        try await connection(for: sessionId).call("session.show", ["sessionId": .string(sessionId)], as: SessionDetail.self)
+    }
+
+    public func finalize(sessionId: String, abortReasons: [String: AbortReason]) async throws(DaemonError) -> FinalizationSummary {
+        let reasons = JSONValue.object(abortReasons.mapValues { .string($0.rawValue) })
+        return try await connection(for: sessionId).call(
+            "session.finalize", ["sessionId": .string(sessionId), "abortReasons": reasons], as: FinalizationSummary.self)
+    }
+
+    public func publish(sessionId: String) async throws(DaemonError) -> [PublishedCertificate] {
+        try await connection(for: sessionId).call(
+            "session.publish", ["sessionId": .string(sessionId)], as: [PublishedCertificate].self)
+    }
+
+    public func closeSession(_ sessionId: String) async {}
+
+    public func close() async {
+        for connection in connections { await connection.close() }
+    }
+
+    private func candidateCommand(_ command: String, _ sessionId: String, _ candidateId: String) async throws(DaemonError) {
+        _ = try await connection(for: sessionId).call(
+            command, ["sessionId": .string(sessionId), "candidateId": .string(candidateId)])
+    }
+}
+
+/// One control-socket connection: numbered requests out, responses matched back by id.
+actor ControlConnection {
+    /// Codes of refusals that a later retry may get past (the control failure line carries no
+    /// Retry-After, so the runner waits one second).
+    static let retryableCodes: Set<String> = ["BUSY", "TOO_MANY_PENDING", "TOO_MANY_CONNECTIONS"]
+
+    private let channel: any Channel
+    private let timeout: TimeAmount
+    private let inFlight = AsyncSemaphore(permits: ControlProctorTransport.inFlightPerConnectionMax)
+    private var nextId = 1
+
+    init(channel: any Channel, timeout: TimeAmount) {
+        self.channel = channel
+        self.timeout = timeout
+    }
+
+    func call<Result: Decodable>(_ command: String, _ arguments: [String: JSONValue], as: Result.Type)
+        async throws(DaemonError) -> Result
+    {
+        let result = try await call(command, arguments)
+        do {
+            return try result.decode(as: Result.self)
+        } catch {
+            throw TransportErrorCode.error(TransportErrorCode.badResponse, "\(command): unreadable result: \(error)")
+        }
+    }
+
+    func call(_ command: String, _ arguments: [String: JSONValue]) async throws(DaemonError) -> JSONValue {
+        let id = nextId
+        nextId += 1
+        await inFlight.acquire()
+        let response: ControlResponse
+        do {
+            let promise = channel.eventLoop.makePromise(of: ControlResponse.self)
+            let request = ControlRequest(id: .number(Double(id)), command: command, arguments: arguments)
+            let channel = self.channel
+            let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+            channel.writeAndFlush(PendingControlRequest(id: id, line: request.jsonLine(), promise: promise), promise: nil)
+            defer { deadline.cancel() }
+            response = try await promise.futureResult.get()
+            await inFlight.release()
+        } catch {
+            await inFlight.release()
+            throw TransportErrorCode.error(TransportErrorCode.connectionFailed, "\(command): \(error)")
+        }
+        switch response {
+        case .success(_, let result):
+            return result
+        case .failure(_, let code, let message):
+            throw DaemonError(code: code, message: message, httpStatus: 0,
+                              retryAfterSeconds: Self.retryableCodes.contains(code) ? 1 : nil)
+        case .event:
+            throw TransportErrorCode.error(TransportErrorCode.badResponse, "\(command): an event instead of a response")
+        }
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+}
+
+struct PendingControlRequest: Sendable {
+    var id: Int
+    var line: String
+    var promise: EventLoopPromise<ControlResponse>
+}
+
+/// Writes request lines and completes each request's promise with the response bearing its id.
+final class ControlResponseRouter: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = PendingControlRequest
+    typealias OutboundOut = ByteBuffer
+
+    private var pending: [Int: EventLoopPromise<ControlResponse>] = [:]
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        pending[request.id] = request.promise
+        var buffer = context.channel.allocator.buffer(capacity: request.line.utf8.count + 1)
+        buffer.writeString(request.line)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        context.write(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        guard let bytes = buffer.readBytes(length: buffer.readableBytes),
+              let response = try? ControlResponse.parse(line: Data(bytes))
+        else { return }
+        switch response {
+        case .event:
+            return
+        case .success(let id, _), .failure(let id, _, _):
+            guard let key = id.intValue, let promise = pending.removeValue(forKey: key) else { return }
+            promise.succeed(response)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(ControlTransportFailure.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(error)
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ error: any Error) {
+        let promises = pending.values
+        pending.removeAll()
+        for promise in promises { promise.fail(error) }
+    }
+}
+
+enum ControlTransportFailure: Error, CustomStringConvertible {
+    case closed
+    case lineTooLong(Int)
+
+    var description: String {
+        switch self {
+        case .closed: "the control connection closed (or a request timed out)"
+        case .lineTooLong(let bytes): "a response line is longer than \(bytes) bytes"
+        }
+    }
+}
+
+/// Splits the byte stream into lines (without the newline), refusing lines over a limit.
+struct NewlineFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    let lineBytesMax: Int
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.readableBytes > lineBytesMax { throw ControlTransportFailure.lineTooLong(lineBytesMax) }
+            return .needMoreData
+        }
+        let length = newline - buffer.readerIndex
+        let line = buffer.readSlice(length: length)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        context.fireChannelRead(wrapInboundOut(line))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+}

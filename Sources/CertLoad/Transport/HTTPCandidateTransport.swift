@@ -1,0 +1,111 @@
+import CertCore
+import CertDaemon
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The candidate API over HTTP/1.1 (the daemon's `CandidateRoutes`), on a small pool of
+/// keep-alive connections to 127.0.0.1. A refusal's JSON body (`{"error":{"code","message"}}`)
+/// and its `Retry-After` header become a `DaemonError` with the same code as in process.
+///
+/// Owned by the runner's transport half.
+///
+/// ```swift
+/// let transport = HTTPCandidateTransport(pool: HTTPConnectionPool(host: "127.0.0.1", port: 8080))
+/// let started = try await transport.start(sessionId: "S1", candidateId: "c1", accessCode: code)
+/// ```
+public struct HTTPCandidateTransport: CandidateTransport {
+    public let pool: HTTPConnectionPool
+
+    public init(pool: HTTPConnectionPool) { self.pool = pool }
+
+    public func start(sessionId: String, candidateId: String, accessCode: String) async throws(DaemonError) -> StartResponse {
+        let path = "/sessions/\(Self.escape(sessionId))/candidates/\(Self.escape(candidateId))/start"
+        return try await call(.POST, path, token: nil, body: StartRequest(accessCode: accessCode), as: StartResponse.self)!
+    }
+
+    public func next(assessmentId: String, token: String) async throws(DaemonError) -> ChallengeResponse? {
+        try await call(.GET, "/assessments/\(Self.escape(assessmentId))/next", token: token,
+                       body: Optional<StartRequest>.none, as: ChallengeResponse.self)
+    }
+
+    public func answer(assessmentId: String, token: String, _ request: AnswerRequest) async throws(DaemonError) -> AnswerResponse {
+        try await call(.POST, "/assessments/\(Self.escape(assessmentId))/answers", token: token,
+                       body: request, as: AnswerResponse.self)!
+    }
+
+    public func raiseLiveAlert(assessmentId: String, token: String, challengeId: String) async throws(DaemonError) -> AlertResponse {
+        try await call(.POST, "/assessments/\(Self.escape(assessmentId))/alerts", token: token,
+                       body: AlertRequest(challengeId: challengeId), as: AlertResponse.self)!
+    }
+
+    public func certificate(verificationCode: String) async throws(DaemonError) -> CertificateResponse {
+        try await call(.GET, "/certificates/\(Self.escape(verificationCode))", token: nil,
+                       body: Optional<StartRequest>.none, as: CertificateResponse.self)!
+    }
+
+    /// Sends one request; nil for a 204 answer.
+    private func call<Body: Encodable, Answer: Decodable>(
+        _ method: HTTPMethod, _ path: String, token: String?, body: Body?, as: Answer.Type
+    ) async throws(DaemonError) -> Answer? {
+        var headers: [(String, String)] = []
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        var bytes: [UInt8]?
+        if let body {
+            do {
+                bytes = Array(try JSONEncoder().encode(body))
+            } catch {
+                throw TransportErrorCode.error(TransportErrorCode.badResponse, "cannot encode the request: \(error)")
+            }
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await pool.send(HTTPClientRequest(method: method, path: path, headers: headers, body: bytes))
+        } catch let error as HTTPClientError {
+            switch error {
+            case .connectionClosed:
+                throw TransportErrorCode.error(TransportErrorCode.connectionFailed,
+                                               "\(method) \(path): the connection closed before the answer (or timed out)")
+            default:
+                throw TransportErrorCode.error(TransportErrorCode.connectionFailed, "\(method) \(path): \(error)")
+            }
+        } catch {
+            throw TransportErrorCode.error(TransportErrorCode.connectionFailed, "\(method) \(path): \(error)")
+        }
+        let status = Int(response.status.code)
+        if status == 204 { return nil }
+        if (200..<300).contains(status) {
+            do {
+                return try JSONDecoder().decode(Answer.self, from: Data(response.body))
+            } catch {
+                throw TransportErrorCode.error(TransportErrorCode.badResponse,
+                                               "\(method) \(path): unreadable \(status) answer: \(error)")
+            }
+        }
+        throw Self.refusal(status: status, retryAfterHeader: response.headers.first(name: "Retry-After"), body: response.body)
+    }
+
+    /// The `DaemonError` a refusal carries, or an `HTTP_<status>` one when its body is not the API's.
+    static func refusal(status: Int, retryAfterHeader: String?, body: [UInt8]) -> DaemonError {
+        let retryAfter = retryAfterHeader.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        struct Envelope: Decodable {
+            struct Inner: Decodable { var code: String; var message: String }
+            var error: Inner
+        }
+        if let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)) {
+            return DaemonError(code: envelope.error.code, message: envelope.error.message, httpStatus: status,
+                               retryAfterSeconds: retryAfter)
+        }
+        return DaemonError(code: "HTTP_\(status)", message: String(decoding: body.prefix(200), as: UTF8.self),
+                           httpStatus: status, retryAfterSeconds: retryAfter ?? (status == 503 ? 1 : nil))
+    }
+
+    /// Percent-encodes a path segment (ids are plain, but a path must never be ambiguous).
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: Self.segmentCharacters) ?? segment
+    }
+
+    private static let segmentCharacters: CharacterSet = {
+        CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    }()
+}

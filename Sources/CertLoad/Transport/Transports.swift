@@ -1,0 +1,59 @@
+import CertCore
+import CertDaemon
+
+/// How a simulated candidate reaches the daemon: the candidate API, one call per method.
+///
+/// Owned by the runner's transport half. Two implementations: `InProcessCandidateTransport`
+/// (calls `CandidateService` directly — no sockets, for simulation speed) and
+/// `HTTPCandidateTransport` (the real HTTP API over keep-alive connections). Every failure is a
+/// `DaemonError`: the daemon's own refusals keep their code; a failure of the transport itself
+/// gets one of `TransportErrorCode`'s codes.
+public protocol CandidateTransport: Sendable {
+    func start(sessionId: String, candidateId: String, accessCode: String) async throws(DaemonError) -> StartResponse
+    /// nil when the test is over.
+    func next(assessmentId: String, token: String) async throws(DaemonError) -> ChallengeResponse?
+    func answer(assessmentId: String, token: String, _ request: AnswerRequest) async throws(DaemonError) -> AnswerResponse
+    func raiseLiveAlert(assessmentId: String, token: String, challengeId: String) async throws(DaemonError) -> AlertResponse
+    func certificate(verificationCode: String) async throws(DaemonError) -> CertificateResponse
+}
+
+/// How a simulated invigilator reaches the daemon: the proctor operations a session needs.
+///
+/// Owned by the runner's transport half. Two implementations: `InProcessProctorTransport`
+/// (calls `ProctorService` directly) and `ControlProctorTransport` (the control socket, NDJSON,
+/// logging in to each session with its invigilator password).
+public protocol ProctorTransport: Sendable {
+    func createSession(_ request: CreateSessionRequest) async throws(DaemonError) -> SessionCreated
+    /// Logs in to the session with its invigilator password (a no-op check in process).
+    func login(sessionId: String, password: String) async throws(DaemonError)
+    func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) async throws(DaemonError)
+    func authorize(sessionId: String, candidateId: String) async throws(DaemonError)
+    func validateLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError)
+    func dismissLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError)
+    func raiseCompanionAlert(sessionId: String, candidateId: String) async throws(DaemonError)
+    func clearCompanionAlert(sessionId: String, candidateId: String) async throws(DaemonError)
+    func showSession(_ sessionId: String) async throws(DaemonError) -> SessionDetail
+    func finalize(sessionId: String, abortReasons: [String: AbortReason]) async throws(DaemonError) -> FinalizationSummary
+    func publish(sessionId: String) async throws(DaemonError) -> [PublishedCertificate]
+    /// Releases what the transport holds for the session (e.g. its logged-in connection).
+    func closeSession(_ sessionId: String) async
+    /// Releases everything.
+    func close() async
+}
+
+/// Codes of failures of the transport itself (the daemon never sent an answer, or sent one the
+/// runner cannot read). Counted under these codes in a run's errors.
+///
+/// Owned by the runner's transport half.
+public enum TransportErrorCode {
+    /// The connection failed or closed before the answer.
+    public static let connectionFailed = "TRANSPORT_CONNECTION_FAILED"
+    /// No answer within the transport's request timeout.
+    public static let timeout = "TRANSPORT_TIMEOUT"
+    /// The answer was not the JSON expected.
+    public static let badResponse = "TRANSPORT_BAD_RESPONSE"
+
+    static func error(_ code: String, _ message: String) -> DaemonError {
+        DaemonError(code: code, message: message, httpStatus: 0)
+    }
+}

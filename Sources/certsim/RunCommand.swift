@@ -1,0 +1,102 @@
+import ArgumentParser
+import CertLoad
+import Foundation
+
+/// `certsim run SCENARIO`: the main job. Plays a scenario's certification day through an embedded
+/// daemon (or an external `certsim serve` with `--daemon`), prints a summary on stdout, writes the
+/// run's files with `--out DIR`, and exits non-zero naming every broken threshold.
+///
+/// Owned by the runner (the verb only parses arguments and calls `ScenarioRunner`).
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario: simulated candidates and proctors through a daemon, with a summary and a digest.",
+        discussion: """
+            Without --daemon the daemon is embedded in this process (a temporary store unless --db).
+            Flags override the scenario's own settings. Exit status: 0 when every threshold holds,
+            1 when one breaks (each is named on stderr), 2 when the run cannot be carried out.
+            """
+    )
+
+    /// Exit status when a threshold broke.
+    static let thresholdsBrokenExitCode: Int32 = 1
+    /// Exit status when the run could not be carried out.
+    static let runFailedExitCode: Int32 = 2
+
+    @Argument(help: "The scenario file (YAML or JSON).")
+    var scenario: String
+
+    @Option(name: .long, help: "Write summary.json, candidates.csv, timeline.csv and report.html to DIR.")
+    var out: String?
+
+    @Option(name: .long, help: "The embedded daemon's store (kept); with --daemon, that daemon's store, read for results.")
+    var db: String?
+
+    @Option(name: .long, help: "Drive an external certsim serve: unix:PATH or http://127.0.0.1:PORT.")
+    var daemon: String?
+
+    @Option(name: .long, help: "The external daemon's control socket (with --daemon http://…).")
+    var control: String?
+
+    @Option(name: .long, help: "inproc or http (overrides the scenario).")
+    var transport: String?
+
+    @Option(name: .long, help: "Most candidates in flight with time scale 0 (overrides the scenario).")
+    var concurrency: Int?
+
+    @Option(name: .customLong("time-scale"), help: "0 = as fast as possible; k = k simulated seconds per real second.")
+    var timeScale: Double?
+
+    @Option(name: .long, help: "Seed of every draw (overrides the scenario).")
+    var seed: UInt64?
+
+    @Flag(name: .long, help: "No progress line on stderr.")
+    var quiet = false
+
+    func run() async throws {
+        let outcome: RunOutcome
+        do {
+            let loaded: Scenario
+            do {
+                loaded = try Scenario.load(path: scenario)
+            } catch {
+                throw CommandFailure(code: error.code, message: error.message)
+            }
+            var options = RunOptions()
+            options.outDirectory = out
+            options.databasePath = db
+            options.controlSocketPath = control
+            options.concurrency = concurrency
+            options.timeScale = timeScale
+            options.seed = seed
+            options.progress = quiet ? .off : .automatic
+            do throws(RunError) {
+                if let daemon { options.daemon = try DaemonAddress.parse(daemon) }
+                if let transport {
+                    guard let parsed = Scenario.Transport(rawValue: transport) else {
+                        throw RunError(code: "RUN_BAD_OPTION", message: "--transport: expected inproc or http, got \(transport)")
+                    }
+                    options.transport = parsed
+                }
+                outcome = try await ScenarioRunner.run(scenario: loaded, options: options)
+            } catch {
+                throw CommandFailure(code: error.code, message: error.message)
+            }
+        } catch let failure as CommandFailure {
+            FileHandleOutput.standardError("error: \(failure.description)\n")
+            Certsim.exit(withError: ExitCode(Self.runFailedExitCode))
+        }
+        FileHandleOutput.standardOutput(SummaryText.render(outcome.summary))
+        if !outcome.retries.isEmpty {
+            let retried = outcome.retries.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            FileHandleOutput.standardOutput("retried: \(retried)\n")
+        }
+        if let directory = outcome.outDirectory {
+            FileHandleOutput.standardOutput("files written to \(directory)\n")
+        }
+        if !outcome.passed {
+            for failure in outcome.failures { FileHandleOutput.standardError("threshold broken: \(failure)\n") }
+            Certsim.exit(withError: ExitCode(Self.thresholdsBrokenExitCode))
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import CertCore
+import Foundation
+import Testing
+@testable import CertLoad
+
+@Suite(.serialized) struct RunnerTests {
+    @Test func aSmallDayRunsInProcessAndEveryoneGetsAResult() async throws {
+        let scenario = RunnerFixtures.smallDay()
+        let outcome = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
+        #expect(outcome.candidates.count == 24)
+        #expect(outcome.summary.errors.isEmpty, "errors: \(outcome.summary.errors)")
+        #expect(outcome.summary.digest.count == 64)
+        // Everyone started; the test ends in a result for all (abandons are scored at finalisation).
+        #expect(outcome.summary.certifications.started == 24)
+        #expect(outcome.summary.certifications.completed == 24)
+        for row in outcome.candidates {
+            #expect(row.status == "validated" || row.status == "rejected", "\(row.candidateKey): \(row.status)")
+            #expect(row.estimatedTheta != nil && row.errorRate != nil && row.score != nil)
+        }
+        // A completed test has the configured length; an unfinished one carries its abort reason.
+        for row in outcome.candidates where row.abortReason == nil {
+            #expect(row.answers >= 32)
+        }
+        // Answers counted by the runner are those the daemon acknowledged.
+        #expect(outcome.summary.answers == outcome.candidates.reduce(0) { $0 + $1.answers })
+        #expect(outcome.summary.latency[LatencyOperation.next]?.count ?? 0 > 0)
+        #expect(outcome.summary.latency[LatencyOperation.answer]?.count == UInt64(outcome.summary.answers))
+        #expect(outcome.passed)
+    }
+
+    @Test func theDigestDoesNotDependOnConcurrencyOrOnTheRun() async throws {
+        let scenario = RunnerFixtures.smallDay(centres: 2, rooms: 2, candidates: 8)
+        let one = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions(concurrency: 1))
+        let many = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions(concurrency: 64))
+        let again = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions(concurrency: 64))
+        #expect(one.summary.errors.isEmpty && many.summary.errors.isEmpty && again.summary.errors.isEmpty)
+        #expect(one.digest == many.digest)
+        #expect(many.digest == again.digest)
+        // Not only the hash: every row is the same.
+        #expect(one.candidates.map(\.digestRecord.canonicalLine) == many.candidates.map(\.digestRecord.canonicalLine))
+
+        var reseeded = scenario
+        reseeded.seed = scenario.seed + 1
+        let other = try await ScenarioRunner.run(scenario: reseeded, options: RunnerFixtures.quietOptions())
+        #expect(other.digest != one.digest)
+    }
+
+    @Test func theBehavioursAreExercised() async throws {
+        // High rates so every path of the flow is crossed in a small day.
+        var scenario = RunnerFixtures.smallDay(centres: 1, rooms: 2, candidates: 10)
+        scenario.behaviour.abandonShare = 0.3
+        scenario.behaviour.liveAlertRatePerQuestion = 0.1
+        scenario.behaviour.technicalIncidentShare = 0.3
+        scenario.behaviour.companionAlertShare = 0.3
+        let outcome = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
+        #expect(outcome.summary.errors.isEmpty, "errors: \(outcome.summary.errors)")
+        #expect(outcome.summary.latency[LatencyOperation.alert]?.count ?? 0 > 0)
+        // Starts: one per candidate plus one per resume after an incident.
+        let starts = outcome.summary.latency[LatencyOperation.start]?.count ?? 0
+        #expect(starts > 20)
+        let abandoned = outcome.candidates.filter { $0.abortReason == "candidate" }
+        #expect(!abandoned.isEmpty)
+        // An abandon before 20 answers is rejected (DESIGN §3.5).
+        for row in abandoned where row.answers < 20 { #expect(row.status == "rejected") }
+    }
+
+    @Test func aRetestGivesTestRetestFigures() async throws {
+        var scenario = RunnerFixtures.smallDay(centres: 1, rooms: 2, candidates: 6)
+        scenario.retest = true
+        scenario.behaviour.abandonShare = 0
+        let outcome = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
+        #expect(outcome.candidates.count == 24)
+        #expect(Set(outcome.candidates.map(\.personKey)).count == 12)
+        let consistency = outcome.summary.consistency
+        let pairs = CandidateRow.retestPairs(outcome.candidates)
+        #expect(consistency.retestPairs == pairs.count)
+        #expect(pairs.count > 0)
+        // Independent check of the figures from the rows.
+        let meanDelta = Double(pairs.map { abs($0.firstScore - $0.secondScore) }.reduce(0, +)) / Double(pairs.count)
+        #expect(abs((consistency.retestMeanAbsoluteDeltaScore ?? -1) - meanDelta) < 1e-9)
+        let same = Double(pairs.filter { $0.firstMeshLevel == $0.secondMeshLevel }.count) / Double(pairs.count)
+        #expect(abs((consistency.retestSameLevelShare ?? -1) - same) < 1e-9)
+        // The two sittings of a person are independent tests: not every score repeats.
+        #expect(pairs.contains { $0.firstScore != $0.secondScore })
+    }
+
+    @Test func brokenThresholdsFailTheRunAndAreNamed() async throws {
+        var scenario = RunnerFixtures.smallDay(centres: 1, rooms: 1, candidates: 6)
+        scenario.thresholds.rmseMax = 1e-6
+        scenario.thresholds.errorsMax = 0
+        scenario.thresholds.digest = String(repeating: "0", count: 64)
+        let outcome = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
+        #expect(!outcome.passed)
+        #expect(outcome.failures.count == 2)
+        #expect(outcome.failures.contains { $0.contains("rmse_max") })
+        #expect(outcome.failures.contains { $0.hasPrefix("digest") })
+        #expect(outcome.summary.thresholds.first { $0.name == "errors_max" }?.passed == true)
+
+        var pinned = scenario
+        pinned.thresholds = Thresholds()
+        pinned.thresholds.digest = outcome.digest
+        let again = try await ScenarioRunner.run(scenario: pinned, options: RunnerFixtures.quietOptions())
+        #expect(again.passed)
+    }
+
+    @Test func theRunWritesItsFiles() async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("certsim-runner-test-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = RunnerFixtures.quietOptions()
+        options.outDirectory = directory
+        let outcome = try await ScenarioRunner.run(scenario: RunnerFixtures.smallDay(centres: 1, rooms: 1), options: options)
+        let files = try RunFiles.read(from: directory)
+        #expect(files.summary.digest == outcome.digest)
+        #expect(files.candidates.count == 6)
+        #expect(files.digestMatchesCandidates)
+        #expect(files.timeline.contains { $0.clock == .simulated })
+        #expect(files.timeline.contains { $0.clock == .real })
+        #expect(FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(RunFiles.reportFileName)))
+    }
+
+    @Test func aGivenStoreIsKeptAndHoldsTheResults() async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("certsim-runner-db-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = RunnerFixtures.quietOptions()
+        options.databasePath = (directory as NSString).appendingPathComponent("day.sqlite")
+        let outcome = try await ScenarioRunner.run(scenario: RunnerFixtures.smallDay(centres: 1, rooms: 1), options: options)
+        #expect(FileManager.default.fileExists(atPath: options.databasePath!))
+        #expect((outcome.summary.storeBytes ?? 0) > 0)
+    }
+
+    @Test func scaledTimeFollowsTheScheduleAndGivesTheSameDigest() async throws {
+        // 4 candidates, think times of 5 s, a time scale of 2,000: a test lasts about 0.1 s.
+        var scenario = RunnerFixtures.smallDay(centres: 1, rooms: 1, candidates: 4)
+        scenario.behaviour.thinkTime.medianSeconds = 5
+        scenario.behaviour.thinkTime.minimumSeconds = 1
+        scenario.behaviour.thinkTime.maximumSeconds = 10
+        scenario.day.arrivalSpreadSeconds = 20
+        scenario.proctors.authoriseDelaySeconds = SecondsRange(1, 5)
+        scenario.proctors.alertReactionDelaySeconds = SecondsRange(1, 5)
+        let fast = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
+        var options = RunnerFixtures.quietOptions()
+        options.timeScale = 2_000
+        let paced = try await ScenarioRunner.run(scenario: scenario, options: options)
+        #expect(paced.summary.errors.isEmpty, "errors: \(paced.summary.errors)")
+        #expect(paced.digest == fast.digest)
+        #expect(paced.summary.timeScale == 2_000)
+    }
+
+    @Test func badOverridesAreRefused() async {
+        var options = RunnerFixtures.quietOptions()
+        options.concurrency = 0
+        await #expect(throws: RunError.self) {
+            _ = try await ScenarioRunner.run(scenario: RunnerFixtures.smallDay(), options: options)
+        }
+        var scenario = RunnerFixtures.smallDay()
+        scenario.bank = .file(path: "/nonexistent/bank.json")
+        do throws(RunError) {
+            _ = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
+            Issue.record("a missing bank must fail the run")
+        } catch {
+            #expect(error.code == "RUN_BANK")
+        }
+    }
+
+    @Test func daemonAddressesAreParsed() throws {
+        #expect(try DaemonAddress.parse("unix:/tmp/c.sock") == .unix(path: "/tmp/c.sock"))
+        #expect(try DaemonAddress.parse("http://127.0.0.1:8080") == .http(host: "127.0.0.1", port: 8080))
+        #expect(try DaemonAddress.parse("http://localhost:9/") == .http(host: "localhost", port: 9))
+        #expect(throws: RunError.self) { try DaemonAddress.parse("http://10.0.0.1:8080") }
+        #expect(throws: RunError.self) { try DaemonAddress.parse("http://127.0.0.1") }
+        #expect(throws: RunError.self) { try DaemonAddress.parse("tcp://127.0.0.1:1") }
+        #expect(throws: RunError.self) { try DaemonAddress.parse("unix:") }
+    }
+
+    @Test func theProgressLineSaysWhereTheRunIs() {
+        let line = ProgressLine.render(done: 50, total: 200, answersPerSecond: 1234.4, p99Microseconds: 4_150,
+                                       elapsedSeconds: 20)
+        #expect(line == "certsim run: 50/200 candidates · 1234 answers/s · p99 4.2 ms · ETA 1:00")
+        #expect(ProgressLine.formatDuration(3_725) == "1:02:05")
+        #expect(ProgressLine.formatMilliseconds(27.6) == "28 ms")
+        #expect(!ProgressLine.render(done: 200, total: 200, answersPerSecond: 0, p99Microseconds: nil, elapsedSeconds: 5).contains("ETA"))
+    }
+}
+
+/// Scenarios and options for the runner's tests: small days on a small generated bank, so each
+/// run takes well under a second in process.
+enum RunnerFixtures {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func shippedScenario(_ relativePath: String) throws -> Scenario {
+        try Scenario.load(path: repositoryRoot.appendingPathComponent("Scenarios").appendingPathComponent(relativePath).path)
+    }
+
+    /// A day of `centres` × `rooms` sessions of `candidates` each, every behaviour switched on at
+    /// rates high enough that each path is crossed.
+    static func smallDay(centres: Int = 2, rooms: Int = 2, candidates: Int = 6, seed: UInt64 = 7) -> Scenario {
+        var scenario = Scenario()
+        scenario.name = "runner-test"
+        scenario.seed = seed
+        scenario.bank = .generated(challenges: 600, seed: 3)
+        scenario.day.centres = centres
+        scenario.day.sessionsPerCentre = rooms
+        scenario.day.waves = 1
+        scenario.day.candidatesPerSession = CountRange(fixed: candidates)
+        scenario.population.accessibilityShare = 0.1
+        scenario.behaviour.abandonShare = 0.1
+        scenario.behaviour.liveAlertRatePerQuestion = 0.03
+        scenario.behaviour.technicalIncidentShare = 0.15
+        scenario.behaviour.companionAlertShare = 0.1
+        scenario.durability = .relaxed
+        scenario.concurrency = 16
+        return scenario
+    }
+
+    static func quietOptions(concurrency: Int? = nil, transport: Scenario.Transport? = nil) -> RunOptions {
+        var options = RunOptions()
+        options.progress = .off
+        options.concurrency = concurrency
+        options.transport = transport
+        return options
+    }
+}
