@@ -67,7 +67,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CertCoreTests", dependencies: ["CertCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CertStoreTests", dependencies: ["CertCore", "CertStore"]),
+        .testTarget(
+            name: "CertStoreTests",
+            dependencies: ["CertCore", "CertStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "CertDaemonTests",
             dependencies: [
