@@ -246,7 +246,10 @@ actor AdaptiveEngine {
             if write {
                 _ = try await scoreAndWrite(assessmentId: assessmentId, abortReason: abortReason)
             } else {
-                entries[assessmentId]?.scored = try score(assessmentId: assessmentId, abortReason: abortReason)
+                // Scored first, stored after: `score` reads `entries`, which must not be under
+                // a modification access at the same time (exclusivity).
+                let provisional = try score(assessmentId: assessmentId, abortReason: abortReason)
+                entries[assessmentId]?.scored = provisional
             }
         }
         return progress(assessmentId: assessmentId)!

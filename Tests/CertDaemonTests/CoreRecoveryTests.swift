@@ -1,0 +1,100 @@
+import CertCore
+import CertStore
+import Foundation
+import Testing
+
+@testable import CertDaemon
+
+@Suite("Daemon core: recovery from the store")
+struct CoreRecoveryTests {
+    /// Runs one candidate: `before` answers, a validated live alert, then (in one go, or after
+    /// a restart when `restartAfter` is set) the rest. Returns every challenge served and the
+    /// stored result.
+    private func run(interrupted: Bool) async throws -> (served: [String], result: ResultRecord, answers: [Answer]) {
+        let path = CoreFixtures.temporaryStorePath()
+        var core = try await CoreFixtures.open(path: path, seed: 7)
+        let session = try await CoreFixtures.session(core, id: "V1", candidates: ["c1", "c2"])
+        var started = try await CoreFixtures.start(core, session, "c1")
+        var served: [String] = []
+        var answers = try await CoreFixtures.answer(core, started, candidateId: "c1", count: 8)
+        let alerted = try #require(try await core.candidates.next(assessmentId: started.assessmentId, token: started.token))
+        served.append(alerted.challengeId)
+        _ = try await core.candidates.raiseLiveAlert(
+            assessmentId: started.assessmentId, token: started.token, challengeId: alerted.challengeId)
+        try await core.proctors.validateLiveAlert(sessionId: "V1", candidateId: "c1")
+        answers += try await CoreFixtures.answer(core, started, candidateId: "c1", count: 8)
+
+        if interrupted {
+            // Served but not answered when the daemon stops: it must be served again after.
+            let pending = try #require(try await core.candidates.next(assessmentId: started.assessmentId, token: started.token))
+            await core.shutdown()
+            core = try await CoreFixtures.open(path: path, seed: 7)
+            let detail = try await core.proctors.showSession("V1")
+            #expect(detail.status == "started")
+            #expect(detail.candidates.map(\.status) == ["started", "enrolled"])
+            #expect(detail.candidates.first?.answersCount == 16)
+            try await core.proctors.checkPassword(sessionId: "V1", password: session.invigilatorPassword)
+            let old = await daemonError { _ = try await core.candidates.next(assessmentId: started.assessmentId, token: started.token) }
+            #expect(old?.code == "INVALID_TOKEN")
+            let noAuthorisation = await daemonError {
+                _ = try await core.candidates.start(sessionId: "V1", candidateId: "c1", accessCode: session.accessCode)
+            }
+            #expect(noAuthorisation?.code == "CANDIDATE_NOT_AUTHORIZED")
+            started = try await CoreFixtures.start(core, session, "c1")
+            #expect(started.resumed)
+            #expect(try await core.candidates.next(assessmentId: started.assessmentId, token: started.token) == pending)
+        }
+        answers += try await CoreFixtures.answer(core, started, candidateId: "c1")
+        served += answers.map(\.challengeId)
+        #expect(answers.count == 32)
+        _ = try await core.proctors.finalize(sessionId: "V1", abortReasons: [:])
+        _ = try await core.proctors.publish(sessionId: "V1")
+        await core.shutdown()
+        let result = try #require(try StoreReader(path: path).result(assessmentId: started.assessmentId))
+        return (served, result, answers)
+    }
+
+    @Test("a test interrupted by a restart ends exactly as an uninterrupted one with the same seed")
+    func restartMidTest() async throws {
+        let straight = try await run(interrupted: false)
+        let resumed = try await run(interrupted: true)
+        #expect(resumed.served == straight.served)
+        #expect(resumed.answers == straight.answers)
+        #expect(resumed.result.capacity == straight.result.capacity)
+        #expect(resumed.result.errorRate == straight.result.errorRate)
+        #expect(resumed.result.pixScore == straight.result.pixScore)
+        #expect(resumed.result.competenceLevels == straight.result.competenceLevels)
+        #expect(resumed.result.verificationCode == straight.result.verificationCode)
+        // Independent check: the stored result is the score of the answers given, the
+        // alerted challenge left out of the pool.
+        let expected = try Scoring.score(
+            answers: straight.answers, abortReason: nil, validatedAlertChallengeIds: [straight.served[0]],
+            bank: CoreFixtures.bank, configuration: .default)
+        #expect(straight.result.pixScore == expected.pixScore)
+    }
+
+    @Test("published certificates and finished tests survive a restart")
+    func publishedSurvive() async throws {
+        let path = CoreFixtures.temporaryStorePath()
+        var core = try await CoreFixtures.open(path: path)
+        let session = try await CoreFixtures.session(core, id: "V2", candidates: ["c1"])
+        let started = try await CoreFixtures.start(core, session, "c1")
+        try await CoreFixtures.answer(core, started, candidateId: "c1")
+        _ = try await core.proctors.finalize(sessionId: "V2", abortReasons: [:])
+        let published = try await core.proctors.publish(sessionId: "V2")
+        await core.shutdown()
+
+        core = try await CoreFixtures.open(path: path)
+        let code = try #require(published.first?.verificationCode)
+        let certificate = try await core.candidates.certificate(verificationCode: code)
+        #expect(certificate.candidateId == "c1")
+        #expect(certificate.pixScore == published.first?.pixScore)
+        let detail = try await core.proctors.showSession("V2")
+        #expect(detail.status == "processed")
+        #expect(detail.candidates.first?.status == "completed")
+        #expect(detail.candidates.first?.pixScore == published.first?.pixScore)
+        let again = await daemonError { _ = try await core.proctors.publish(sessionId: "V2") }
+        #expect(again?.code == "SESSION_ALREADY_PUBLISHED")
+        await core.shutdown()
+    }
+}
