@@ -1,0 +1,228 @@
+import Foundation
+
+/// The run's report.html: one self-contained page (inline CSS and SVG, no script, no network) with the
+/// summary tables and the charts — activity and latency over time, θ̂ against θ, the score
+/// distribution by mesh level, RMSE by ability band, and the capacity-search steps when present.
+///
+/// ```swift
+/// let html = HTMLReport.render(RunFiles(summary: summary, candidates: rows, timeline: timeline))
+/// ```
+///
+/// Owned by CertLoad's report half.
+public enum HTMLReport {
+    /// Most points drawn in the θ̂-against-θ scatter; larger runs are thinned evenly.
+    public static let scatterPointsMax = 4_000
+    /// Score-histogram bin width; divides every mesh band (64, 128), so each bin has one level.
+    public static let scoreBinWidth = 32
+    /// Lower score bound of mesh levels 0–7 (DESIGN §3.5).
+    static let meshBandStarts = [0, 64, 128, 256, 384, 512, 640, 768]
+
+    public static func render(_ files: RunFiles) -> String {
+        let summary = files.summary
+        var body = ""
+        body += "<h1>certsim run — \(HTML.escape(summary.scenario))</h1>\n"
+        body += "<p class=\"verdict \(summary.passed ? "pass" : "fail")\">\(summary.passed ? "All thresholds passed" : "Thresholds broken")"
+            + " · digest <code>\(HTML.escape(summary.digest))</code></p>\n"
+        body += runSection(summary)
+        body += thresholdsSection(summary)
+        body += throughputSection(summary)
+        body += latencySection(summary)
+        body += errorsSection(summary)
+        body += activitySection(files.timeline)
+        body += consistencySection(summary, candidates: files.candidates)
+        if let steps = summary.capacitySearch, !steps.isEmpty { body += capacitySection(steps) }
+        return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>certsim — \(HTML.escape(summary.scenario))</title>
+        <style>\(style)</style>
+        </head>
+        <body>
+        \(body)</body>
+        </html>
+
+        """
+    }
+
+    static let style = """
+    body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:1000px;margin:2em auto;padding:0 1em}
+    h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+    h3{font-size:1em;margin:1.2em 0 .3em}
+    table{border-collapse:collapse;margin:.5em 0}th,td{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
+    th:first-child,td:first-child{text-align:left}th{background:#f6f6f6;font-weight:600}
+    .pass{color:#1a7f37}.fail{color:#b42318;font-weight:600}.verdict{font-size:1.05em}
+    code{font-size:.9em;word-break:break-all}
+    svg.chart{width:100%;height:auto;max-width:720px;display:block;margin:.5em 0 1em}
+    .grid{stroke:#eee}.axis{stroke:#888}.diagonal{stroke:#999;stroke-dasharray:4 3}
+    .tick{font-size:11px;fill:#555}.label{font-size:12px;fill:#333}
+    .note{color:#666;font-size:.9em}
+    """
+
+    // MARK: tables
+
+    static func table(_ header: [String], _ rows: [[String]], classes: [[String]]? = nil) -> String {
+        var html = "<table><thead><tr>" + header.map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+        for (r, row) in rows.enumerated() {
+            html += "<tr>" + row.enumerated().map { c, cell in
+                let cls = classes?[r][c] ?? ""
+                return cls.isEmpty ? "<td>\(HTML.escape(cell))</td>" : "<td class=\"\(cls)\">\(HTML.escape(cell))</td>"
+            }.joined() + "</tr>\n"
+        }
+        return html + "</tbody></table>\n"
+    }
+
+    static func fixed(_ value: Double?, _ digits: Int = 3) -> String {
+        value.map { String(format: "%.\(digits)f", $0) } ?? "–"
+    }
+
+    static func ms(_ microseconds: UInt64) -> String { String(format: "%.2f", Double(microseconds) / 1000) }
+
+    static func runSection(_ s: Summary) -> String {
+        var rows: [[String]] = [
+            ["Scenario", s.scenario], ["Seed", String(s.seed)], ["Transport", s.transport], ["Estimator", s.estimator],
+            ["Time scale", s.timeScale == 0 ? "0 (as fast as possible)" : fixed(s.timeScale, 1)],
+            ["Concurrency", String(s.concurrency)],
+            ["Wall time", fixed(s.wallSeconds, 2) + " s"], ["Simulated time", fixed(s.simulatedSeconds / 60, 1) + " min"],
+            ["CPU time", fixed(s.cpuSeconds, 2) + " s"],
+            ["CPU per 1,000 answers", s.cpuSecondsPerThousandAnswers.map { fixed($0, 3) + " s" } ?? "–"],
+            ["Peak RSS", fixed(Double(s.peakRSSBytes) / 1_048_576, 1) + " MiB"],
+        ]
+        if let bytes = s.storeBytes {
+            rows.append(["Store size", fixed(Double(bytes) / 1_048_576, 2) + " MiB"])
+            rows.append(["Store per certification", s.storeBytesPerCertification.map { fixed($0 / 1024, 2) + " KiB" } ?? "–"])
+        }
+        return "<h2 id=\"run\">Run</h2>\n" + table(["", "value"], rows)
+    }
+
+    static func thresholdsSection(_ s: Summary) -> String {
+        var html = "<h2 id=\"thresholds\">Thresholds</h2>\n"
+        guard !s.thresholds.isEmpty else { return html + "<p class=\"note\">The scenario sets no thresholds.</p>\n" }
+        let rows = s.thresholds.map { [$0.name, $0.limit, $0.measured, $0.passed ? "pass" : "FAIL"] }
+        let classes = s.thresholds.map { ["", "", "", $0.passed ? "pass" : "fail"] }
+        html += table(["threshold", "limit", "measured", "result"], rows, classes: classes)
+        let failures = ThresholdCheck.failures(s.thresholds)
+        if !failures.isEmpty {
+            html += "<ul>" + failures.map { "<li class=\"fail\">\(HTML.escape($0))</li>" }.joined() + "</ul>\n"
+        }
+        return html
+    }
+
+    static func throughputSection(_ s: Summary) -> String {
+        let c = s.certifications
+        let rows = [
+            ["Certifications started", String(c.started)], ["Certifications completed", String(c.completed)],
+            ["Validated", String(c.validated)], ["Rejected", String(c.rejected)], ["Answers", String(s.answers)],
+            ["Answers per second", fixed(s.answersPerSecond, 1)], ["Certifications per second", fixed(s.certificationsPerSecond, 2)],
+            ["Peak concurrent candidates", String(s.peakConcurrentCandidates)],
+        ]
+        return "<h2 id=\"throughput\">Throughput</h2>\n" + table(["", "value"], rows)
+    }
+
+    static func latencySection(_ s: Summary) -> String {
+        var html = "<h2 id=\"latency\">Latency</h2>\n<p class=\"note\">Milliseconds, measured from the intended send time "
+            + "(HDR histograms, 3 significant digits).</p>\n"
+        guard !s.latency.isEmpty else { return html + "<p class=\"note\">No operation was timed.</p>\n" }
+        let rows = s.latency.keys.sorted().map { operation -> [String] in
+            let p = s.latency[operation]!
+            return [operation, String(p.count), fixed(p.meanMicroseconds / 1000, 2), ms(p.p50Microseconds), ms(p.p90Microseconds),
+                    ms(p.p99Microseconds), ms(p.p999Microseconds), ms(p.maxMicroseconds)]
+        }
+        html += table(["operation", "count", "mean", "p50", "p90", "p99", "p99.9", "max"], rows)
+        return html
+    }
+
+    static func errorsSection(_ s: Summary) -> String {
+        var html = "<h2 id=\"errors\">Errors by code</h2>\n"
+        guard !s.errors.isEmpty else { return html + "<p class=\"note\">No errors.</p>\n" }
+        html += table(["code", "count"], s.errors.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] })
+        return html
+    }
+
+    static func capacitySection(_ steps: [CapacityStep]) -> String {
+        let rows = steps.enumerated().map { index, step in
+            [String(index + 1), "\(SVGChart.format(step.load)) \(step.loadUnit)", fixed(step.answersPerSecond, 1),
+             step.p99NextMicroseconds.map(ms) ?? "–", String(step.errors), step.passed ? "pass" : "FAIL"]
+        }
+        let classes = steps.map { ["", "", "", "", "", $0.passed ? "pass" : "fail"] }
+        return "<h2 id=\"capacity-search\">Capacity search</h2>\n"
+            + table(["step", "load", "answers/s", "p99 next (ms)", "errors", "result"], rows, classes: classes)
+    }
+
+    // MARK: charts
+
+    static func activitySection(_ timeline: [TimelineRow]) -> String {
+        var html = "<h2 id=\"activity\">Activity over time</h2>\n"
+        guard !timeline.isEmpty else { return html + "<p class=\"note\">No timeline was recorded.</p>\n" }
+        for clock in Timeline.Clock.allCases {
+            let rows = timeline.filter { $0.clock == clock }.sorted { $0.startSeconds < $1.startSeconds }
+            guard !rows.isEmpty else { continue }
+            let (unit, divisor) = clock == .simulated ? ("simulated minutes", 60.0) : ("real seconds", 1.0)
+            let x = { (row: TimelineRow) in row.startSeconds / divisor }
+            html += "<h3>\(clock == .simulated ? "Per simulated bucket" : "Per real-time bucket") "
+                + "(\(SVGChart.format(rows[0].widthSeconds)) s wide)</h3>\n"
+            html += SVGChart.lines(
+                title: "Active candidates and answers per second (\(clock.rawValue))",
+                series: [
+                    .init(name: "active candidates", points: rows.map { (x($0), Double($0.activeCandidates)) }, colour: SVGChart.palette[0]),
+                    .init(name: "answers/s", points: rows.map { (x($0), $0.answersPerSecond) }, colour: SVGChart.palette[1]),
+                ],
+                xLabel: unit, yLabel: "candidates · answers/s")
+            let timed = rows.filter { $0.p99Microseconds != nil }
+            html += SVGChart.lines(
+                title: "Latency percentiles (\(clock.rawValue))",
+                series: [
+                    .init(name: "p50", points: timed.map { (x($0), Double($0.p50Microseconds!) / 1000) }, colour: SVGChart.palette[2]),
+                    .init(name: "p90", points: timed.map { (x($0), Double($0.p90Microseconds!) / 1000) }, colour: SVGChart.palette[1]),
+                    .init(name: "p99", points: timed.map { (x($0), Double($0.p99Microseconds!) / 1000) }, colour: SVGChart.palette[3]),
+                ],
+                xLabel: unit, yLabel: "latency (ms)")
+        }
+        return html
+    }
+
+    static func consistencySection(_ s: Summary, candidates: [CandidateRow]) -> String {
+        let k = s.consistency
+        var html = "<h2 id=\"consistency\">Scoring consistency</h2>\n"
+        var rows: [[String]] = [
+            ["Certifications measured", String(k.count)], ["Bias (mean θ̂ − θ)", fixed(k.bias)], ["RMSE", fixed(k.rmse)],
+            ["Pearson r (θ̂, θ)", fixed(k.pearson)], ["Mean reported error rate", fixed(k.meanReportedErrorRate)],
+            ["Observed error (sd of θ̂ − θ)", fixed(k.observedError)], ["Mesh-level agreement", fixed(k.meshAgreement)],
+        ]
+        if k.retestPairs > 0 {
+            rows.append(["Retest pairs", String(k.retestPairs)])
+            rows.append(["Retest mean |Δscore|", fixed(k.retestMeanAbsoluteDeltaScore, 1)])
+            rows.append(["Retest same-level share", fixed(k.retestSameLevelShare)])
+        }
+        html += table(["", "value"], rows)
+
+        let scored = candidates.filter { $0.consistencySample != nil }.sorted { $0.candidateKey < $1.candidateKey }
+        html += "<h3 id=\"theta-scatter\">θ̂ against θ</h3>\n"
+        let stride = max(1, (scored.count + scatterPointsMax - 1) / scatterPointsMax)
+        if stride > 1 { html += "<p class=\"note\">One certification in \(stride) is drawn.</p>\n" }
+        let points = Swift.stride(from: 0, to: scored.count, by: stride).map { (scored[$0].trueTheta, scored[$0].estimatedTheta!) }
+        html += SVGChart.scatter(title: "Estimated against true ability", points: points.map { (x: $0.0, y: $0.1) },
+                                 xLabel: "true θ", yLabel: "estimated θ̂", colour: SVGChart.palette[0])
+
+        html += "<h3 id=\"score-distribution\">Score distribution by mesh level</h3>\n"
+        var bins = [Int](repeating: 0, count: 896 / scoreBinWidth + 1)
+        for row in scored { bins[min(bins.count - 1, max(0, row.score!) / scoreBinWidth)] += 1 }
+        let levelColours = (0..<8).map { SVGChart.palette[$0 % SVGChart.palette.count] }
+        let bars = bins.enumerated().map { index, count -> SVGChart.Bar in
+            let start = index * scoreBinWidth
+            let level = meshBandStarts.lastIndex { $0 <= start } ?? 0
+            return SVGChart.Bar(label: String(start), value: Double(count), colour: levelColours[level])
+        }
+        html += SVGChart.bars(title: "Scores", bars: bars, yLabel: "certifications", xLabel: "score (bin start)",
+                              legend: (0..<8).map { ("level \($0)", levelColours[$0]) }, labelEvery: 4)
+
+        html += "<h3 id=\"rmse-bands\">RMSE by true-ability band</h3>\n"
+        html += SVGChart.bars(title: "RMSE by band",
+                              bars: k.bands.map { SVGChart.Bar(label: $0.label, value: $0.rmse ?? 0, colour: SVGChart.palette[0]) },
+                              yLabel: "RMSE (logits)", xLabel: "true θ band")
+        html += table(["band", "count", "bias", "RMSE"], k.bands.map { [$0.label, String($0.count), fixed($0.bias), fixed($0.rmse)] })
+        return html
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// The files of a run's `--out DIR`: summary.json, candidates.csv, timeline.csv and report.html.
+/// ``write(to:)`` writes them all; ``read(from:)`` reads the first three back and
+/// ``rebuildReport(directory:output:)`` re-renders the HTML from them (`certsim report DIR`).
+///
+/// Owned by CertLoad's report half.
+public struct RunFiles: Sendable {
+    public var summary: Summary
+    public var candidates: [CandidateRow]
+    public var timeline: [TimelineRow]
+
+    public static let summaryFileName = "summary.json"
+    public static let candidatesFileName = "candidates.csv"
+    public static let timelineFileName = "timeline.csv"
+    public static let reportFileName = "report.html"
+
+    public init(summary: Summary, candidates: [CandidateRow], timeline: [TimelineRow]) {
+        self.summary = summary
+        self.candidates = candidates
+        self.timeline = timeline
+    }
+
+    /// A failure to read or write a run directory, with a stable code.
+    public struct FileError: Error, Equatable, CustomStringConvertible, Sendable {
+        public let code: String
+        public let message: String
+        public var description: String { "\(code): \(message)" }
+    }
+
+    /// Writes the four files into `directory` (created if needed).
+    public func write(to directory: String) throws(FileError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try summary.jsonData().write(to: Self.url(directory, Self.summaryFileName))
+            try Data(CandidateRow.csv(candidates).utf8).write(to: Self.url(directory, Self.candidatesFileName))
+            try Data(TimelineCSV.csv(timeline).utf8).write(to: Self.url(directory, Self.timelineFileName))
+            try Data(HTMLReport.render(self).utf8).write(to: Self.url(directory, Self.reportFileName))
+        } catch {
+            throw FileError(code: "REPORT_WRITE_FAILED", message: "cannot write the run files into '\(directory)': \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads summary.json, candidates.csv and timeline.csv from `directory`.
+    public static func read(from directory: String) throws(FileError) -> RunFiles {
+        func load(_ name: String) throws(FileError) -> Data {
+            do {
+                return try Data(contentsOf: url(directory, name))
+            } catch {
+                throw FileError(code: "REPORT_MISSING_FILE", message: "cannot read '\(name)' in '\(directory)': \(error.localizedDescription)")
+            }
+        }
+        let summary: Summary
+        do {
+            summary = try Summary.decode(try load(summaryFileName))
+        } catch let error as FileError {
+            throw error
+        } catch {
+            throw FileError(code: "REPORT_BAD_FILE", message: "'\(summaryFileName)' is not a run summary: \(error)")
+        }
+        do {
+            let candidates = try CandidateRow.parseCSV(String(decoding: try load(candidatesFileName), as: UTF8.self))
+            let timeline = try TimelineCSV.parse(String(decoding: try load(timelineFileName), as: UTF8.self))
+            return RunFiles(summary: summary, candidates: candidates, timeline: timeline)
+        } catch let error as FileError {
+            throw error
+        } catch {
+            throw FileError(code: "REPORT_BAD_FILE", message: "\(error)")
+        }
+    }
+
+    /// Re-renders report.html from the files in `directory`; returns the path written.
+    @discardableResult
+    public static func rebuildReport(directory: String, output: String? = nil) throws(FileError) -> String {
+        let files = try read(from: directory)
+        let path = output ?? url(directory, reportFileName).path
+        do {
+            try Data(HTMLReport.render(files).utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw FileError(code: "REPORT_WRITE_FAILED", message: "cannot write '\(path)': \(error.localizedDescription)")
+        }
+        return path
+    }
+
+    /// True when the digest recomputed from candidates.csv equals the summary's (the files agree).
+    public var digestMatchesCandidates: Bool {
+        CandidateRow.digest(candidates) == summary.digest
+    }
+
+    static func url(_ directory: String, _ name: String) -> URL {
+        URL(fileURLWithPath: directory).appendingPathComponent(name)
+    }
+}

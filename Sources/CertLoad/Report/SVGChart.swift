@@ -1,0 +1,180 @@
+import Foundation
+
+/// Minimal inline-SVG charts for the HTML report, drawn without any script or external resource:
+/// line charts, a scatter plot, and bar charts, each with axes, ticks, and a legend.
+///
+/// Owned by CertLoad's report half.
+enum SVGChart {
+    static let width = 720.0
+    static let height = 300.0
+    static let left = 64.0, right = 16.0, top = 16.0, bottom = 44.0
+
+    /// Colour-blind-safe palette (Okabe–Ito).
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+    struct Series {
+        var name: String
+        var points: [(x: Double, y: Double)]
+        var colour: String
+    }
+
+    struct Bar {
+        var label: String
+        var value: Double
+        var colour: String
+    }
+
+    /// Ticks at 1, 2 or 5 × 10^k covering [low, high].
+    static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
+        guard high > low, low.isFinite, high.isFinite else { return [low] }
+        let raw = (high - low) / Double(count)
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var values: [Double] = []
+        var value = ceil(low / step) * step
+        while value <= high + step * 1e-9 {
+            values.append(abs(value) < step * 1e-9 ? 0 : value)
+            value += step
+        }
+        return values
+    }
+
+    static func format(_ value: Double) -> String {
+        if value == value.rounded() && abs(value) < 1e12 { return String(Int(value)) }
+        if abs(value) >= 100 { return String(format: "%.0f", value) }
+        if abs(value) >= 1 { return String(format: "%.1f", value) }
+        return String(format: "%.2f", value)
+    }
+
+    static func number(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    struct Frame {
+        var xLow: Double, xHigh: Double, yLow: Double, yHigh: Double
+        var plotWidth: Double { SVGChart.width - SVGChart.left - SVGChart.right }
+        var plotHeight: Double { SVGChart.height - SVGChart.top - SVGChart.bottom }
+        func x(_ value: Double) -> Double {
+            SVGChart.left + (xHigh == xLow ? 0.5 : (value - xLow) / (xHigh - xLow)) * plotWidth
+        }
+        func y(_ value: Double) -> Double {
+            SVGChart.top + plotHeight - (yHigh == yLow ? 0.5 : (value - yLow) / (yHigh - yLow)) * plotHeight
+        }
+    }
+
+    static func open(_ title: String) -> String {
+        "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">\n"
+    }
+
+    static func axes(_ frame: Frame, xLabel: String, yLabel: String, xTicks: [Double]? = nil) -> String {
+        var svg = ""
+        let x0 = left, x1 = width - right, y0 = top, y1 = height - bottom
+        for tick in ticks(frame.yLow, frame.yHigh) {
+            let y = frame.y(tick)
+            svg += "<line class=\"grid\" x1=\"\(number(x0))\" y1=\"\(number(y))\" x2=\"\(number(x1))\" y2=\"\(number(y))\"/>"
+            svg += "<text class=\"tick\" x=\"\(number(x0 - 6))\" y=\"\(number(y + 4))\" text-anchor=\"end\">\(format(tick))</text>\n"
+        }
+        for tick in xTicks ?? ticks(frame.xLow, frame.xHigh, count: 8) {
+            let x = frame.x(tick)
+            svg += "<line class=\"axis\" x1=\"\(number(x))\" y1=\"\(number(y1))\" x2=\"\(number(x))\" y2=\"\(number(y1 + 4))\"/>"
+            svg += "<text class=\"tick\" x=\"\(number(x))\" y=\"\(number(y1 + 16))\" text-anchor=\"middle\">\(format(tick))</text>\n"
+        }
+        svg += "<line class=\"axis\" x1=\"\(number(x0))\" y1=\"\(number(y1))\" x2=\"\(number(x1))\" y2=\"\(number(y1))\"/>"
+        svg += "<line class=\"axis\" x1=\"\(number(x0))\" y1=\"\(number(y0))\" x2=\"\(number(x0))\" y2=\"\(number(y1))\"/>\n"
+        svg += "<text class=\"label\" x=\"\(number((x0 + x1) / 2))\" y=\"\(number(height - 6))\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
+        svg += "<text class=\"label\" transform=\"translate(14 \(number((y0 + y1) / 2))) rotate(-90)\" text-anchor=\"middle\">\(HTML.escape(yLabel))</text>\n"
+        return svg
+    }
+
+    static func legend(_ entries: [(name: String, colour: String)]) -> String {
+        var svg = ""
+        var x = left + 8
+        for entry in entries {
+            svg += "<rect x=\"\(number(x))\" y=\"\(number(top + 2))\" width=\"10\" height=\"10\" fill=\"\(entry.colour)\"/>"
+            svg += "<text class=\"tick\" x=\"\(number(x + 14))\" y=\"\(number(top + 11))\">\(HTML.escape(entry.name))</text>\n"
+            x += 24 + Double(entry.name.count) * 6.5
+        }
+        return svg
+    }
+
+    static func empty(_ title: String) -> String {
+        open(title) + "<text class=\"label\" x=\"\(number(width / 2))\" y=\"\(number(height / 2))\" text-anchor=\"middle\">no data</text></svg>\n"
+    }
+
+    /// Lines over a shared x axis.
+    static func lines(title: String, series: [Series], xLabel: String, yLabel: String, yFromZero: Bool = true) -> String {
+        let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        guard let first = all.first else { return empty(title) }
+        var frame = Frame(xLow: first.x, xHigh: first.x, yLow: yFromZero ? 0 : first.y, yHigh: first.y)
+        for point in all {
+            frame.xLow = min(frame.xLow, point.x); frame.xHigh = max(frame.xHigh, point.x)
+            frame.yLow = min(frame.yLow, point.y); frame.yHigh = max(frame.yHigh, point.y)
+        }
+        if frame.yHigh == frame.yLow { frame.yHigh = frame.yLow + 1 }
+        var svg = open(title) + axes(frame, xLabel: xLabel, yLabel: yLabel)
+        for line in series where !line.points.isEmpty {
+            let points = line.points.filter { $0.x.isFinite && $0.y.isFinite }
+                .map { "\(number(frame.x($0.x))),\(number(frame.y($0.y)))" }.joined(separator: " ")
+            svg += "<polyline fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"1.5\" points=\"\(points)\"/>\n"
+        }
+        svg += legend(series.map { ($0.name, $0.colour) })
+        return svg + "</svg>\n"
+    }
+
+    /// Points with the y = x diagonal.
+    static func scatter(title: String, points: [(x: Double, y: Double)], xLabel: String, yLabel: String, colour: String) -> String {
+        let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
+        guard !finite.isEmpty else { return empty(title) }
+        let values = finite.flatMap { [$0.x, $0.y] }
+        let low = floor(values.min()!), high = ceil(values.max()!)
+        let frame = Frame(xLow: low, xHigh: max(high, low + 1), yLow: low, yHigh: max(high, low + 1))
+        var svg = open(title) + axes(frame, xLabel: xLabel, yLabel: yLabel)
+        svg += "<line class=\"diagonal\" x1=\"\(number(frame.x(frame.xLow)))\" y1=\"\(number(frame.y(frame.yLow)))\" "
+            + "x2=\"\(number(frame.x(frame.xHigh)))\" y2=\"\(number(frame.y(frame.yHigh)))\"/>\n"
+        svg += "<g fill=\"\(colour)\" fill-opacity=\"0.45\">"
+        for point in finite {
+            svg += "<circle cx=\"\(number(frame.x(point.x)))\" cy=\"\(number(frame.y(point.y)))\" r=\"2\"/>"
+        }
+        return svg + "</g>\n</svg>\n"
+    }
+
+    /// Vertical bars, one per category, labelled underneath.
+    static func bars(title: String, bars: [Bar], yLabel: String, xLabel: String, legend entries: [(name: String, colour: String)] = [],
+                     labelEvery: Int = 1) -> String {
+        guard !bars.isEmpty else { return empty(title) }
+        let high = max(bars.map(\.value).filter(\.isFinite).max() ?? 1, 1e-9)
+        let frame = Frame(xLow: 0, xHigh: Double(bars.count), yLow: 0, yHigh: high)
+        var svg = open(title) + axes(frame, xLabel: xLabel, yLabel: yLabel, xTicks: [])
+        let slot = frame.plotWidth / Double(bars.count)
+        for (index, bar) in bars.enumerated() {
+            let x = left + Double(index) * slot
+            if bar.value.isFinite && bar.value > 0 {
+                let y = frame.y(bar.value)
+                svg += "<rect x=\"\(number(x + slot * 0.1))\" y=\"\(number(y))\" width=\"\(number(slot * 0.8))\" "
+                    + "height=\"\(number(frame.y(0) - y))\" fill=\"\(bar.colour)\"><title>\(HTML.escape(bar.label)): \(format(bar.value))</title></rect>"
+            }
+            if index % max(1, labelEvery) == 0 {
+                svg += "<text class=\"tick\" x=\"\(number(x + slot / 2))\" y=\"\(number(height - bottom + 16))\" text-anchor=\"middle\">\(HTML.escape(bar.label))</text>\n"
+            }
+        }
+        svg += legend(entries)
+        return svg + "</svg>\n"
+    }
+}
+
+/// HTML text escaping.
+enum HTML {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
