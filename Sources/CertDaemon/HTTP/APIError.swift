@@ -74,7 +74,7 @@ public enum APIError {
     }
 
     /// The JSON error response for `error`.
-    static func response(for error: DaemonError) -> Response {
+    public static func response(for error: DaemonError) -> Response {
         struct Body: Encodable {
             struct Detail: Encodable { var code: String; var message: String }
             var error: Detail
