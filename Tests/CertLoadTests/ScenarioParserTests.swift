@@ -229,6 +229,16 @@ import Testing
         #expect(error?.line == 4)
     }
 
+    @Test func oddKeysAndTagsAreNamed() throws {
+        let complex = failure("name: a\n? [complex, key]\n: value\n")
+        #expect(complex?.code == "SCENARIO_BAD_VALUE" && complex?.line == 2)
+        #expect(complex?.message.contains("keys must be plain words") == true)
+        #expect(try ScenarioParser.parse("name: 2024\n").name == "2024")
+        // YAML forbids control characters such as NUL: a syntax error, with the line it is on.
+        let control = failure("name: a\nseed: 1\ndescription: \"\u{0}\"\n")
+        #expect(control?.code == "SCENARIO_MALFORMED" && control?.line == 3)
+    }
+
     @Test func nonMappingAndEmptyAreMalformed() {
         #expect(failure("- a\n- b\n")?.code == "SCENARIO_MALFORMED")
         #expect(failure("")?.code == "SCENARIO_MALFORMED")

@@ -35,6 +35,10 @@ func sampleSummary() -> Summary {
         #expect(text.contains("\n  "))
         #expect(!text.contains("NaN"))
         #expect(text.contains("\"seed\" : 18446744073709551614"))
+        // Derived figures are written for readers: 20.25 CPU s × 1000 / 128 answers, 2 errors, no thresholds.
+        #expect(text.contains("\"cpuSecondsPerThousandAnswers\" : 158.203125"))
+        #expect(text.contains("\"errorsTotal\" : 2"))
+        #expect(text.contains("\"passed\" : true"))
     }
 
     @Test func thresholdsPassAndFailWithSentences() throws {

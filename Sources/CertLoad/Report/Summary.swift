@@ -111,6 +111,73 @@ public struct Summary: Sendable, Codable, Equatable {
     public static func decode(_ data: Data) throws -> Summary {
         try JSONDecoder().decode(Summary.self, from: data)
     }
+
+    // summary.json also carries the derived figures (`passed`, `errorsTotal`, CPU per 1,000 answers,
+    // store bytes per certification) for readers that do not recompute them; decoding ignores them.
+    enum CodingKeys: String, CodingKey {
+        case formatVersion, scenario, seed, transport, estimator, timeScale, concurrency, wallSeconds, simulatedSeconds
+        case cpuSeconds, peakRSSBytes, storeBytes, certifications, answers, answersPerSecond, certificationsPerSecond
+        case peakConcurrentCandidates, latency, errors, consistency, digest, thresholds, capacitySearch
+        case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+        scenario = try c.decode(String.self, forKey: .scenario)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        transport = try c.decode(String.self, forKey: .transport)
+        estimator = try c.decode(String.self, forKey: .estimator)
+        timeScale = try c.decode(Double.self, forKey: .timeScale)
+        concurrency = try c.decode(Int.self, forKey: .concurrency)
+        wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
+        simulatedSeconds = try c.decode(Double.self, forKey: .simulatedSeconds)
+        cpuSeconds = try c.decode(Double.self, forKey: .cpuSeconds)
+        peakRSSBytes = try c.decode(Int.self, forKey: .peakRSSBytes)
+        storeBytes = try c.decodeIfPresent(Int.self, forKey: .storeBytes)
+        certifications = try c.decode(Certifications.self, forKey: .certifications)
+        answers = try c.decode(Int.self, forKey: .answers)
+        answersPerSecond = try c.decode(Double.self, forKey: .answersPerSecond)
+        certificationsPerSecond = try c.decode(Double.self, forKey: .certificationsPerSecond)
+        peakConcurrentCandidates = try c.decode(Int.self, forKey: .peakConcurrentCandidates)
+        latency = try c.decode([String: LatencyPercentiles].self, forKey: .latency)
+        errors = try c.decode([String: Int].self, forKey: .errors)
+        consistency = try c.decode(Consistency.self, forKey: .consistency)
+        digest = try c.decode(String.self, forKey: .digest)
+        thresholds = try c.decode([ThresholdOutcome].self, forKey: .thresholds)
+        capacitySearch = try c.decodeIfPresent([CapacityStep].self, forKey: .capacitySearch)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(formatVersion, forKey: .formatVersion)
+        try c.encode(scenario, forKey: .scenario)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(transport, forKey: .transport)
+        try c.encode(estimator, forKey: .estimator)
+        try c.encode(timeScale, forKey: .timeScale)
+        try c.encode(concurrency, forKey: .concurrency)
+        try c.encode(wallSeconds, forKey: .wallSeconds)
+        try c.encode(simulatedSeconds, forKey: .simulatedSeconds)
+        try c.encode(cpuSeconds, forKey: .cpuSeconds)
+        try c.encode(peakRSSBytes, forKey: .peakRSSBytes)
+        try c.encodeIfPresent(storeBytes, forKey: .storeBytes)
+        try c.encode(certifications, forKey: .certifications)
+        try c.encode(answers, forKey: .answers)
+        try c.encode(answersPerSecond, forKey: .answersPerSecond)
+        try c.encode(certificationsPerSecond, forKey: .certificationsPerSecond)
+        try c.encode(peakConcurrentCandidates, forKey: .peakConcurrentCandidates)
+        try c.encode(latency, forKey: .latency)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(consistency, forKey: .consistency)
+        try c.encode(digest, forKey: .digest)
+        try c.encode(thresholds, forKey: .thresholds)
+        try c.encodeIfPresent(capacitySearch, forKey: .capacitySearch)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(errorsTotal, forKey: .errorsTotal)
+        try c.encodeIfPresent(cpuSecondsPerThousandAnswers, forKey: .cpuSecondsPerThousandAnswers)
+        try c.encodeIfPresent(storeBytesPerCertification, forKey: .storeBytesPerCertification)
+    }
 }
 
 /// One step of a capacity search: a load level and what the daemon held at it.

@@ -43,7 +43,8 @@ struct ScenarioNode {
         var entries: [String: ScenarioNode] = [:]
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let keyScalar) = keyNode else {
-                throw ScenarioError.badValue(path, line: keyNode.mark?.line, "keys must be plain words")
+                throw ScenarioError.badValue(path.isEmpty ? "<top level>" : path, line: keyNode.mark?.line,
+                                             "keys must be plain words, found \(ScenarioNode(node: keyNode, path: "").kindDescription)")
             }
             let key = keyScalar.string
             let childPath = path.isEmpty ? key : "\(path).\(key)"

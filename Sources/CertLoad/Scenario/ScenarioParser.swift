@@ -69,6 +69,11 @@ public enum ScenarioParser {
             return ScenarioError(code: "SCENARIO_BAD_VALUE",
                                  message: "key \(keys) appears twice in the mapping at line \(context.mark.line)",
                                  line: context.mark.line)
+        case let .reader(problem, offset, _, yaml):
+            // The reader reports a byte offset, not a line: count the line ends before it.
+            let line = offset.map { yaml.utf8.prefix($0).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } }
+            return ScenarioError(code: "SCENARIO_MALFORMED",
+                                 message: "unreadable character\(ScenarioError.at(line)): \(problem)", line: line)
         default:
             return ScenarioError(code: "SCENARIO_MALFORMED", message: "cannot parse the scenario: \(error)")
         }
