@@ -35,7 +35,7 @@ import Testing
             #expect(html.contains("id=\"\(id)\""), "section \(id)")
         }
         #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(html.components(separatedBy: "<svg").count - 1 == 7)   // 2 per clock + scatter + scores + bands
+        #expect(html.components(separatedBy: "<svg").count - 1 == 9)   // 3 per clock + scatter + scores + bands
         #expect(html.contains("p99_next_ms") && html.contains("FAIL"))
         #expect(html.contains("HTTP_503"))
     }

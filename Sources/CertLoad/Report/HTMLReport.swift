@@ -163,13 +163,16 @@ public enum HTMLReport {
             let x = { (row: TimelineRow) in row.startSeconds / divisor }
             html += "<h3>\(clock == .simulated ? "Per simulated bucket" : "Per real-time bucket") "
                 + "(\(SVGChart.format(rows[0].widthSeconds)) s wide)</h3>\n"
+            // Two charts rather than one with two scales: thousands of candidates would flatten tens of answers/s.
             html += SVGChart.lines(
-                title: "Active candidates and answers per second (\(clock.rawValue))",
-                series: [
-                    .init(name: "active candidates", points: rows.map { (x($0), Double($0.activeCandidates)) }, colour: SVGChart.palette[0]),
-                    .init(name: "answers/s", points: rows.map { (x($0), $0.answersPerSecond) }, colour: SVGChart.palette[1]),
-                ],
-                xLabel: unit, yLabel: "candidates · answers/s")
+                title: "Active candidates (\(clock.rawValue))",
+                series: [.init(name: "active candidates (peak in bucket)", points: rows.map { (x($0), Double($0.activeCandidates)) },
+                               colour: SVGChart.palette[0])],
+                xLabel: unit, yLabel: "candidates")
+            html += SVGChart.lines(
+                title: "Answers per second (\(clock.rawValue))",
+                series: [.init(name: "answers/s", points: rows.map { (x($0), $0.answersPerSecond) }, colour: SVGChart.palette[1])],
+                xLabel: unit, yLabel: "answers/s")
             let timed = rows.filter { $0.p99Microseconds != nil }
             html += SVGChart.lines(
                 title: "Latency percentiles (\(clock.rawValue))",

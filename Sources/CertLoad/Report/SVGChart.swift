@@ -7,7 +7,7 @@ import Foundation
 enum SVGChart {
     static let width = 720.0
     static let height = 300.0
-    static let left = 64.0, right = 16.0, top = 16.0, bottom = 44.0
+    static let left = 64.0, right = 16.0, top = 30.0, bottom = 44.0
 
     /// Colour-blind-safe palette (Okabe–Ito).
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -88,8 +88,9 @@ enum SVGChart {
         var svg = ""
         var x = left + 8
         for entry in entries {
-            svg += "<rect x=\"\(number(x))\" y=\"\(number(top + 2))\" width=\"10\" height=\"10\" fill=\"\(entry.colour)\"/>"
-            svg += "<text class=\"tick\" x=\"\(number(x + 14))\" y=\"\(number(top + 11))\">\(HTML.escape(entry.name))</text>\n"
+            // Above the plot area, so it never hides data.
+            svg += "<rect x=\"\(number(x))\" y=\"6\" width=\"10\" height=\"10\" fill=\"\(entry.colour)\"/>"
+            svg += "<text class=\"tick\" x=\"\(number(x + 14))\" y=\"15\">\(HTML.escape(entry.name))</text>\n"
             x += 24 + Double(entry.name.count) * 6.5
         }
         return svg
