@@ -7,10 +7,13 @@ import Testing
 
 @Suite("Daemon core: recovery from the store")
 struct CoreRecoveryTests {
-    /// Runs one candidate: `before` answers, a validated live alert, then (in one go, or after
-    /// a restart when `restartAfter` is set) the rest. Returns every challenge served and the
+    /// Runs one candidate: 8 answers, a validated live alert, 8 more answers, then the rest —
+    /// in one go, or after a restart (a clean shutdown, or the core simply dropped as a crashed
+    /// process would leave it: only what the writer acknowledged is in the store). Returns every challenge served and the
     /// stored result.
-    private func run(interrupted: Bool) async throws -> (served: [String], result: ResultRecord, answers: [Answer]) {
+    enum Interruption { case none, shutdown, drop }
+
+    private func run(_ interruption: Interruption) async throws -> (served: [String], result: ResultRecord, answers: [Answer]) {
         let path = CoreFixtures.temporaryStorePath()
         var core = try await CoreFixtures.open(path: path, seed: 7)
         let session = try await CoreFixtures.session(core, id: "V1", candidates: ["c1", "c2"])
@@ -24,10 +27,10 @@ struct CoreRecoveryTests {
         try await core.proctors.validateLiveAlert(sessionId: "V1", candidateId: "c1")
         answers += try await CoreFixtures.answer(core, started, candidateId: "c1", count: 8)
 
-        if interrupted {
+        if interruption != .none {
             // Served but not answered when the daemon stops: it must be served again after.
             let pending = try #require(try await core.candidates.next(assessmentId: started.assessmentId, token: started.token))
-            await core.shutdown()
+            if interruption == .shutdown { await core.shutdown() }
             core = try await CoreFixtures.open(path: path, seed: 7)
             let detail = try await core.proctors.showSession("V1")
             #expect(detail.status == "started")
@@ -54,10 +57,12 @@ struct CoreRecoveryTests {
         return (served, result, answers)
     }
 
-    @Test("a test interrupted by a restart ends exactly as an uninterrupted one with the same seed")
-    func restartMidTest() async throws {
-        let straight = try await run(interrupted: false)
-        let resumed = try await run(interrupted: true)
+    @Test(
+        "a test interrupted by a restart ends exactly as an uninterrupted one with the same seed",
+        arguments: [Interruption.shutdown, .drop])
+    func restartMidTest(_ interruption: Interruption) async throws {
+        let straight = try await run(.none)
+        let resumed = try await run(interruption)
         #expect(resumed.served == straight.served)
         #expect(resumed.answers == straight.answers)
         #expect(resumed.result.capacity == straight.result.capacity)

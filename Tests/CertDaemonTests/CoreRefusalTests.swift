@@ -56,6 +56,25 @@ struct CoreRefusalTests {
         await core.shutdown()
     }
 
+    @Test("a session refuses starts and authorisations 24 hours after its first start")
+    func sessionExpiry() async throws {
+        let clock = ManualClock()
+        let core = try await CoreFixtures.open(clock: clock)
+        let session = try await CoreFixtures.session(core, id: "R4", candidates: ["c1", "c2"])
+        _ = try await CoreFixtures.start(core, session, "c1")
+        clock.advance(by: 24 * 3600 - 1)
+        try await core.proctors.authorize(sessionId: "R4", candidateId: "c2")
+        clock.advance(by: 1)
+        let expired = await daemonError {
+            _ = try await core.candidates.start(sessionId: "R4", candidateId: "c2", accessCode: session.accessCode)
+        }
+        #expect(expired?.code == "SESSION_EXPIRED")
+        #expect(expired?.httpStatus == 410)
+        let noAuthorisation = await daemonError { try await core.proctors.authorize(sessionId: "R4", candidateId: "c1") }
+        #expect(noAuthorisation?.code == "SESSION_EXPIRED")
+        await core.shutdown()
+    }
+
     @Test("tokens, ids and challenges are checked")
     func tokensAndChallenges() async throws {
         let core = try await CoreFixtures.open()

@@ -7,10 +7,12 @@ import Testing
 
 @Suite("Daemon core: a session from creation to publication")
 struct CoreSessionTests {
-    @Test("a full session: 32 answers, result written, finalised, published, certificate found")
-    func fullSession() async throws {
+    @Test(
+        "a full session: 32 answers, result written, finalised, published, certificate found",
+        arguments: [Durability.durable, .relaxed])
+    func fullSession(durability: Durability) async throws {
         let path = CoreFixtures.temporaryStorePath()
-        let core = try await CoreFixtures.open(path: path)
+        let core = try await CoreFixtures.open(path: path, durability: durability)
         let session = try await CoreFixtures.session(core, id: "S1", candidates: ["c1"])
         #expect(Codes.isWellFormedAccessCode(session.accessCode))
         #expect(Codes.isWellFormedInvigilatorPassword(session.invigilatorPassword))
@@ -33,7 +35,7 @@ struct CoreSessionTests {
             answers: answers, abortReason: nil, validatedAlertChallengeIds: [], bank: CoreFixtures.bank,
             configuration: .default)
         let reader = try StoreReader(path: path)
-        #expect(try reader.countAnswers(assessmentId: started.assessmentId) == 32)
+        #expect(try reader.countAnswers(assessmentId: started.assessmentId) == 32)  // results wait for the commit in both modes
         let stored = try #require(try reader.result(assessmentId: started.assessmentId))
         #expect(stored.pixScore == expected.pixScore)
         #expect(stored.capacity == expected.capacity)

@@ -297,9 +297,13 @@ actor ProctoringSession {
             guard let candidate = candidates[candidateId], candidate.state.status == .started,
                 let assessmentId = candidate.assessmentId
             else { continue }
-            if await context.pool.slot(for: assessmentId).engine.progress(assessmentId: assessmentId)?.isCompleted == true {
-                markCompleted(candidateId)
+            let engine = context.pool.slot(for: assessmentId).engine
+            guard let progress = await engine.progress(assessmentId: assessmentId), progress.isCompleted else { continue }
+            if progress.scored?.written != true {
+                // The completing answer was journalled but its result write failed: write it now.
+                _ = try await engine.writeCompletedResult(assessmentId: assessmentId)
             }
+            markCompleted(candidateId)
         }
         let now = context.nowSeconds()
         let plan: FinalizationPlan
