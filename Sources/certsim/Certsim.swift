@@ -6,7 +6,9 @@ struct Certsim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certsim",
         abstract: "Adaptive certification daemon, scenario runner and scoring tools.",
-        subcommands: [ScoreCommand.self, BankCommand.self]
+        subcommands: [
+            RunCommand.self, ServeCommand.self, CtlCommand.self, ScoreCommand.self, ReportCommand.self, BankCommand.self,
+        ]
     )
 }
 
