@@ -38,6 +38,14 @@ import Testing
         #expect(many.digest == again.digest)
         // Not only the hash: every row is the same.
         #expect(one.candidates.map(\.digestRecord.canonicalLine) == many.candidates.map(\.digestRecord.canonicalLine))
+        // The simulated timeline too: it follows the candidates' schedule, not the run's speed.
+        func simulatedShape(_ outcome: RunOutcome) -> [[Double]] {
+            outcome.timeline.filter { $0.clock == .simulated }.map {
+                [$0.startSeconds, Double($0.answers), Double($0.activeCandidates), Double($0.certificationsCompleted)]
+            }
+        }
+        #expect(simulatedShape(one) == simulatedShape(many))
+        #expect(simulatedShape(one).map { $0[2] }.max() ?? 0 > 0)
 
         var reseeded = scenario
         reseeded.seed = scenario.seed + 1

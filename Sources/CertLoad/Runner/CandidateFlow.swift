@@ -118,8 +118,7 @@ struct CandidateFlow {
             fate = .failed(code: error.code)
         }
         if startedAtSeconds != nil {
-            await recorder.candidateActive(-1, simulatedSeconds: simulatedSeconds,
-                                           uptimeNanoseconds: VirtualClock.uptimeNanoseconds())
+            await recorder.candidateActive(-1, uptimeNanoseconds: VirtualClock.uptimeNanoseconds())
         }
         await flush()
         await recorder.candidateDone(simulatedEndSeconds: simulatedSeconds)
@@ -130,7 +129,7 @@ struct CandidateFlow {
     private mutating func play() async throws(DaemonError) -> CandidateOutcome.Fate {
         try await authoriseAndStart()
         startedAtSeconds = simulatedSeconds
-        await recorder.candidateActive(+1, simulatedSeconds: simulatedSeconds, uptimeNanoseconds: VirtualClock.uptimeNanoseconds())
+        await recorder.candidateActive(+1, uptimeNanoseconds: VirtualClock.uptimeNanoseconds())
 
         var incidentDone = false
         var attemptsByQuestion: [Int: Int] = [:]

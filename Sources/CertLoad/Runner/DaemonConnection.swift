@@ -2,6 +2,7 @@ import CertCore
 import CertDaemon
 import CertStore
 import Foundation
+import Logging
 
 /// The daemon a run drives and the two transports to it:
 ///
@@ -16,8 +17,8 @@ import Foundation
 ///
 /// Owned by the runner.
 struct DaemonConnection: Sendable {
-    /// HTTP port assumed for `--daemon unix:PATH` (the `serve` default).
-    static let defaultHTTPPort = 8080
+    /// HTTP port assumed for `--daemon unix:PATH`: the one `certsim serve` listens on by default.
+    static let defaultHTTPPort = ServeSettings.defaultHTTPAddress.split(separator: ":").last.flatMap { Int($0) } ?? 8080
 
     let candidates: any CandidateTransport
     let proctors: any ProctorTransport
@@ -60,7 +61,8 @@ struct DaemonConnection: Sendable {
             let socketPath = (temporaryDirectory as NSString).appendingPathComponent("control.sock")
             let daemon: Daemon
             do {
-                daemon = try await Daemon.start(DaemonOptions(core: configuration, socketPath: socketPath, httpPort: 0))
+                daemon = try await Daemon.start(DaemonOptions(core: configuration, socketPath: socketPath, httpPort: 0),
+                                                logger: embeddedDaemonLogger())
             } catch {
                 removeDirectory(temporaryDirectory)
                 throw RunError(code: "RUN_DAEMON", message: "cannot start the embedded daemon's servers: \(error)")
@@ -140,6 +142,13 @@ struct DaemonConnection: Sendable {
         }
         return path
     }
+}
+
+/// The embedded daemon speaks up only for warnings, on stderr: stdout carries the run's summary.
+private func embeddedDaemonLogger() -> Logger {
+    var logger = Logger(label: "certsim.run.daemon", factory: { label in StreamLogHandler.standardError(label: label) })
+    logger.logLevel = .warning
+    return logger
 }
 
 private func removeDirectory(_ path: String) {

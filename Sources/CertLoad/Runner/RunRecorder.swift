@@ -42,11 +42,12 @@ actor RunRecorder {
         retries.merge(samples.retries)
     }
 
-    /// A candidate's test started (`delta` +1) or ended (−1), at simulated `simulatedSeconds`.
-    func candidateActive(_ delta: Int, simulatedSeconds: Double, uptimeNanoseconds: UInt64) {
+    /// A candidate's test started (`delta` +1) or ended (−1) at real time `uptimeNanoseconds`.
+    /// (The simulated timeline's counts are computed from the candidates' simulated intervals
+    /// after the run, so they do not depend on how fast it ran.)
+    func candidateActive(_ delta: Int, uptimeNanoseconds: UInt64) {
         activeCandidates += delta
         peakActiveCandidates = max(peakActiveCandidates, activeCandidates)
-        simulatedTimeline.recordActiveCandidates(activeCandidates, atSeconds: simulatedSeconds)
         realTimeline.recordActiveCandidates(activeCandidates, atSeconds: realSeconds(atUptime: uptimeNanoseconds))
     }
 

@@ -237,13 +237,34 @@ public enum ScenarioRunner {
 
         let wallSeconds = seconds(since: began)
         let cpuSeconds = ResourceUsage.current().cpuSeconds - cpuBefore
+        var simulatedTimeline = await recorder.simulatedTimeline
+        recordActiveCandidates(Array(outcomes.values), into: &simulatedTimeline)
         return PlayedDay(
             closed: closed, outcomes: outcomes, latency: await recorder.latency, errors: await recorder.errors,
-            retries: await recorder.retries, simulatedTimeline: await recorder.simulatedTimeline,
+            retries: await recorder.retries, simulatedTimeline: simulatedTimeline,
             realTimeline: await recorder.realTimeline, answers: await recorder.answers,
             peakActiveCandidates: await recorder.peakActiveCandidates,
             simulatedEndSeconds: await recorder.simulatedEndSeconds, wallSeconds: wallSeconds, cpuSeconds: cpuSeconds,
             setupSeconds: setupSeconds)
+    }
+
+    /// Tests in progress over simulated time, from each candidate's [start, end] interval: the
+    /// same for every run of the scenario, however fast or concurrent.
+    static func recordActiveCandidates(_ outcomes: [CandidateOutcome], into timeline: inout Timeline) {
+        var events: [(seconds: Double, delta: Int)] = []
+        events.reserveCapacity(outcomes.count * 2)
+        for outcome in outcomes {
+            guard let started = outcome.startedAtSeconds else { continue }
+            events.append((started, 1))
+            events.append((outcome.endedAtSeconds, -1))
+        }
+        // At equal times an end counts before a start.
+        events.sort { $0.seconds == $1.seconds ? $0.delta < $1.delta : $0.seconds < $1.seconds }
+        var active = 0
+        for event in events {
+            active += event.delta
+            timeline.recordActiveCandidates(active, atSeconds: event.seconds)
+        }
     }
 
     // MARK: - Results

@@ -1,0 +1,39 @@
+import CertCore
+import Foundation
+import Testing
+import CertLoad
+
+/// Every shipped regression scenario replays its pinned digest: a change to selection,
+/// estimation, scoring, the bank or the simulation that moves any candidate's result fails here,
+/// naming the scenario.
+@Suite(.serialized) struct RunRegressionTests {
+    static let regressionDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scenarios").appendingPathComponent("regression")
+
+    static func scenarioPaths() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: regressionDirectory.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }.sorted()
+            .map { regressionDirectory.appendingPathComponent($0).path }
+    }
+
+    @Test func regressionScenariosExist() {
+        #expect(!Self.scenarioPaths().isEmpty)
+    }
+
+    @Test(arguments: scenarioPaths())
+    func aRegressionScenarioReplaysItsDigest(path: String) async throws {
+        let name = (path as NSString).lastPathComponent
+        let scenario = try Scenario.load(path: path)
+        guard let pinned = scenario.thresholds.digest else {
+            Issue.record("\(name): no digest pinned in its thresholds")
+            return
+        }
+        var options = RunOptions()
+        options.progress = .off
+        let outcome = try await ScenarioRunner.run(scenario: scenario, options: options)
+        #expect(outcome.digest == pinned,
+                "\(name): the digest moved from \(pinned) to \(outcome.digest); the per-candidate results changed")
+        #expect(outcome.passed, "\(name): \(outcome.failures.joined(separator: "; "))")
+    }
+}
