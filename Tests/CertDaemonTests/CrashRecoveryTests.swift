@@ -208,7 +208,9 @@ final class ServeProcess: Sendable {
     static let binary: String? = {
         let testBundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [
+        // CERTSIM_TEST_BINARY points the test at another build of the binary.
+        let override = ProcessInfo.processInfo.environment["CERTSIM_TEST_BINARY"].map { [$0] } ?? []
+        let candidates = override + [
             testBundleDirectory.appendingPathComponent("certsim").path,
             testBundleDirectory.deletingLastPathComponent().appendingPathComponent("certsim").path,
             packageRoot.appendingPathComponent(".build/debug/certsim").path,
