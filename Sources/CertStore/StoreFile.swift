@@ -33,6 +33,7 @@ enum StoreFile {
     /// Opens (creating if needed) and migrates the file for writing.
     static func openForWriting(path: String, durability: Durability) throws(StoreError) -> DatabaseQueue {
         try checkWritable(path: path)
+        try checkExistingFileBeforeWriting(path: path)
         var configuration = Configuration()
         configuration.label = "certsim.store.writer"
         configuration.journalMode = .wal
@@ -62,6 +63,33 @@ enum StoreFile {
             throw StoreErrors.map(error, path: path, while: "writing")
         }
         return queue
+    }
+
+    /// A file that is not ours (garbage, another program's database, a newer schema) must be
+    /// refused without a single byte changed: switching to WAL or migrating would already
+    /// write to it. So an existing non-empty file is checked through a read-only connection
+    /// first, and closed again before the writer opens it.
+    static func checkExistingFileBeforeWriting(path: String) throws(StoreError) {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+              size > 0 else { return }
+        var configuration = Configuration()
+        configuration.label = "certsim.store.precheck"
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Migrations.checkCompatible(queue, path: path)
+            // A readable header over damaged pages would otherwise be found only once the
+            // writer has started changing the file. quick_check reads every page once: the
+            // same order of work as the recovery read that follows at start.
+            let verdict = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") } ?? ""
+            if verdict != "ok" {
+                throw StoreError(code: StoreError.corrupt, message: "\(path) is damaged (\(verdict)).")
+            }
+            try queue.close()
+        } catch {
+            throw StoreErrors.map(error, path: path, while: "checking")
+        }
     }
 
     /// Opens an existing, already migrated file read-only.
