@@ -1,0 +1,246 @@
+import CertCore
+import Foundation
+import Testing
+
+/// Bad input for the two parsers of CertCore that read files written by people: the item bank
+/// (`ItemBank.decode`) and the input of `certsim score` (`ScoreRequest.parse`). A hand-written
+/// corpus of malformed inputs, then a seeded generative loop of a fixed count that mutates a
+/// valid file. Every input must give either a valid value or the parser's own typed error with
+/// a known code and a non-empty message — never a crash, never another error type.
+@Suite struct BankFuzzTests {
+    /// Every code `BankError` documents.
+    static let bankCodes: Set<String> = [
+        "BANK_UNREADABLE", "BANK_MALFORMED", "BANK_MISSING_FIELD", "BANK_BAD_DISCRIMINANT", "BANK_NON_FINITE",
+        "BANK_BAD_LEVEL", "BANK_DUPLICATE_ID", "BANK_DUPLICATE_COMPETENCE", "BANK_UNKNOWN_COMPETENCE",
+        "BANK_EMPTY_COMPETENCE", "BANK_NO_COMPETENCES",
+    ]
+    /// Every code `ScoreRequest.parse` documents.
+    static let scoreCodes: Set<String> = [
+        "SCORE_INPUT_TOO_LARGE", "SCORE_MALFORMED_JSON", "SCORE_UNKNOWN_KEY", "SCORE_MISSING_FIELD", "SCORE_BAD_RESULT",
+        "SCORE_BAD_ABORT_REASON", "SCORE_BAD_ESTIMATOR", "SCORE_UNKNOWN_CHALLENGE", "CONFIG_UNKNOWN_KEY", "CONFIG_BAD_VALUE",
+    ]
+    /// Generated inputs per fuzz loop (fixed, so the run is bounded and replays from its seed).
+    static let fuzzCasesPerLoop = 1_500
+
+    static let smallBank = BankGenerator.generate(challenges: 48, seed: 5)
+
+    /// Outcome of one bank input: nil when it decoded, else the code.
+    static func bankOutcome(_ data: Data) -> String? {
+        do {
+            let bank = try ItemBank.decode(data)
+            // A bank that decodes must hold what validation promises.
+            #expect(!bank.competences.isEmpty)
+            #expect(bank.challenges.allSatisfy { $0.discriminant > 0 && $0.discriminant.isFinite && $0.difficulty.isFinite })
+            return nil
+        } catch {
+            #expect(bankCodes.contains(error.code), "unknown bank code \(error.code)")
+            #expect(!error.message.isEmpty)
+            return error.code
+        }
+    }
+
+    static func scoreOutcome(_ data: Data, bank: ItemBank) -> String? {
+        do {
+            let request = try ScoreRequest.parse(data, bank: bank)
+            #expect(request.answers.allSatisfy { bank.index(ofChallenge: $0.challengeId) != nil })
+            return nil
+        } catch {
+            #expect(scoreCodes.contains(error.code), "unknown score-input code \(error.code)")
+            #expect(!error.message.isEmpty)
+            return error.code
+        }
+    }
+
+    static let challengeTemplate =
+        #"{"id":"c1","competence":"1.1","tube":"@t","skill":"@t1","level":1,"discriminant":1.2,"difficulty":0.5,"accessible":true,"locale":"fr-fr"}"#
+
+    static func bank(challenge: String) -> String {
+        #"{"version":"v","competences":[{"id":"1.1","domain":"1","name":"n"}],"challenges":["# + challenge + "]}"
+    }
+
+    /// (input, expected code or nil for "decodes").
+    static let bankCorpus: [(String, String?)] = [
+        (bank(challenge: challengeTemplate), nil),
+        ("", "BANK_MALFORMED"),
+        ("{", "BANK_MALFORMED"),
+        (String(bank(challenge: challengeTemplate).dropLast(7)), "BANK_MALFORMED"),
+        ("[]", "BANK_MALFORMED"),
+        ("null", "BANK_MALFORMED"),
+        ("\"a bank\"", "BANK_MALFORMED"),
+        (#"{"competences":[],"challenges":[]}"#, "BANK_MISSING_FIELD"),
+        (#"{"version":"v","competences":[],"challenges":[]}"#, "BANK_NO_COMPETENCES"),
+        (#"{"version":7,"competences":[],"challenges":[]}"#, "BANK_MALFORMED"),
+        (#"{"version":"v","competences":{},"challenges":[]}"#, "BANK_MALFORMED"),
+        (#"{"version":"v","competences":[{"id":"1.1","domain":"1","name":"n"}],"challenges":[]}"#, "BANK_EMPTY_COMPETENCE"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":1e300"#)), "BANK_BAD_LEVEL"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":99999999999999999999999"#)), "BANK_BAD_LEVEL"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":"1""#)), "BANK_BAD_LEVEL"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":9"#)), "BANK_BAD_LEVEL"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "1e400")), "BANK_MALFORMED"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "-1")), "BANK_BAD_DISCRIMINANT"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "0")), "BANK_BAD_DISCRIMINANT"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "\"1.2\"")), "BANK_MALFORMED"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "null")), "BANK_MISSING_FIELD"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""accessible":true"#, with: #""accessible":"yes""#)), "BANK_MALFORMED"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #","locale":"fr-fr""#, with: "")), "BANK_MISSING_FIELD"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""competence":"1.1""#, with: #""competence":"9.9""#)), "BANK_UNKNOWN_COMPETENCE"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""id":"c1""#, with: #""id":"""#)), "BANK_MISSING_FIELD"),
+        (bank(challenge: challengeTemplate + "," + challengeTemplate), "BANK_DUPLICATE_ID"),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "}", with: #","unknownField":[1,2,{"x":null}]}"#)), nil),
+        (bank(challenge: "[" + challengeTemplate + "]"), "BANK_MALFORMED"),
+        (bank(challenge: "17"), "BANK_MALFORMED"),
+        (#"{"version":"v","competences":[{"id":"1.1","domain":"1","name":"n"},{"id":"1.1","domain":"1","name":"m"}],"challenges":["# + challengeTemplate + "]}", "BANK_DUPLICATE_COMPETENCE"),
+        (String(repeating: "[", count: 100_000), "BANK_MALFORMED"),
+        (String(repeating: "{\"a\":", count: 50_000), "BANK_MALFORMED"),
+        (#"{"version":""# + String(repeating: "x", count: 1 << 20) + #"","competences":[],"challenges":[]}"#, "BANK_NO_COMPETENCES"),
+    ]
+
+    @Test func bankCorpusGivesTheExpectedCodes() {
+        for (index, (text, expected)) in Self.bankCorpus.enumerated() {
+            #expect(Self.bankOutcome(Data(text.utf8)) == expected, "bank corpus case \(index)")
+        }
+    }
+
+    @Test func bankWithInvalidUTF8IsMalformed() {
+        var bytes = Array(Self.bank(challenge: Self.challengeTemplate).utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "@"))!
+        bytes.replaceSubrange(at...at, with: [0xC3, 0x28, 0xFF, 0xFE])
+        #expect(Self.bankOutcome(Data(bytes)) == "BANK_MALFORMED")
+        #expect(Self.bankOutcome(Data([0xEF, 0xBB, 0xBF, 0x00, 0x00])) == "BANK_MALFORMED")
+    }
+
+    @Test func bankFileThatIsMissingOrADirectoryIsUnreadable() {
+        for path in ["/nonexistent/certsim/bank.json", NSTemporaryDirectory()] {
+            do {
+                _ = try ItemBank.load(path: path)
+                Issue.record("\(path) loaded")
+            } catch {
+                #expect(error.code == "BANK_UNREADABLE")
+            }
+        }
+    }
+
+    @Test func mutatedBanksDecodeOrFailWithAKnownCode() {
+        let valid = Self.smallBank.encoded()
+        #expect(Self.bankOutcome(valid) == nil)
+        var random = FuzzRandom(seed: 0xBA4C)
+        var codes: [String: Int] = [:]
+        for _ in 0..<Self.fuzzCasesPerLoop {
+            let input = FuzzMutator.mutate(valid, using: &random)
+            codes[Self.bankOutcome(input) ?? "decoded", default: 0] += 1
+        }
+        // The mutations reach more than one refusal (the loop is not testing one path only).
+        #expect(codes.keys.count >= 4, "outcomes: \(codes)")
+    }
+
+    // MARK: certsim score input
+
+    static let scoreCorpus: [(String, String?)] = [
+        (#"{"answers":[]}"#, nil),
+        ("", "SCORE_MALFORMED_JSON"),
+        (#"{"answers":["#, "SCORE_MALFORMED_JSON"),
+        ("[]", "SCORE_MALFORMED_JSON"),
+        ("{}", "SCORE_MISSING_FIELD"),
+        (#"{"answers":{}}"#, "SCORE_MALFORMED_JSON"),
+        (#"{"answers":[17]}"#, "SCORE_MALFORMED_JSON"),
+        (#"{"answers":[{}]}"#, "SCORE_MISSING_FIELD"),
+        (#"{"answers":[{"challengeId":"f0003"}]}"#, "SCORE_MISSING_FIELD"),
+        (#"{"answers":[{"challengeId":"f0003","result":true}]}"#, "SCORE_MALFORMED_JSON"),
+        (#"{"answers":[{"challengeId":"f0003","result":"OK"}]}"#, "SCORE_BAD_RESULT"),
+        (#"{"answers":[{"challengeId":"nope","result":"ok"}]}"#, "SCORE_UNKNOWN_CHALLENGE"),
+        (#"{"answers":[],"extra":1}"#, "SCORE_UNKNOWN_KEY"),
+        (#"{"answers":[],"abortReason":3}"#, "SCORE_MALFORMED_JSON"),
+        (#"{"answers":[],"abortReason":"tired"}"#, "SCORE_BAD_ABORT_REASON"),
+        (#"{"answers":[],"estimator":"mle"}"#, "SCORE_BAD_ESTIMATOR"),
+        (#"{"answers":[],"validatedAlertChallengeIds":["zz"]}"#, "SCORE_UNKNOWN_CHALLENGE"),
+        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":99999999999999999999999}}"#, "CONFIG_BAD_VALUE"),
+        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":-5}}"#, "CONFIG_BAD_VALUE"),
+        (#"{"answers":[],"algorithm":{"variationPercent":1e400}}"#, "CONFIG_BAD_VALUE"),
+        (#"{"answers":[],"algorithm":{"nope":1}}"#, "CONFIG_UNKNOWN_KEY"),
+        (#"{"answers":[],"algorithm":[]}"#, "SCORE_MALFORMED_JSON"),
+        (String(repeating: "[", count: 100_000), "SCORE_MALFORMED_JSON"),
+        (#"{"answers":[],"pad":""# + String(repeating: " ", count: (1 << 20) + 1) + #""}"#, "SCORE_INPUT_TOO_LARGE"),
+    ]
+
+    @Test func scoreCorpusGivesTheExpectedCodes() throws {
+        let bank = try Fixtures.scoreBank()
+        for (index, (text, expected)) in Self.scoreCorpus.enumerated() {
+            let outcome = Self.scoreOutcome(Data(text.utf8), bank: bank)
+            // CONFIG_BAD_VALUE for out-of-range settings; a number that does not fit an Int may
+            // also be refused as malformed JSON by the decoder. Both are clean refusals.
+            if expected == "CONFIG_BAD_VALUE" {
+                #expect(outcome == "CONFIG_BAD_VALUE" || outcome == "SCORE_MALFORMED_JSON", "score corpus case \(index): \(outcome ?? "parsed")")
+            } else {
+                #expect(outcome == expected, "score corpus case \(index)")
+            }
+        }
+        var invalid = Array(#"{"answers":[{"challengeId":"f0003","result":"ok"}]}"#.utf8)
+        invalid.insert(contentsOf: [0xFF, 0xC0, 0x80], at: 30)
+        #expect(Self.scoreOutcome(Data(invalid), bank: bank) == "SCORE_MALFORMED_JSON")
+    }
+
+    @Test func mutatedScoreInputsParseOrFailWithAKnownCode() throws {
+        let bank = try Fixtures.scoreBank()
+        let ids = bank.challenges.prefix(24).map(\.id)
+        let answers = ids.enumerated().map { #"{"challengeId":"\#($1)","result":"\#($0 % 3 == 0 ? "ko" : "ok")"}"# }
+        let valid = Data((#"{"answers":["# + answers.joined(separator: ",")
+            + #"],"abortReason":"candidate","validatedAlertChallengeIds":[""# + ids[0]
+            + #""],"algorithm":{"variationPercent":0.3,"maximumAssessmentLength":32},"estimator":"eap"}"#).utf8)
+        #expect(Self.scoreOutcome(valid, bank: bank) == nil)
+        var random = FuzzRandom(seed: 0x5C0E)
+        var codes: [String: Int] = [:]
+        for _ in 0..<Self.fuzzCasesPerLoop {
+            let input = FuzzMutator.mutate(valid, using: &random)
+            codes[Self.scoreOutcome(input, bank: bank) ?? "parsed", default: 0] += 1
+        }
+        #expect(codes.keys.count >= 4, "outcomes: \(codes)")
+    }
+}
+
+/// SplitMix64, independent of the engine's generator: the fuzz loops replay from their seed.
+struct FuzzRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Structure-unaware mutations of a valid document: truncation, byte flips, deleted and
+/// repeated spans, and splices of tokens that parsers find hard (huge numbers, deep nesting,
+/// invalid UTF-8, NUL, long strings, wrong types).
+enum FuzzMutator {
+    static let tokens: [[UInt8]] = [
+        "{", "}", "[", "]", "\"", ",", ":", "null", "true", "false", "-1", "0", "1e400", "-1e400",
+        "99999999999999999999999999", "NaN", "-0.0", "\"\"", "{}", "[]", "\\u0000", "\\ud800", "\"\\",
+        String(repeating: "[", count: 600), String(repeating: "{\"k\":", count: 300), String(repeating: "x", count: 5_000),
+        "\"competence\":\"9.9\"", "\"level\":0", "\"discriminant\":-2",
+    ].map { Array($0.utf8) } + [[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0x00], [0xEF, 0xBB, 0xBF]]
+
+    static func mutate(_ data: Data, using random: inout FuzzRandom) -> Data {
+        var bytes = Array(data)
+        let rounds = 1 + Int(random.next() % 3)
+        for _ in 0..<rounds where !bytes.isEmpty {
+            let at = Int(random.next() % UInt64(bytes.count))
+            switch random.next() % 6 {
+            case 0:
+                bytes.removeSubrange(at...)
+            case 1:
+                bytes[at] = UInt8(truncatingIfNeeded: random.next())
+            case 2:
+                let length = min(bytes.count - at, 1 + Int(random.next() % 64))
+                bytes.removeSubrange(at..<(at + length))
+            case 3:
+                let length = min(bytes.count - at, 1 + Int(random.next() % 64))
+                bytes.insert(contentsOf: Array(bytes[at..<(at + length)]), at: at)
+            default:
+                bytes.insert(contentsOf: tokens[Int(random.next() % UInt64(tokens.count))], at: at)
+            }
+        }
+        return Data(bytes)
+    }
+}
