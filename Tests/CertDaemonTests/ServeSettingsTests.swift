@@ -40,6 +40,24 @@ import Testing
         }
     }
 
+    @Test func theDataDirectoryIsCreatedOwnerOnly() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let bankPath = directory.path + "/bank.json"
+        try TestBank.bank.encoded().write(to: URL(fileURLWithPath: bankPath))
+        var settings = ServeSettings(bankPath: bankPath)
+        settings.dataDirectory = directory.path + "/data"
+        settings.httpAddress = "127.0.0.1:0"
+        let options = try settings.daemonOptions()
+        #expect(options.core.databasePath == directory.path + "/data/certsim.sqlite")
+        #expect(options.socketPath == directory.path + "/data/certsim.sock")
+        #expect(options.socketMode == 0o600)
+        #expect(options.httpPort == 0)
+        #expect(options.handlesSignals)
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.path + "/data")
+        #expect((attributes[.posixPermissions] as! NSNumber).intValue & 0o777 == 0o700)
+    }
+
     @Test func missingBankIsAClearError() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

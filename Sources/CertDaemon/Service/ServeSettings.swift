@@ -66,8 +66,10 @@ public struct ServeSettings: Sendable, Equatable {
     public func daemonOptions(clock: any DaemonClock = SystemClock()) throws -> DaemonOptions {
         let (host, port) = try Self.parseHTTPAddress(httpAddress)
         let mode = try Self.parseSocketMode(socketMode)
-        if databasePath == nil || socketPath == nil {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        if databasePath == nil || socketPath == nil, !FileManager.default.fileExists(atPath: dataDirectory) {
+            // Owner-only: the store holds invigilator passwords and candidates' results.
+            try FileManager.default.createDirectory(
+                atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let bank: ItemBank
         do {
