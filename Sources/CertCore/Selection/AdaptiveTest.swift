@@ -20,11 +20,17 @@ public struct AdaptiveTest: Sendable {
     /// Served and not yet answered.
     public private(set) var currentChallengeId: String?
     public private(set) var validatedAlertChallengeIds: Set<String> = []
+    /// Bank index of `currentChallengeId`.
+    private var currentIndex: Int?
     private var excludedSkills: Set<String> = []
-    /// Challenges of the counted answers, in order.
-    private var countedChallenges: [Challenge] = []
+    /// Bank indices of the counted answers' challenges, in order.
+    private var countedIndices: [Int] = []
     private var estimator: CapacityEstimator
-    private var pool: [Int]
+    /// Shared per-bank tables (response factors, ids, information index).
+    private let tables: BankTables
+    /// The rule chain's per-test masks; nil when the bank has more competences than the masks
+    /// hold, and the rules then run on `ChallengeSelection`'s plain functions.
+    private var selection: SelectionState?
 
     public init(bank: ItemBank, configuration: AlgorithmConfiguration, locale: String = "fr-fr",
                 needsAccessibility: Bool = false) {
@@ -33,33 +39,51 @@ public struct AdaptiveTest: Sendable {
         self.locale = locale
         self.needsAccessibility = needsAccessibility
         estimator = CapacityEstimator(configuration: configuration)
-        pool = ChallengeSelection.pool(bank: bank, locale: locale, needsAccessibility: needsAccessibility,
-                                       excludedSkills: [])
+        tables = BankTables.shared(for: bank)
+        // Answers and counted indices grow in place up to the maximum length: no reallocation
+        // on the answer path.
+        answers.reserveCapacity(max(0, configuration.maximumAssessmentLength))
+        countedIndices.reserveCapacity(max(0, configuration.maximumAssessmentLength))
+        rebuildSelection()
     }
 
     /// The estimate over counted answers.
     public var estimate: CapacityEstimate { estimator.estimate }
 
     /// Answers that count (those without a validated live alert).
-    public var countedAnswerCount: Int { countedChallenges.count }
+    public var countedAnswerCount: Int { countedIndices.count }
 
-    public var isComplete: Bool { countedChallenges.count >= configuration.maximumAssessmentLength }
+    public var isComplete: Bool { countedIndices.count >= configuration.maximumAssessmentLength }
 
     /// Serves the current challenge again if one is pending (resume); else picks the next with
     /// `random`. Returns nil when the test is complete. `random` must be keyed by (seed,
     /// candidate, question number) so that a run replays.
     public mutating func nextChallenge(using random: inout SeededRandom) throws(SelectionError) -> Challenge? {
-        if let currentChallengeId, let pending = bank.challenge(withId: currentChallengeId) {
-            return pending
-        }
+        if let currentIndex { return bank.challenges[currentIndex] }
         if isComplete { return nil }
-        let eligible = try ChallengeSelection.eligible(pool: pool, answered: countedChallenges, bank: bank,
-                                                       configuration: configuration)
-        let ranked = ChallengeSelection.ranked(eligible, capacity: estimator.estimate.capacity, bank: bank)
-        let pick = ChallengeSelection.pickIndex(count: ranked.count,
-                                                probabilityPercent: configuration.defaultProbabilityToPickChallenge,
-                                                using: &random)
-        let challenge = bank.challenges[ranked[pick]]
+        let capacity = estimator.estimate.capacity
+        let chosen: Int
+        if let selection {
+            let competences = try selection.eligibleCompetences(answered: countedIndices, tables: tables,
+                                                                configuration: configuration)
+            let top = selection.ranked(capacity: capacity, competences: competences, tables: tables)
+            let pick = ChallengeSelection.pickIndex(count: top.count,
+                                                    probabilityPercent: configuration.defaultProbabilityToPickChallenge,
+                                                    using: &random)
+            chosen = top.index(pick)
+        } else {
+            let pool = ChallengeSelection.pool(bank: bank, locale: locale, needsAccessibility: needsAccessibility,
+                                               excludedSkills: excludedSkills)
+            let eligible = try ChallengeSelection.eligible(pool: pool, answered: countedIndices.map { bank.challenges[$0] },
+                                                           bank: bank, configuration: configuration)
+            let ranked = ChallengeSelection.ranked(eligible, capacity: capacity, bank: bank)
+            let pick = ChallengeSelection.pickIndex(count: ranked.count,
+                                                    probabilityPercent: configuration.defaultProbabilityToPickChallenge,
+                                                    using: &random)
+            chosen = ranked[pick]
+        }
+        let challenge = bank.challenges[chosen]
+        currentIndex = chosen
         currentChallengeId = challenge.id
         return challenge
     }
@@ -70,15 +94,16 @@ public struct AdaptiveTest: Sendable {
             throw SelectionError(code: "TOO_MANY_ANSWERS",
                                  message: "the test already has \(configuration.maximumAssessmentLength) answers")
         }
-        guard let currentChallengeId, currentChallengeId == answer.challengeId,
-              let challenge = bank.challenge(withId: currentChallengeId) else {
+        guard let currentChallengeId, currentChallengeId == answer.challengeId, let index = currentIndex else {
             throw SelectionError(code: "NOT_CURRENT_CHALLENGE",
                                  message: "challenge \"\(answer.challengeId)\" is not the one being asked (\(self.currentChallengeId ?? "none"))")
         }
         answers.append(answer)
-        countedChallenges.append(challenge)
-        estimator.add(challenge, correct: answer.result.isCorrect)
+        countedIndices.append(index)
+        selection?.record(index, tables: tables)
+        tables.response.withFactors(challenge: index, correct: answer.result.isCorrect) { estimator.add(factors: $0) }
         self.currentChallengeId = nil
+        currentIndex = nil
     }
 
     /// A live alert on `challengeId` was validated: its skill leaves the pool, a pending
@@ -88,12 +113,16 @@ public struct AdaptiveTest: Sendable {
             throw SelectionError.unknownChallenge(challengeId)
         }
         validatedAlertChallengeIds.insert(challengeId)
-        if excludedSkills.insert(challenge.skill).inserted {
-            pool = ChallengeSelection.pool(bank: bank, locale: locale, needsAccessibility: needsAccessibility,
-                                           excludedSkills: excludedSkills)
+        let poolChanged = excludedSkills.insert(challenge.skill).inserted
+        if currentChallengeId == challengeId {
+            currentChallengeId = nil
+            currentIndex = nil
         }
-        if currentChallengeId == challengeId { currentChallengeId = nil }
-        if answers.contains(where: { $0.challengeId == challengeId }) { recount() }
+        if answers.contains(where: { $0.challengeId == challengeId }) {
+            recount()
+        } else if poolChanged {
+            rebuildSelection()
+        }
     }
 
     /// Rebuilds a test from its journal (recovery): the answers in order, the validated alerts
@@ -114,29 +143,41 @@ public struct AdaptiveTest: Sendable {
             }
         }
         test.answers = answers
+        test.answers.reserveCapacity(max(answers.count, configuration.maximumAssessmentLength))
         test.recount()
-        if test.countedChallenges.count > configuration.maximumAssessmentLength {
+        if test.countedIndices.count > configuration.maximumAssessmentLength {
             throw SelectionError(code: "TOO_MANY_ANSWERS",
-                                 message: "the journal holds \(test.countedChallenges.count) counted answers, more than \(configuration.maximumAssessmentLength)")
+                                 message: "the journal holds \(test.countedIndices.count) counted answers, more than \(configuration.maximumAssessmentLength)")
         }
         if let currentChallengeId {
-            guard bank.challenge(withId: currentChallengeId) != nil else {
+            guard let index = bank.index(ofChallenge: currentChallengeId) else {
                 throw SelectionError.unknownChallenge(currentChallengeId)
             }
             if !test.validatedAlertChallengeIds.contains(currentChallengeId) && !test.isComplete {
                 test.currentChallengeId = currentChallengeId
+                test.currentIndex = index
             }
         }
         return test
     }
 
+    /// Counted answers and the estimate from `answers` (after a validated alert or a replay).
     private mutating func recount() {
-        countedChallenges = answers.compactMap { answer in
-            validatedAlertChallengeIds.contains(answer.challengeId) ? nil : bank.challenge(withId: answer.challengeId)
-        }
+        countedIndices.removeAll(keepingCapacity: true)
         estimator = CapacityEstimator(configuration: configuration)
-        for (challenge, answer) in zip(countedChallenges, answers.filter { !validatedAlertChallengeIds.contains($0.challengeId) }) {
-            estimator.add(challenge, correct: answer.result.isCorrect)
+        for answer in answers where !validatedAlertChallengeIds.contains(answer.challengeId) {
+            guard let index = bank.index(ofChallenge: answer.challengeId) else { continue }
+            countedIndices.append(index)
+            tables.response.withFactors(challenge: index, correct: answer.result.isCorrect) { estimator.add(factors: $0) }
         }
+        rebuildSelection()
+    }
+
+    private mutating func rebuildSelection() {
+        selection = tables.supportsMasks
+            ? SelectionState(tables: tables, bank: bank, locale: locale, needsAccessibility: needsAccessibility,
+                             excludedSkills: excludedSkills,
+                             oneQuestionPerTube: configuration.limitToOneQuestionPerTube, answered: countedIndices)
+            : nil
     }
 }

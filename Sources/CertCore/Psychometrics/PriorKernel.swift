@@ -1,0 +1,73 @@
+import Foundation
+
+/// The Gaussian prior of the estimators on a uniform quadrature grid, evaluated with one
+/// exponential per update instead of one per point.
+///
+/// Why it is exact up to rounding: with θ_k = θ_0 + k·h, c the grid index nearest the prior
+/// mean m and d = m − θ_c,
+/// exp(−(θ_k − m)²/2v) = exp(−d²/2v) · exp(−((k−c)h)²/2v) · r^(k−c), with r = exp(h·d/v).
+/// The first factor is the same for every point and cancels when the posterior is normalised;
+/// the second is tabulated once per grid; the third is one exponential raised by repeated
+/// multiplication outwards from c (|d| ≤ h/2 keeps r near 1, so the powers stay well scaled).
+/// Owned by `CapacityEstimator`.
+struct PriorKernel: Sendable, Equatable {
+    let variance: Double
+    let step: Double
+    /// exp(−(j·h)²/2v) at `j + pointCount − 1` for j in −(pointCount − 1)...(pointCount − 1).
+    let offsetShape: [Double]
+    /// Whether the grid is uniform (else every point pays its own exponential).
+    let isUniform: Bool
+
+    init(grid: [Double], variance: Double) {
+        self.variance = variance
+        let count = grid.count
+        step = count > 1 ? (grid[count - 1] - grid[0]) / Double(count - 1) : 1
+        var uniform = count > 1
+        for k in grid.indices where abs(grid[k] - (grid[0] + Double(k) * step)) > 1e-9 * max(1, abs(step)) {
+            uniform = false
+        }
+        isUniform = uniform
+        offsetShape = count > 0
+            ? (-(count - 1)...(count - 1)).map { j in
+                let offset = Double(j) * (count > 1 ? (grid[count - 1] - grid[0]) / Double(count - 1) : 1)
+                return exp(-offset * offset / (2 * variance))
+            }
+            : []
+    }
+
+    /// Writes the unnormalised prior centred on `mean` over `grid` into `shape`.
+    @inline(__always)
+    func fill(mean: Double, grid: UnsafeBufferPointer<Double>, into shape: UnsafeMutableBufferPointer<Double>) {
+        let count = grid.count
+        let nearest = isUniform ? ((mean - grid[0]) / step).rounded() : -1
+        guard nearest >= 0 && nearest <= Double(count - 1) else {
+            // Off the grid (a configured start far outside it) or a non-uniform grid.
+            for k in 0..<count {
+                let deviation = grid[k] - mean
+                shape[k] = exp(-deviation * deviation / (2 * variance))
+            }
+            return
+        }
+        let centre = Int(nearest)
+        let ratio = exp(step * (mean - grid[centre]) / variance)
+        let inverse = 1 / ratio
+        offsetShape.withUnsafeBufferPointer { offsets in
+            let middle = count - 1 - centre
+            shape[centre] = offsets[count - 1]
+            var power = 1.0
+            var k = centre + 1
+            while k < count {
+                power *= ratio
+                shape[k] = offsets[middle + k] * power
+                k += 1
+            }
+            power = 1.0
+            k = centre - 1
+            while k >= 0 {
+                power *= inverse
+                shape[k] = offsets[middle + k] * power
+                k -= 1
+            }
+        }
+    }
+}
