@@ -76,7 +76,7 @@ public enum ControlTables {
         formatter.dateFormat = "HH:mm:ss"
         let time = formatter.string(from: Date(timeIntervalSince1970: seconds))
         var detail = cell(event["detail"])
-        if let count = event["answersCount"] { detail = "\(cell(count)) answers" }
+        if let count = event["answersCount"]?.intValue { detail = count == 1 ? "1 answer" : "\(count) answers" }
         let parts = [time, cell(event["kind"]), cell(event["candidateId"]), detail]
         return parts.filter { !$0.isEmpty && $0 != "-" }.joined(separator: "  ") + "\n"
     }
