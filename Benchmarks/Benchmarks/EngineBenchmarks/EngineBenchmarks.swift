@@ -15,6 +15,36 @@ let benchmarks: @Sendable () -> Void = {
     )
     let fixture = EngineFixture.shared
 
+    // Whole tests answered in place, one state at a time (warm in cache): record + next for
+    // every question 1...32, reported per answer.
+    Benchmark("Engine step (record + next), whole test, per answer") { benchmark in
+        let steps = benchmark.scaledIterations.count
+        let length = fixture.configuration.maximumAssessmentLength
+        var tests = (0..<(steps + length - 1) / length).map { _ in
+            AdaptiveTest(bank: fixture.bank, configuration: fixture.configuration)
+        }
+        let randoms = (1...length).map(EngineFixture.random(question:))
+        for index in tests.indices {
+            var random = randoms[0]
+            blackHole(try tests[index].nextChallenge(using: &random))
+        }
+        benchmark.startMeasurement()
+        var done = 0
+        testLoop: for index in tests.indices {
+            for question in 1..<length {
+                try tests[index].record(fixture.answers[question - 1])
+                var random = randoms[question]
+                blackHole(try tests[index].nextChallenge(using: &random))
+                done += 1
+                if done == steps { break testLoop }
+            }
+            try tests[index].record(fixture.answers[length - 1])
+            done += 1
+            if done == steps { break testLoop }
+        }
+        benchmark.stopMeasurement()
+    }
+
     for question in EngineFixture.questions {
         // Answer to question `question`, then the pick of question `question + 1`.
         Benchmark("Engine step (record + next) q\(question)") { benchmark in
@@ -42,10 +72,25 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     for kind in EstimatorKind.allCases {
-        // The 16th answer's estimate update.
-        Benchmark("Estimate update \(kind.rawValue) q16") { benchmark in
+        let configuration = {
             var configuration = AlgorithmConfiguration.default
             configuration.estimator = kind
+            return configuration
+        }()
+        // Recording the 16th answer: the estimate update (table-driven) and the rule masks.
+        Benchmark("Estimate update \(kind.rawValue) q16 (record)") { benchmark in
+            var tests = fixture.tests(pendingQuestion: 16, count: benchmark.scaledIterations.count,
+                                      configuration: configuration)
+            let answer = fixture.answers[15]
+            benchmark.startMeasurement()
+            for index in tests.indices {
+                try tests[index].record(answer)
+            }
+            benchmark.stopMeasurement()
+        }
+
+        // The public estimator on its own: one exponential per grid point for P, no tables.
+        Benchmark("Estimate update \(kind.rawValue) q16 (CapacityEstimator.add)") { benchmark in
             // Each estimator is built on its own, so the measured update pays no copy-on-write.
             var estimators = (0..<benchmark.scaledIterations.count).map { _ in
                 var estimator = CapacityEstimator(configuration: configuration)
@@ -123,14 +168,16 @@ final class EngineFixture: Sendable {
     }
 
     /// `count` independent tests with question `pendingQuestion` served and not yet answered.
-    func tests(pendingQuestion: Int, count: Int) -> [AdaptiveTest] {
-        (0..<count).map { _ in replay(answered: pendingQuestion - 1, pending: served[pendingQuestion - 1]) }
+    func tests(pendingQuestion: Int, count: Int, configuration: AlgorithmConfiguration? = nil) -> [AdaptiveTest] {
+        (0..<count).map { _ in
+            replay(answered: pendingQuestion - 1, pending: served[pendingQuestion - 1], configuration: configuration)
+        }
     }
 
-    private func replay(answered: Int, pending: String?) -> AdaptiveTest {
+    private func replay(answered: Int, pending: String?, configuration: AlgorithmConfiguration? = nil) -> AdaptiveTest {
         do {
             return try AdaptiveTest.replay(
-                bank: bank, configuration: configuration, answers: Array(answers.prefix(answered)),
+                bank: bank, configuration: configuration ?? self.configuration, answers: Array(answers.prefix(answered)),
                 validatedAlertChallengeIds: [], currentChallengeId: pending)
         } catch {
             fatalError("replay failed: \(error)")

@@ -86,51 +86,105 @@ public struct CapacityEstimator: Sendable, Equatable {
         precondition(factors.count == grid.count, "one likelihood factor per grid point")
         let count = grid.count
         likelihood.withUnsafeMutableBufferPointer { likelihood in
-            var largest = 0.0
-            for k in 0..<count {
+            // Four lanes: independent max chains instead of one waiting on each multiplication.
+            var largest0 = 0.0, largest1 = 0.0, largest2 = 0.0, largest3 = 0.0
+            var k = 0
+            while k + 4 <= count {
                 likelihood[k] *= factors[k]
-                largest = max(largest, likelihood[k])
+                likelihood[k + 1] *= factors[k + 1]
+                likelihood[k + 2] *= factors[k + 2]
+                likelihood[k + 3] *= factors[k + 3]
+                largest0 = max(largest0, likelihood[k])
+                largest1 = max(largest1, likelihood[k + 1])
+                largest2 = max(largest2, likelihood[k + 2])
+                largest3 = max(largest3, likelihood[k + 3])
+                k += 4
             }
-            if largest > 0 {
-                for k in 0..<count { likelihood[k] /= largest }
+            while k < count {
+                likelihood[k] *= factors[k]
+                largest0 = max(largest0, likelihood[k])
+                k += 1
+            }
+            let largest = max(max(largest0, largest1), max(largest2, largest3))
+            // Rescale by a power of two (exact, unlike a division) so the maximum lies in [1, 2).
+            if largest > 0 && largest.exponent != 0 {
+                let scale = Double(sign: .plus, exponent: -largest.exponent, significand: 1)
+                for k in 0..<count { likelihood[k] *= scale }
             }
         }
         answerCount += 1
         estimate = kind == .flash ? flashStep() : eapStep()
     }
 
-    /// Posterior moments in one pass over a stack buffer: the normalised weights' total, the
-    /// mean, and the spread around `centre(mean)`.
+    /// Posterior moments in one pass over a stack buffer: the mean, `centre(mean)` and the
+    /// spread around it. Sums run in four lanes (independent chains), then add up.
     @inline(__always)
     private func moments(priorMean: Double?, centre: (Double) -> Double) -> (mean: Double, centre: Double, spread: Double) {
         let count = grid.count
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { weights in
             grid.withUnsafeBufferPointer { grid in
                 likelihood.withUnsafeBufferPointer { likelihood in
-                    if let priorMean {
-                        prior.fill(mean: priorMean, grid: grid, into: weights)
-                    } else {
-                        fixedPrior.withUnsafeBufferPointer { fixed in
-                            for k in 0..<count { weights[k] = fixed[k] }
+                    fixedPrior.withUnsafeBufferPointer { fixed in
+                        let shape: UnsafePointer<Double>
+                        if let priorMean {
+                            prior.fill(mean: priorMean, grid: grid, into: weights)
+                            shape = UnsafePointer(weights.baseAddress!)
+                        } else {
+                            shape = fixed.baseAddress!
                         }
+                        var total0 = 0.0, total1 = 0.0, total2 = 0.0, total3 = 0.0
+                        var first0 = 0.0, first1 = 0.0, first2 = 0.0, first3 = 0.0
+                        var k = 0
+                        while k + 4 <= count {
+                            let w0 = likelihood[k] * shape[k]
+                            let w1 = likelihood[k + 1] * shape[k + 1]
+                            let w2 = likelihood[k + 2] * shape[k + 2]
+                            let w3 = likelihood[k + 3] * shape[k + 3]
+                            weights[k] = w0
+                            weights[k + 1] = w1
+                            weights[k + 2] = w2
+                            weights[k + 3] = w3
+                            total0 += w0
+                            total1 += w1
+                            total2 += w2
+                            total3 += w3
+                            first0 += grid[k] * w0
+                            first1 += grid[k + 1] * w1
+                            first2 += grid[k + 2] * w2
+                            first3 += grid[k + 3] * w3
+                            k += 4
+                        }
+                        while k < count {
+                            let w = likelihood[k] * shape[k]
+                            weights[k] = w
+                            total0 += w
+                            first0 += grid[k] * w
+                            k += 1
+                        }
+                        let total = (total0 + total1) + (total2 + total3)
+                        precondition(total > 0 && total.isFinite, "posterior mass must be positive")
+                        let mean = ((first0 + first1) + (first2 + first3)) / total
+                        let middle = centre(mean)
+                        var spread0 = 0.0, spread1 = 0.0, spread2 = 0.0, spread3 = 0.0
+                        k = 0
+                        while k + 4 <= count {
+                            let d0 = grid[k] - middle
+                            let d1 = grid[k + 1] - middle
+                            let d2 = grid[k + 2] - middle
+                            let d3 = grid[k + 3] - middle
+                            spread0 += weights[k] * d0 * d0
+                            spread1 += weights[k + 1] * d1 * d1
+                            spread2 += weights[k + 2] * d2 * d2
+                            spread3 += weights[k + 3] * d3 * d3
+                            k += 4
+                        }
+                        while k < count {
+                            let d = grid[k] - middle
+                            spread0 += weights[k] * d * d
+                            k += 1
+                        }
+                        return (mean, middle, ((spread0 + spread1) + (spread2 + spread3)) / total)
                     }
-                    var total = 0.0
-                    var first = 0.0
-                    for k in 0..<count {
-                        let weight = likelihood[k] * weights[k]
-                        weights[k] = weight
-                        total += weight
-                        first += grid[k] * weight
-                    }
-                    precondition(total > 0 && total.isFinite, "posterior mass must be positive")
-                    let mean = first / total
-                    let middle = centre(mean)
-                    var spread = 0.0
-                    for k in 0..<count {
-                        let deviation = grid[k] - middle
-                        spread += weights[k] * deviation * deviation
-                    }
-                    return (mean, middle, spread / total)
                 }
             }
         }

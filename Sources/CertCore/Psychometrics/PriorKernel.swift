@@ -50,24 +50,48 @@ struct PriorKernel: Sendable, Equatable {
         }
         let centre = Int(nearest)
         let ratio = exp(step * (mean - grid[centre]) / variance)
-        let inverse = 1 / ratio
+        // r^(k−c) for k = 0, 1, 2, ...: four interleaved chains, each stepping by r⁴, so the
+        // multiplications do not wait on one another.
+        let ratio2 = ratio * ratio
+        let ratio4 = ratio2 * ratio2
+        var power0 = Self.power(1 / ratio, centre)
+        var power1 = power0 * ratio
+        var power2 = power0 * ratio2
+        var power3 = power1 * ratio2
         offsetShape.withUnsafeBufferPointer { offsets in
-            let middle = count - 1 - centre
-            shape[centre] = offsets[count - 1]
-            var power = 1.0
-            var k = centre + 1
+            let base = offsets.baseAddress! + (count - 1 - centre)
+            var k = 0
+            while k + 4 <= count {
+                shape[k] = base[k] * power0
+                shape[k + 1] = base[k + 1] * power1
+                shape[k + 2] = base[k + 2] * power2
+                shape[k + 3] = base[k + 3] * power3
+                power0 *= ratio4
+                power1 *= ratio4
+                power2 *= ratio4
+                power3 *= ratio4
+                k += 4
+            }
+            var power = power0
             while k < count {
+                shape[k] = base[k] * power
                 power *= ratio
-                shape[k] = offsets[middle + k] * power
                 k += 1
             }
-            power = 1.0
-            k = centre - 1
-            while k >= 0 {
-                power *= inverse
-                shape[k] = offsets[middle + k] * power
-                k -= 1
-            }
         }
+    }
+
+    /// x^n by squaring (n ≥ 0): log₂ n multiplications.
+    @inline(__always)
+    static func power(_ x: Double, _ n: Int) -> Double {
+        var result = 1.0
+        var base = x
+        var exponent = n
+        while exponent > 0 {
+            if exponent & 1 == 1 { result *= base }
+            base *= base
+            exponent >>= 1
+        }
+        return result
     }
 }

@@ -4,9 +4,10 @@
 /// The capacity axis is cut into cells. Fisher information a²P(1−P) is unimodal in θ with its
 /// peak at θ = b, so over a cell it is at most its value at the cell end nearer b (or a²/4 when
 /// b lies inside the cell). For every cell and competence the challenges are listed by that
-/// upper bound, largest first. A search walks the lists of the allowed competences and stops a
-/// list as soon as its bound falls below the fifth best information found so far: nothing
-/// further down can enter the top five. Bounds carry a small margin above the computed
+/// upper bound, largest first, and all challenges of the cell are listed the same way. A search
+/// walks the cell's whole list when most competences are allowed (others are skipped by a bit
+/// test), else the lists of the allowed competences, and stops a list as soon as its bound falls
+/// below the fifth best information found so far: nothing further down can enter the top five. Bounds carry a small margin above the computed
 /// values so that rounding in the information formula can never beat them; the result is the
 /// exact top five of the plain ranking (information descending, bank index ascending).
 /// Owned by `BankTables`.
@@ -31,6 +32,10 @@ struct InformationIndex: Sendable {
     let segmentStart: [Int32]
     let order: [Int32]
     let bound: [Double]
+    /// All challenges of cell c by bound at `c * challengeCount ..< (c + 1) * challengeCount`.
+    let cellOrder: [Int32]
+    let cellBound: [Double]
+    let challengeCount: Int
     let discriminant: [Double]
     let difficulty: [Double]
 
@@ -49,9 +54,19 @@ struct InformationIndex: Sendable {
         order.reserveCapacity(cells * challenges.count)
         var bound: [Double] = []
         bound.reserveCapacity(cells * challenges.count)
+        var cellOrder: [Int32] = []
+        cellOrder.reserveCapacity(cells * challenges.count)
+        var cellBound: [Double] = []
+        cellBound.reserveCapacity(cells * challenges.count)
+        challengeCount = challenges.count
         for cell in 0..<cells {
             let low = Self.minimumCapacity + Double(cell) * width - Self.cellOverlap
             let high = Self.minimumCapacity + Double(cell + 1) * width + Self.cellOverlap
+            let all = challenges.indices
+                .map { (index: Int32($0), bound: Self.bound(challenges[$0], low: low, high: high)) }
+                .sorted { $0.bound != $1.bound ? $0.bound > $1.bound : $0.index < $1.index }
+            cellOrder.append(contentsOf: all.map(\.index))
+            cellBound.append(contentsOf: all.map(\.bound))
             for competence in 0..<competenceCount {
                 segmentStart.append(Int32(order.count))
                 let ranked = members[competence]
@@ -68,6 +83,8 @@ struct InformationIndex: Sendable {
         self.segmentStart = segmentStart
         self.order = order
         self.bound = bound
+        self.cellOrder = cellOrder
+        self.cellBound = cellBound
     }
 
     /// An upper bound of the computed information of `challenge` for θ in [low, high].

@@ -105,6 +105,24 @@ struct SelectionState: Sendable {
             }
             return top
         }
+        if competences.nonzeroBitCount * 2 > index.competenceCount {
+            // Most competences allowed: one walk down the cell's list, others skipped by a bit test.
+            index.cellOrder.withUnsafeBufferPointer { order in
+                index.cellBound.withUnsafeBufferPointer { bound in
+                    tables.competenceIndex.withUnsafeBufferPointer { competenceIndex in
+                        let start = cell * index.challengeCount
+                        for position in start..<(start + index.challengeCount) {
+                            if let threshold = top.threshold, bound[position] < threshold { break }
+                            let challenge = Int(order[position])
+                            if isOpen(challenge) && (competences >> UInt64(competenceIndex[challenge])) & 1 == 1 {
+                                top.offer(index: challenge, information: index.information(of: challenge, capacity: capacity))
+                            }
+                        }
+                    }
+                }
+            }
+            return top
+        }
         let stride = index.competenceCount + 1
         index.segmentStart.withUnsafeBufferPointer { segmentStart in
             index.order.withUnsafeBufferPointer { order in
