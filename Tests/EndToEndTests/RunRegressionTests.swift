@@ -32,8 +32,9 @@ import CertLoad
         var options = RunOptions()
         options.progress = .off
         let outcome = try await ScenarioRunner.run(scenario: scenario, options: options)
-        #expect(outcome.digest == pinned,
-                "\(name): the digest moved from \(pinned) to \(outcome.digest); the per-candidate results changed")
-        #expect(outcome.passed, "\(name): \(outcome.failures.joined(separator: "; "))")
+        let digest = outcome.digest
+        #expect(digest == pinned, "\(name): the digest moved from \(pinned) to \(digest); the per-candidate results changed")
+        let otherFailures = outcome.failures.filter { !$0.hasPrefix("digest") }
+        #expect(otherFailures.isEmpty, "\(name): \(otherFailures.joined(separator: "; "))")
     }
 }

@@ -84,7 +84,7 @@ struct LatencySample: Sendable {
 /// A candidate's samples not yet handed to the `RunRecorder`.
 struct CandidateSamples: Sendable {
     /// Samples kept before a hand-over.
-    static let batchMax = 64
+    static let batchMax = 16
 
     var latencies: [LatencySample] = []
     var errors = ErrorCounts()

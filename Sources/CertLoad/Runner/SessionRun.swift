@@ -27,10 +27,25 @@ actor SessionRun {
         let created = try await proctors.createSession(CreateSessionRequest(
             sessionId: plan.sessionId, name: "Session \(plan.sessionId)", centre: "centre-\(plan.centre + 1)"))
         try await proctors.login(sessionId: created.sessionId, password: created.invigilatorPassword)
-        for candidate in simulated {
-            try await proctors.enrol(sessionId: plan.sessionId, candidateId: candidate.identity.candidateId,
-                                     needsAccessibility: candidate.needsAccessibility, locale: candidate.locale)
+        // Enrolments are independent (each waits for the store in durable mode): send them together.
+        let (proctors, sessionId) = (self.proctors, plan.sessionId)
+        let failure = await withTaskGroup(of: DaemonError?.self) { group in
+            for candidate in simulated {
+                group.addTask {
+                    do throws(DaemonError) {
+                        try await proctors.enrol(sessionId: sessionId, candidateId: candidate.identity.candidateId,
+                                                 needsAccessibility: candidate.needsAccessibility, locale: candidate.locale)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var first: DaemonError?
+            for await error in group where first == nil { first = error }
+            return first
         }
+        if let failure { throw failure }
         let context = SessionContext(sessionId: plan.sessionId, accessCode: created.accessCode,
                                      opensAtSeconds: plan.opensAtSeconds)
         self.context = context

@@ -21,10 +21,12 @@ import NIOPosix
 /// try await proctors.login(sessionId: session.sessionId, password: session.invigilatorPassword)
 /// ```
 public final class ControlProctorTransport: ProctorTransport {
-    /// Default number of control connections.
-    public static let defaultConnections = 4
+    /// Default number of control connections. The daemon runs one connection's commands one after
+    /// the other (each waits for the store in durable mode), so proctor throughput grows with
+    /// connections; the daemon accepts 64 by default.
+    public static let defaultConnections = 16
     /// Requests outstanding on one connection (the daemon's default pending limit is 64).
-    public static let inFlightPerConnectionMax = 32
+    public static let inFlightPerConnectionMax = 16
     /// Longest response line accepted from the daemon.
     public static let responseLineBytesMax = 16 * 1024 * 1024
     /// Default time a request may wait for its response before the connection is given up.
