@@ -88,20 +88,38 @@ import Testing
         }
     }
 
-    @Test func failedLoginsAreRateLimitedPerConnection() async throws {
+    @Test func failedLoginsAreRateLimitedPerConnectionAndPerSession() async throws {
         let limits = ControlLimits(loginFailuresMax: 3, loginLockSeconds: 60)
         try await withDaemon(controlLimits: limits) { daemon, _ in
-            let created = try await daemon.core.proctors.createSession(CreateSessionRequest(sessionId: "S1"))
+            let first = try await daemon.core.proctors.createSession(CreateSessionRequest(sessionId: "S1"))
+            let second = try await daemon.core.proctors.createSession(CreateSessionRequest(sessionId: "S2"))
             let client = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
             for _ in 0..<3 {
                 #expect(try await client.call("login", ["sessionId": "S1", "password": "nope"]).errorCode == "INVALID_CREDENTIALS")
             }
-            // Locked: even the right password is refused on this connection.
-            let locked = try await client.call("login", ["sessionId": "S1", "password": .string(created.invigilatorPassword)])
+            // Locked: even the right password is refused on this connection, for any session.
+            let locked = try await client.call("login", ["sessionId": "S1", "password": .string(first.invigilatorPassword)])
             #expect(locked.errorCode == "LOGIN_LOCKED")
-            // Another connection is not affected.
+            #expect(try await client.call("login", ["sessionId": "S2", "password": .string(second.invigilatorPassword)]).errorCode == "LOGIN_LOCKED")
+            // Reconnecting gives no fresh tries on S1 …
             let fresh = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
-            _ = try await fresh.call("login", ["sessionId": "S1", "password": .string(created.invigilatorPassword)]).result()
+            #expect(try await fresh.call("login", ["sessionId": "S1", "password": .string(first.invigilatorPassword)]).errorCode == "LOGIN_LOCKED")
+            // … and does not lock other sessions.
+            _ = try await fresh.call("login", ["sessionId": "S2", "password": .string(second.invigilatorPassword)]).result()
+        }
+    }
+
+    @Test func aSuccessfulLoginResetsTheSessionCount() async throws {
+        let limits = ControlLimits(loginFailuresMax: 3, loginLockSeconds: 60)
+        try await withDaemon(controlLimits: limits) { daemon, _ in
+            let created = try await daemon.core.proctors.createSession(CreateSessionRequest(sessionId: "S1"))
+            for _ in 0..<2 {
+                let client = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
+                for _ in 0..<2 {
+                    #expect(try await client.call("login", ["sessionId": "S1", "password": "nope"]).errorCode == "INVALID_CREDENTIALS")
+                }
+                _ = try await client.call("login", ["sessionId": "S1", "password": .string(created.invigilatorPassword)]).result()
+            }
         }
     }
 

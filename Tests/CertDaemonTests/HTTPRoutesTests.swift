@@ -258,6 +258,26 @@ import Testing
         }
     }
 
+    @Test func brokenHTTPFramingIsA400AndTheDaemonStaysUp() async throws {
+        try await withDaemon { daemon, _ in
+            let client = try LoopbackHTTPClient(port: daemon.httpPort)
+            try await client.sendRaw(Data(
+                "POST /assessments/a/answers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nxx\r\n".utf8))
+            let reply = try await client.readReply()
+            #expect(reply.status == 400)
+            #expect(reply.errorCode == "MALFORMED_REQUEST")
+            #expect(reply.headers["connection"] == "close")
+            let fresh = try LoopbackHTTPClient(port: daemon.httpPort)
+            #expect(try await fresh.request("GET", "/healthz").status == 200)
+        }
+    }
+
+    @Test func healthFollowsTheWriterGauge() {
+        #expect(StoreHealthProbe.isWriterHealthy("certsim_writer_healthy 1\ncertsim_x 0\n"))
+        #expect(!StoreHealthProbe.isWriterHealthy("# TYPE certsim_writer_healthy gauge\ncertsim_writer_healthy 0\n"))
+        #expect(StoreHealthProbe.isWriterHealthy(""))
+    }
+
     @Test func retryableErrorsCarryRetryAfter() throws {
         let error = DaemonError.busy("The engine is full.", retryAfterSeconds: 3)
         #expect(APIError.daemonError(for: error) == error)

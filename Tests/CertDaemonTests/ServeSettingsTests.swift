@@ -217,11 +217,25 @@ final class LoopbackHTTPClient: @unchecked Sendable {
         try await request(method, path, body: Data(object.jsonText().utf8), token: token)
     }
 
+    func sendRaw(_ bytes: Data) async throws {
+        try await onQueue { try self.sendAll(Array(bytes)) }
+    }
+
+    func readReply() async throws -> Reply {
+        try await onQueue { try self.readReplyBlocking() }
+    }
+
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
     func requestBlocking(_ method: String, _ path: String, body: Data? = nil, token: String? = nil, headers: [String: String] = [:])
         throws -> Reply
     {
         try sendRequest(method, path, body: body, token: token, headers: headers)
-        return try readReply()
+        return try readReplyBlocking()
     }
 
     func sendRequest(_ method: String, _ path: String, body: Data?, token: String?, headers: [String: String]) throws {
@@ -232,6 +246,10 @@ final class LoopbackHTTPClient: @unchecked Sendable {
         head += "\r\n"
         var bytes = Array(head.utf8)
         if let body { bytes += body }
+        try sendAll(bytes)
+    }
+
+    private func sendAll(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -240,7 +258,7 @@ final class LoopbackHTTPClient: @unchecked Sendable {
         }
     }
 
-    private func readReply() throws -> Reply {
+    private func readReplyBlocking() throws -> Reply {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while headEnd == nil {

@@ -1,6 +1,7 @@
 import CertCore
 import Foundation
 import Logging
+import Synchronization
 
 /// The commands of the control socket: each maps one JSON request onto one `ProctorService`
 /// call. The rules live in the service; this file checks fields, login and nothing else.
@@ -32,13 +33,17 @@ import Logging
 ///
 /// Access to the socket file itself (mode 0600 by default) is the operator boundary; the
 /// session login keeps proctors of different sessions apart when the socket is shared with a
-/// group. Passwords are never logged.
+/// group. Passwords are never logged. Failed logins are limited twice: per connection, and per
+/// session across connections (so reconnecting gives a guesser no fresh tries); past
+/// `ControlLimits.loginFailuresMax` failures in a row, logins wait `loginLockSeconds`.
 ///
 /// Owned by the daemon transports.
 public struct ControlCommands: Sendable {
     public let proctors: ProctorService
     public let limits: ControlLimits
     let logger: Logger
+    /// Failed logins per session, shared by every connection.
+    let sessionLogins = LoginThrottle()
 
     public init(proctors: ProctorService, limits: ControlLimits = ControlLimits(), logger: Logger) {
         self.proctors = proctors
@@ -188,36 +193,82 @@ public struct ControlCommands: Sendable {
         return sessionId
     }
 
-    /// Checks the password; after `limits.loginFailuresMax` failures in a row the connection
-    /// may not try again for `limits.loginLockSeconds`.
+    /// Checks the password. After `limits.loginFailuresMax` failures in a row on this
+    /// connection, or on this session from any connection, logins wait `limits.loginLockSeconds`.
     private func login(sessionId: String, password: String, connection: inout ControlConnectionState)
         async throws(DaemonError)
     {
         let now = ContinuousClock.now
         if let lockedUntil = connection.loginLockedUntil {
-            if now < lockedUntil {
-                let remaining = lockedUntil - now
-                throw ControlErrors.loginLocked(retryAfterSeconds: max(1, Int(remaining.components.seconds) + 1))
-            }
+            if now < lockedUntil { throw ControlErrors.loginLocked(retryAfterSeconds: Self.seconds(until: lockedUntil, from: now)) }
             connection.loginLockedUntil = nil
             connection.failedLogins = 0
+        }
+        if let lockedUntil = sessionLogins.lockedUntil(sessionId: sessionId, now: now) {
+            throw ControlErrors.loginLocked(retryAfterSeconds: Self.seconds(until: lockedUntil, from: now))
         }
         do throws(DaemonError) {
             try await proctors.checkPassword(sessionId: sessionId, password: password)
         } catch {
             if error.code == "INVALID_CREDENTIALS" {
                 connection.failedLogins += 1
+                let lock = now + .seconds(limits.loginLockSeconds)
+                let sessionFailures = sessionLogins.recordFailure(
+                    sessionId: sessionId, failuresMax: limits.loginFailuresMax, lockUntil: lock)
                 logger.warning(
                     "failed login on the control socket",
-                    metadata: ["sessionId": "\(sessionId)", "failures": "\(connection.failedLogins)"])
+                    metadata: ["sessionId": "\(sessionId)", "failures": "\(sessionFailures)"])
                 if connection.failedLogins >= limits.loginFailuresMax {
-                    connection.loginLockedUntil = now + .seconds(limits.loginLockSeconds)
+                    connection.loginLockedUntil = lock
                 }
             }
             throw error
         }
         connection.failedLogins = 0
+        sessionLogins.recordSuccess(sessionId: sessionId)
         connection.loggedInSessions.insert(sessionId)
+    }
+
+    private static func seconds(until instant: ContinuousClock.Instant, from now: ContinuousClock.Instant) -> Int {
+        max(1, Int((instant - now).components.seconds) + 1)
+    }
+}
+
+/// Consecutive failed logins per session, across connections. Entries exist only for sessions
+/// that exist (a wrong password needs one), so the table is bounded by the sessions held.
+final class LoginThrottle: Sendable {
+    private struct Entry {
+        var failures = 0
+        var lockedUntil: ContinuousClock.Instant?
+    }
+
+    private let entries = Mutex([String: Entry]())
+
+    init() {}
+
+    /// Until when logins to `sessionId` are locked, if they are.
+    func lockedUntil(sessionId: String, now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        entries.withLock { entries in
+            guard let lockedUntil = entries[sessionId]?.lockedUntil else { return nil }
+            if now < lockedUntil { return lockedUntil }
+            entries[sessionId] = nil
+            return nil
+        }
+    }
+
+    /// Counts one failure; locks the session's logins at `failuresMax`. Returns the count.
+    func recordFailure(sessionId: String, failuresMax: Int, lockUntil: ContinuousClock.Instant) -> Int {
+        entries.withLock { entries in
+            var entry = entries[sessionId] ?? Entry()
+            entry.failures += 1
+            if entry.failures >= failuresMax { entry.lockedUntil = lockUntil }
+            entries[sessionId] = entry
+            return entry.failures
+        }
+    }
+
+    func recordSuccess(sessionId: String) {
+        _ = entries.withLock { $0.removeValue(forKey: sessionId) }
     }
 }
 

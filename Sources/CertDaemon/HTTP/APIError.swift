@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// How the candidate API turns any failure into `{"error": {"code": ..., "message": ...}}`
 /// with a fitting status: `DaemonError` keeps its own status (and `Retry-After` when it is
@@ -9,10 +10,12 @@ import NIOCore
 /// | code             | status | when |
 /// |------------------|--------|------|
 /// | MALFORMED_JSON   | 400    | the body is not JSON |
+/// | MALFORMED_REQUEST| 400    | the HTTP framing itself is broken (e.g. a bad chunked body); the connection then closes |
 /// | INVALID_BODY     | 400    | JSON, but a field is missing or of the wrong type/value |
 /// | MISSING_TOKEN    | 401    | no `Authorization: Bearer` header on an assessment route |
 /// | NOT_FOUND        | 404    | no such route (or method) |
 /// | BODY_TOO_LARGE   | 413    | body over `HTTPLimits.requestBodyBytesMax` |
+/// | STORE_UNAVAILABLE| 503    | `/healthz` while the result writer does not accept writes |
 /// | INTERNAL_ERROR   | 500    | anything unexpected (logged, never a crash) |
 ///
 /// Owned by the daemon transports.
@@ -31,6 +34,13 @@ public enum APIError {
         DaemonError(code: "INVALID_BODY", message: "The request body is not what this call expects: \(detail)", httpStatus: 400)
     }
 
+    static let malformedRequest = DaemonError(
+        code: "MALFORMED_REQUEST", message: "The HTTP request is malformed.", httpStatus: 400)
+
+    static let storeUnavailable = DaemonError(
+        code: "STORE_UNAVAILABLE", message: "The result store does not accept writes; answers are refused.",
+        httpStatus: 503, retryAfterSeconds: 5)
+
     static let routeNotFound = DaemonError(code: "NOT_FOUND", message: "No such route in the candidate API.", httpStatus: 404)
 
     static let internalError = DaemonError(
@@ -43,6 +53,8 @@ public enum APIError {
             return error
         case is NIOTooManyBytesError:
             return bodyTooLarge
+        case is HTTPParserError:
+            return malformedRequest
         case let error as DecodingError:
             return daemonError(forDecoding: error)
         case let error as HTTPError where error.status == .notFound:
@@ -111,6 +123,10 @@ struct APIErrorMiddleware: RouterMiddleware {
                     "request failed", metadata: ["route": "\(context.endpointPath ?? "-")", "error": "\(error)"])
             }
             response = APIError.response(for: daemonError)
+            if error is HTTPParserError {
+                // The stream cannot be read past a framing error: say the connection ends.
+                response.headers[.connection] = "close"
+            }
         }
         let elapsed = ContinuousClock.now - start
         let latencyMicroseconds =

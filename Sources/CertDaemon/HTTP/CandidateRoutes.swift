@@ -13,7 +13,7 @@ import Hummingbird
 /// | POST   | /assessments/{assessmentId}/alerts                    | AlertRequest    | 201 AlertResponse |
 /// | GET    | /certificates/{verificationCode}                      | —               | 200 CertificateResponse, 404 unless published |
 /// | GET    | /metrics                                              | —               | 200 Prometheus text |
-/// | GET    | /healthz                                              | —               | 200 {"status":"ok"} |
+/// | GET    | /healthz                                              | —               | 200 {"status":"ok"}, 503 STORE_UNAVAILABLE |
 ///
 /// Assessment routes take `Authorization: Bearer <token>` (the token of the start answer).
 /// Every refusal is `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status (see
@@ -22,18 +22,36 @@ import Hummingbird
 /// Owned by the daemon transports.
 ///
 /// ```swift
-/// let router = CandidateRoutes(candidates: core.candidates, metrics: core.metrics).buildRouter()
+/// let router = CandidateRoutes(core: core).buildRouter()
 /// let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
 /// ```
 public struct CandidateRoutes: Sendable {
     public let candidates: CandidateService
     public let metrics: DaemonMetrics
     public let limits: HTTPLimits
+    /// The `/metrics` text.
+    let metricsText: @Sendable () async -> String
+    /// Whether the daemon can take answers (`/healthz`).
+    let isHealthy: @Sendable () async -> Bool
 
+    /// The routes of a whole core: `/metrics` refreshes the writer's counters first, and
+    /// `/healthz` reports the result writer's health.
+    public init(core: DaemonCore, limits: HTTPLimits = HTTPLimits()) {
+        self.candidates = core.candidates
+        self.metrics = core.metrics
+        self.limits = limits
+        self.metricsText = { await core.renderMetrics() }
+        self.isHealthy = { StoreHealthProbe.isWriterHealthy(await core.renderMetrics()) }
+    }
+
+    /// Routes over a candidate service alone (`/metrics` renders `metrics` as it is, `/healthz`
+    /// is always healthy).
     public init(candidates: CandidateService, metrics: DaemonMetrics, limits: HTTPLimits = HTTPLimits()) {
         self.candidates = candidates
         self.metrics = metrics
         self.limits = limits
+        self.metricsText = { metrics.renderPrometheus() }
+        self.isHealthy = { true }
     }
 
     public func buildRouter() -> Router<CandidateRequestContext> {
@@ -80,11 +98,12 @@ public struct CandidateRoutes: Sendable {
         }
 
         router.get("/metrics") { _, _ in
-            APIResponse.text(metrics.renderPrometheus(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            APIResponse.text(await metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
 
         router.get("/healthz") { _, _ in
-            try APIResponse.json(["status": "ok"])
+            guard await isHealthy() else { throw APIError.storeUnavailable }
+            return try APIResponse.json(["status": "ok"])
         }
         return router
     }
@@ -106,6 +125,16 @@ public struct CandidateRoutes: Sendable {
         let token = header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty else { throw APIError.missingToken }
         return token
+    }
+}
+
+/// Reads the result writer's health from the core's metrics (the gauge `certsim_writer_healthy`).
+/// The core has no health call of its own yet; this keeps the dependency in one place.
+///
+/// Owned by the daemon transports.
+public enum StoreHealthProbe {
+    public static func isWriterHealthy(_ metricsText: String) -> Bool {
+        !metricsText.split(separator: "\n").contains { $0 == "certsim_writer_healthy 0" }
     }
 }
 

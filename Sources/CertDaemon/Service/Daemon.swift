@@ -10,8 +10,9 @@ import UnixSignals
 /// `ServiceGroup` — `certsim serve` runs it until SIGTERM/SIGINT, tests and the runner start it
 /// in-process with `Daemon.start` (port 0 gives a free port, reported in `httpPort`).
 ///
-/// Start order: open the core (store recovery included), bind the control socket, then start
-/// the HTTP server; `start` returns once both listen.
+/// Start order: check that no daemon answers on the control socket path, open the core (store
+/// recovery included), bind the control socket, then start the HTTP server; `start` returns
+/// once both listen.
 ///
 /// Graceful shutdown (SIGTERM, SIGINT, the `shutdown` command or `shutdown()`) runs the
 /// services in reverse order, each finishing before the next begins:
@@ -55,6 +56,9 @@ public final class Daemon: Sendable {
     public static func start(_ options: DaemonOptions, logger: Logger = Logger(label: "certsim.daemon")) async throws
         -> Daemon
     {
+        // Refuse before touching the store when another daemon answers on the socket path:
+        // two daemons must not share one store.
+        try SocketFile.removeStale(at: options.socketPath)
         let core = try await DaemonCore.open(options.core)
         let commands = ControlCommands(proctors: core.proctors, limits: options.controlLimits, logger: logger)
         let control = ControlServer(
@@ -67,7 +71,7 @@ public final class Daemon: Sendable {
         }
 
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let routes = CandidateRoutes(candidates: core.candidates, metrics: core.metrics, limits: options.httpLimits)
+        let routes = CandidateRoutes(core: core, limits: options.httpLimits)
         let http = Application(
             router: routes.buildRouter(),
             server: .http1(configuration: .init(idleTimeout: .seconds(Int64(options.httpLimits.idleTimeoutSeconds)))),
@@ -100,8 +104,13 @@ public final class Daemon: Sendable {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
             // The group stopped before the HTTP server listened: report why.
-            try await running.value
-            throw DaemonStartError(description: "the HTTP server stopped before listening on \(options.httpHost):\(options.httpPort)")
+            let address = "\(options.httpHost):\(options.httpPort)"
+            do {
+                try await running.value
+            } catch {
+                throw DaemonStartError(description: "cannot listen on \(address): \(error)")
+            }
+            throw DaemonStartError(description: "the HTTP server stopped before listening on \(address)")
         }
         logger.info(
             "daemon listening",
