@@ -21,8 +21,9 @@ import Synchronization
 /// - Graceful shutdown: stop accepting, let each connection finish the command it is running,
 ///   close the connections, remove the socket file.
 ///
-/// Channel handlers are plain callback handlers (they measured faster than `NIOAsyncChannel`
-/// for this small-line protocol); each connection hands its parsed lines to one task.
+/// Framing and parsing run in a plain callback channel handler on the event loop (no
+/// `NIOAsyncChannel` per connection); each connection hands its parsed lines to one task,
+/// which runs them in order.
 ///
 /// Owned by the daemon transports.
 ///
