@@ -33,12 +33,12 @@ import CertLoad
         return process.terminationStatus == 0
     }
 
-    @Test(.enabled(if: binaryHasVerb("serve"), "the certsim binary has no serve verb yet"))
-    func anExternalServeGivesTheEmbeddedDigest() async throws {
-        let scenario = try Scenario.load(path: Self.repositoryRoot.appendingPathComponent("Scenarios/smoke.yaml").path)
+    /// Runs the smoke scenario against a fresh `certsim serve` (the scenario's bank and seed);
+    /// `readsStore` passes the daemon's store file to the runner.
+    static func runAgainstServe(readsStore: Bool) async throws -> (external: RunOutcome, scenario: Scenario) {
+        let scenario = try Scenario.load(path: repositoryRoot.appendingPathComponent("Scenarios/smoke.yaml").path)
         guard case .file(let bankPath) = scenario.bank else {
-            Issue.record("smoke.yaml is expected to name a bank file")
-            return
+            throw ExternalDaemonFailure(description: "smoke.yaml is expected to name a bank file")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certsim-ext-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -47,7 +47,7 @@ import CertLoad
         let socket = (directory as NSString).appendingPathComponent("c.sock")
 
         let serve = Process()
-        serve.executableURL = Self.certsimBinary
+        serve.executableURL = certsimBinary
         serve.arguments = [
             "serve", "--db", database, "--socket", socket, "--http", "127.0.0.1:0", "--bank", bankPath,
             "--seed", String(scenario.seed), "--durability", scenario.durability.rawValue, "--log-level", "warning",
@@ -60,22 +60,45 @@ import CertLoad
             if serve.isRunning { serve.terminate() }
             serve.waitUntilExit()
         }
-        let port = try await Self.announcedPort(output.fileHandleForReading, of: serve)
+        let port = try await announcedPort(output.fileHandleForReading, of: serve)
 
         var options = RunOptions()
         options.progress = .off
         options.daemon = .http(host: "127.0.0.1", port: port)
         options.controlSocketPath = socket
-        options.databasePath = database
-        let external = try await ScenarioRunner.run(scenario: scenario, options: options)
-        var embeddedOptions = RunOptions()
-        embeddedOptions.progress = .off
-        let embedded = try await ScenarioRunner.run(scenario: scenario, options: embeddedOptions)
+        options.databasePath = readsStore ? database : nil
+        return (try await ScenarioRunner.run(scenario: scenario, options: options), scenario)
+    }
 
+    static func embeddedRun(_ scenario: Scenario) async throws -> RunOutcome {
+        var options = RunOptions()
+        options.progress = .off
+        return try await ScenarioRunner.run(scenario: scenario, options: options)
+    }
+
+    @Test(.enabled(if: binaryHasVerb("serve"), "the certsim binary has no serve verb yet"))
+    func anExternalServeGivesTheEmbeddedDigest() async throws {
+        let (external, scenario) = try await Self.runAgainstServe(readsStore: true)
+        let embedded = try await Self.embeddedRun(scenario)
         #expect(external.summary.errors.isEmpty, "external: \(external.summary.errors)")
         #expect(external.summary.transport == "http (external)")
         #expect(external.digest == embedded.digest)
-        serve.terminate()
+    }
+
+    @Test(.enabled(if: binaryHasVerb("serve"), "the certsim binary has no serve verb yet"))
+    func withoutTheStoreTheResultsComeFromTheCertificates() async throws {
+        let (external, scenario) = try await Self.runAgainstServe(readsStore: false)
+        let embedded = try await Self.embeddedRun(scenario)
+        #expect(external.summary.errors.isEmpty, "external: \(external.summary.errors)")
+        #expect(external.candidates.count == embedded.candidates.count)
+        for (outside, inside) in zip(external.candidates, embedded.candidates) {
+            #expect(outside.candidateKey == inside.candidateKey)
+            #expect(outside.score == inside.score)
+            #expect(outside.meshLevel == inside.meshLevel)
+            #expect(outside.competenceLevels == inside.competenceLevels)
+            #expect(outside.status == inside.status)
+            #expect(outside.estimatedTheta == nil)  // the candidate API does not publish θ̂
+        }
     }
 
     /// Reads the daemon's stdout until it prints `candidate API on http://HOST:PORT`.

@@ -80,7 +80,6 @@ struct CandidateFlow {
     let items: TrueItemParameters
     let pacing: Pacing
     let recorder: RunRecorder
-    let maximumAssessmentLength: Int
     let limits: FlowLimits
 
     private var simulatedSeconds = 0.0
@@ -95,7 +94,7 @@ struct CandidateFlow {
 
     init(candidate: SimulatedCandidate, session: SessionContext, proctor: SimulatedProctor,
          candidates: any CandidateTransport, proctors: any ProctorTransport, items: TrueItemParameters,
-         pacing: Pacing, recorder: RunRecorder, maximumAssessmentLength: Int, limits: FlowLimits) {
+         pacing: Pacing, recorder: RunRecorder, limits: FlowLimits) {
         self.candidate = candidate
         self.session = session
         self.proctor = proctor
@@ -104,7 +103,6 @@ struct CandidateFlow {
         self.items = items
         self.pacing = pacing
         self.recorder = recorder
-        self.maximumAssessmentLength = maximumAssessmentLength
         self.limits = limits
     }
 

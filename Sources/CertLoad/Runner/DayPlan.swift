@@ -42,7 +42,7 @@ public struct DayPlan: Sendable {
             var candidates: [CandidateIdentity] = []
             for k in 0..<plannedSession.candidates {
                 candidates.append(CandidateIdentity(personIndex: person, sitting: 0, sessionId: sessionId,
-                                                    candidateId: Self.candidateId(sessionId: sessionId, seat: k, sitting: 0)))
+                                                    candidateId: Self.candidateId(sessionId: sessionId, seat: k)))
                 person += 1
             }
             firstDay.append(Session(index: firstDay.count, sessionId: sessionId, centre: plannedSession.centre,
@@ -57,7 +57,7 @@ public struct DayPlan: Sendable {
                 let sessionId = Self.sessionId(centre: session.centre, room: session.room, wave: session.wave, sitting: 1)
                 let candidates = session.candidates.enumerated().map { seat, first in
                     CandidateIdentity(personIndex: first.personIndex, sitting: 1, sessionId: sessionId,
-                                      candidateId: Self.candidateId(sessionId: sessionId, seat: seat, sitting: 1))
+                                      candidateId: Self.candidateId(sessionId: sessionId, seat: seat))
                 }
                 sessions.append(Session(index: sessions.count, sessionId: sessionId, centre: session.centre,
                                         room: session.room, wave: session.wave, sitting: 1,
@@ -72,8 +72,8 @@ public struct DayPlan: Sendable {
         "c\(pad(centre + 1, 3))-s\(pad(room + 1, 2))-w\(wave + 1)" + (sitting == 0 ? "" : "-r\(sitting + 1)")
     }
 
-    static func candidateId(sessionId: String, seat: Int, sitting: Int) -> String {
-        // The retest suffix is already part of the session id.
+    /// The retest suffix, when any, comes with the session id.
+    static func candidateId(sessionId: String, seat: Int) -> String {
         "\(sessionId)-k\(pad(seat + 1, 2))"
     }
 

@@ -57,14 +57,13 @@ public enum ScenarioRunner {
                        proctors: connection.proctors)
         }
 
-        let played: PlayedDay
+        let playedDay: PlayedDay
         do {
             let contexts = try await setUp(sessions)
             let setupSeconds = seconds(since: runBegan)
-            played = await play(
+            playedDay = await play(
                 sessions: sessions, contexts: contexts, connection: connection, proctor: proctor, items: items,
-                clock: clock, scenario: scenario, options: options, maximumAssessmentLength: length,
-                setupSeconds: setupSeconds)
+                clock: clock, scenario: scenario, options: options, setupSeconds: setupSeconds)
         } catch {
             await connection.shutdown()
             connection.cleanUp()
@@ -72,25 +71,31 @@ public enum ScenarioRunner {
         }
 
         let resultsBegan = VirtualClock.uptimeNanoseconds()
-        await connection.shutdown()
-        var results: [String: ResultRecord] = [:]
+        var played = playedDay
+        let certificates = played.closed.values.flatMap(\.certificates)
+        var results: [String: FinalResult] = [:]
         var storeBytes: Int?
         if let storePath = connection.storePath {
+            // An embedded daemon is shut down first: that flushes its store.
+            await connection.shutdown()
             do {
-                let reader = try StoreReader(path: storePath)
-                for record in try reader.results() { results[record.assessmentId] = record }
-                storeBytes = Int(StoreReader.fileSizeBytes(path: storePath))
+                results = try await FinalResults.fromStore(path: storePath, expected: Set(certificates.map(\.assessmentId)))
             } catch {
                 connection.cleanUp()
-                throw RunError(code: "RUN_RESULTS", message: "cannot read the results from \(storePath): \(error)")
+                throw error
             }
+            storeBytes = Int(StoreReader.fileSizeBytes(path: storePath))
+        } else {
+            let fetched = await FinalResults.fromCertificates(certificates, candidates: connection.candidates)
+            results = fetched.results
+            played.errors.merge(fetched.errors)
+            await connection.shutdown()
         }
         connection.cleanUp()
 
-        let rows = candidateRows(plan: plan, sessions: sessions, played: played, results: results, scenario: scenario,
-                                 length: length, draws: draws)
+        let rows = candidateRows(sessions: sessions, played: played, results: results)
         var summary = makeSummary(scenario: scenario, transportName: connection.transportName, played: played,
-                                  rows: rows, results: results, storeBytes: storeBytes)
+                                  rows: rows, storeBytes: storeBytes)
         summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
         let timeline = played.simulatedTimeline.rows + played.realTimeline.rows
         let outcome = RunOutcome(
@@ -163,7 +168,7 @@ public enum ScenarioRunner {
     /// Runs every candidate and closes every session.
     static func play(sessions: [SessionRun], contexts: [SessionContext], connection: DaemonConnection,
                      proctor: SimulatedProctor, items: TrueItemParameters, clock: VirtualClock, scenario: Scenario,
-                     options: RunOptions, maximumAssessmentLength: Int, setupSeconds: Double) async -> PlayedDay {
+                     options: RunOptions, setupSeconds: Double) async -> PlayedDay {
         clock.begin()
         let began = clock.beganUptimeNanoseconds ?? VirtualClock.uptimeNanoseconds()
         let cpuBefore = ResourceUsage.current().cpuSeconds
@@ -223,7 +228,7 @@ public enum ScenarioRunner {
                         var flow = CandidateFlow(
                             candidate: candidate, session: context, proctor: proctor, candidates: connection.candidates,
                             proctors: connection.proctors, items: items, pacing: pacing, recorder: recorder,
-                            maximumAssessmentLength: maximumAssessmentLength, limits: limits)
+                            limits: limits)
                         let outcome = await flow.run()
                         let last = await session.candidateFinished(outcome)
                         return .candidate(outcome, last ? await close(session) : nil)
@@ -275,10 +280,9 @@ public enum ScenarioRunner {
     /// Word for a certification whose flow failed on an error.
     public static let errorStatus = "error"
 
-    static func candidateRows(plan: DayPlan, sessions: [SessionRun], played: PlayedDay, results: [String: ResultRecord],
-                              scenario: Scenario, length: Int, draws: RunnerDraws) -> [CandidateRow] {
+    static func candidateRows(sessions: [SessionRun], played: PlayedDay, results: [String: FinalResult]) -> [CandidateRow] {
         var rows: [CandidateRow] = []
-        rows.reserveCapacity(plan.candidatesCount)
+        rows.reserveCapacity(played.outcomes.count)
         for session in sessions {
             let closed = played.closed[session.plan.sessionId]
             var summaries: [String: CandidateSummary] = [:]
@@ -321,7 +325,7 @@ public enum ScenarioRunner {
     }
 
     static func makeSummary(scenario: Scenario, transportName: String, played: PlayedDay, rows: [CandidateRow],
-                            results: [String: ResultRecord], storeBytes: Int?) -> Summary {
+                            storeBytes: Int?) -> Summary {
         let scored = rows.filter { $0.status == "validated" || $0.status == "rejected" }
         let wall = max(played.wallSeconds, 1e-9)
         return Summary(

@@ -13,7 +13,6 @@ actor SessionRun {
     private let proctors: any ProctorTransport
     private var remaining: Int
     private var outcomes: [String: CandidateOutcome] = [:]
-    private(set) var context: SessionContext?
 
     init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport) {
         self.plan = plan
@@ -46,10 +45,8 @@ actor SessionRun {
             return first
         }
         if let failure { throw failure }
-        let context = SessionContext(sessionId: plan.sessionId, accessCode: created.accessCode,
-                                     opensAtSeconds: plan.opensAtSeconds)
-        self.context = context
-        return context
+        return SessionContext(sessionId: plan.sessionId, accessCode: created.accessCode,
+                              opensAtSeconds: plan.opensAtSeconds)
     }
 
     /// Records a candidate's end; true when it was the session's last one.

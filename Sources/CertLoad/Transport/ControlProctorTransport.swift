@@ -32,9 +32,9 @@ public final class ControlProctorTransport: ProctorTransport {
     /// Default time a request may wait for its response before the connection is given up.
     public static let defaultRequestTimeoutSeconds: Int64 = 60
 
-    private let connections: [ControlConnection]
+    private let connections: [ControlSocketConnection]
 
-    private init(connections: [ControlConnection]) { self.connections = connections }
+    private init(connections: [ControlSocketConnection]) { self.connections = connections }
 
     /// Connects `connections` sockets to the daemon's control socket at `socketPath`.
     public static func connect(
@@ -43,7 +43,7 @@ public final class ControlProctorTransport: ProctorTransport {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(DaemonError) -> ControlProctorTransport {
         precondition(count > 0, "at least one control connection")
-        var connections: [ControlConnection] = []
+        var connections: [ControlSocketConnection] = []
         for _ in 0..<count {
             do {
                 let channel = try await ClientBootstrap(group: group)
@@ -56,7 +56,7 @@ public final class ControlProctorTransport: ProctorTransport {
                     }
                     .connect(unixDomainSocketPath: socketPath)
                     .get()
-                connections.append(ControlConnection(channel: channel, timeout: .seconds(requestTimeoutSeconds)))
+                connections.append(ControlSocketConnection(channel: channel, timeout: .seconds(requestTimeoutSeconds)))
             } catch {
                 for connection in connections { await connection.close() }
                 throw TransportErrorCode.error(TransportErrorCode.connectionFailed,
@@ -66,7 +66,7 @@ public final class ControlProctorTransport: ProctorTransport {
         return ControlProctorTransport(connections: connections)
     }
 
-    private func connection(for sessionId: String) -> ControlConnection {
+    private func connection(for sessionId: String) -> ControlSocketConnection {
         connections[Int(SeededRandom.key(sessionId) % UInt64(connections.count))]
     }
 
@@ -140,7 +140,7 @@ public final class ControlProctorTransport: ProctorTransport {
 }
 
 /// One control-socket connection: numbered requests out, responses matched back by id.
-actor ControlConnection {
+actor ControlSocketConnection {
     /// Codes of refusals that a later retry may get past (the control failure line carries no
     /// Retry-After, so the runner waits one second).
     static let retryableCodes: Set<String> = ["BUSY", "TOO_MANY_PENDING", "TOO_MANY_CONNECTIONS"]
