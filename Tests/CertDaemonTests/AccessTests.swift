@@ -90,9 +90,7 @@ import Testing
         let again = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
         _ = try await again.call("login", ["sessionId": "S1", "password": "guess-again"])
         let afterReconnect = try await again.call("login", ["sessionId": "S1", "password": "guess-again-2"])
-        withKnownIssue("the lockout is per connection (ControlConnectionState): reconnecting resets it") {
-            #expect(Self.code(afterReconnect) == "LOGIN_LOCKED", "failed logins on a new connection: \(Self.code(afterReconnect) ?? "ok")")
-        }
+        #expect(Self.code(afterReconnect) == "LOGIN_LOCKED", "failed logins on a new connection: \(Self.code(afterReconnect) ?? "ok")")
         try await daemon.shutdown()
     }
 

@@ -129,15 +129,7 @@ import Testing
         for (name, request) in Self.protocolGarbage {
             var garbage = try RawHTTPConnection(port: daemon.httpPort, timeoutSeconds: 5)
             if let reply = await garbage.exchange(request) {
-                if name == "bad chunked body" {
-                    // The body stream's parse error reaches APIError.daemonError(for:) as an
-                    // unknown error and is answered 500 INTERNAL_ERROR.
-                    withKnownIssue("a malformed chunked body is answered 500 INTERNAL_ERROR, not 400") {
-                        #expect((400..<500).contains(reply.status), "\(name): \(reply.status) \(reply.errorCode ?? "-")")
-                    }
-                } else {
-                    #expect((400..<500).contains(reply.status), "\(name): \(reply.status)")
-                }
+                #expect((400..<500).contains(reply.status), "\(name): \(reply.status) \(reply.errorCode ?? "-")")
             }
             try await Self.probe(&garbage, port: daemon.httpPort, candidate, name)
         }
