@@ -1,9 +1,10 @@
 import CertCore
+import CertDaemon
 import Foundation
 import Testing
 @testable import CertLoad
 
-@Suite(.serialized) struct RunnerTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RunnerTests {
     @Test func aSmallDayRunsInProcessAndEveryoneGetsAResult() async throws {
         let scenario = RunnerFixtures.smallDay()
         let outcome = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
@@ -230,5 +231,137 @@ enum RunnerFixtures {
         options.concurrency = concurrency
         options.transport = transport
         return options
+    }
+}
+
+/// The candidate flow against a scripted daemon (no actors, no store): retries, failures, resumes.
+@Suite struct RunnerFlowTests {
+    /// Serves the bank's challenges in order and completes after `length` answers; refuses the
+    /// first `busyAnswers` answers with BUSY and every call with `failing` once `failAfterAnswers` are in.
+    actor ScriptedDaemon: CandidateTransport, ProctorTransport {
+        let bank: ItemBank
+        let length: Int
+        var busyAnswers: Int
+        var failAfterAnswers: Int?
+        var answers = 0
+        var starts = 0
+        var authorisations = 0
+        var served = 0
+
+        init(bank: ItemBank, length: Int, busyAnswers: Int = 0, failAfterAnswers: Int? = nil) {
+            self.bank = bank
+            self.length = length
+            self.busyAnswers = busyAnswers
+            self.failAfterAnswers = failAfterAnswers
+        }
+
+        func start(sessionId: String, candidateId: String, accessCode: String) throws(DaemonError) -> StartResponse {
+            starts += 1
+            return StartResponse(assessmentId: "a1", token: "t\(starts)", resumed: starts > 1)
+        }
+        func next(assessmentId: String, token: String) throws(DaemonError) -> ChallengeResponse? {
+            if let limit = failAfterAnswers, answers >= limit {
+                throw DaemonError(code: "SCRIPTED_FAILURE", message: "scripted", httpStatus: 500)
+            }
+            guard answers < length else { return nil }
+            served += 1
+            let challenge = bank.challenges[answers]
+            return ChallengeResponse(challengeId: challenge.id, competence: challenge.competence, questionNumber: answers + 1)
+        }
+        func answer(assessmentId: String, token: String, _ request: AnswerRequest) throws(DaemonError) -> AnswerResponse {
+            if busyAnswers > 0 {
+                busyAnswers -= 1
+                throw DaemonError.busy("scripted", retryAfterSeconds: 0)
+            }
+            answers += 1
+            return AnswerResponse(questionNumber: answers, answersCount: answers, completed: answers == length)
+        }
+        func raiseLiveAlert(assessmentId: String, token: String, challengeId: String) -> AlertResponse {
+            AlertResponse(status: "ignored")
+        }
+        func certificate(verificationCode: String) throws(DaemonError) -> CertificateResponse {
+            throw DaemonError.notFound("CERTIFICATE_NOT_FOUND", "none")
+        }
+        func createSession(_ request: CreateSessionRequest) -> SessionCreated {
+            SessionCreated(sessionId: request.sessionId ?? "S", accessCode: "BCDF23", invigilatorPassword: "pw")
+        }
+        func login(sessionId: String, password: String) {}
+        func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) {}
+        func authorize(sessionId: String, candidateId: String) { authorisations += 1 }
+        func validateLiveAlert(sessionId: String, candidateId: String) {}
+        func dismissLiveAlert(sessionId: String, candidateId: String) {}
+        func raiseCompanionAlert(sessionId: String, candidateId: String) {}
+        func clearCompanionAlert(sessionId: String, candidateId: String) {}
+        func showSession(_ sessionId: String) throws(DaemonError) -> SessionDetail {
+            throw DaemonError.notFound("SESSION_NOT_FOUND", "none")
+        }
+        func finalize(sessionId: String, abortReasons: [String: AbortReason]) throws(DaemonError) -> FinalizationSummary {
+            throw DaemonError.notFound("SESSION_NOT_FOUND", "none")
+        }
+        func publish(sessionId: String) throws(DaemonError) -> [PublishedCertificate] { [] }
+        func closeSession(_ sessionId: String) {}
+        func close() {}
+    }
+
+    static func flow(daemon: ScriptedDaemon, recorder: RunRecorder, incidentShare: Double = 0) -> CandidateFlow {
+        var scenario = RunnerFixtures.smallDay()
+        scenario.behaviour = Behaviour()
+        scenario.behaviour.technicalIncidentShare = incidentShare
+        let draws = RunnerDraws(seed: 3)
+        let identity = CandidateIdentity(personIndex: 0, sitting: 0, sessionId: "S", candidateId: "k1")
+        let candidate = SimulatedCandidate(identity: identity, scenario: scenario, maximumAssessmentLength: 32, draws: draws)
+        return CandidateFlow(
+            candidate: candidate, session: SessionContext(sessionId: "S", accessCode: "BCDF23", opensAtSeconds: 0),
+            proctor: SimulatedProctor(policy: Proctors(), draws: draws), candidates: daemon, proctors: daemon,
+            items: TrueItemParameters(bank: daemon.bank, noise: CalibrationNoise(), draws: draws),
+            pacing: Pacing(clock: VirtualClock(timeScale: 0)), recorder: recorder, limits: FlowLimits())
+    }
+
+    @Test func busyRefusalsAreRetriedAndCounted() async {
+        let daemon = ScriptedDaemon(bank: BankGenerator.generate(challenges: 100, seed: 1), length: 32, busyAnswers: 3)
+        let recorder = RunRecorder(beganUptimeNanoseconds: VirtualClock.uptimeNanoseconds())
+        var flow = Self.flow(daemon: daemon, recorder: recorder)
+        let outcome = await flow.run()
+        #expect(outcome.fate == .completed)
+        #expect(outcome.answersGiven == 32)
+        #expect(await recorder.retries.byCode == ["BUSY": 3])
+        #expect(await recorder.errors.total == 0)
+        #expect(await recorder.answers == 32)
+        #expect(await daemon.authorisations == 1)
+    }
+
+    @Test func tooManyRefusalsFailTheCandidateWithTheCode() async {
+        let limits = FlowLimits()
+        let daemon = ScriptedDaemon(bank: BankGenerator.generate(challenges: 100, seed: 1), length: 32,
+                                    busyAnswers: limits.attemptsMax)
+        let recorder = RunRecorder(beganUptimeNanoseconds: VirtualClock.uptimeNanoseconds())
+        var flow = Self.flow(daemon: daemon, recorder: recorder)
+        let outcome = await flow.run()
+        #expect(outcome.fate == .failed(code: "BUSY"))
+        #expect(outcome.abortReason == .technical)
+        #expect(await recorder.errors.byCode == ["BUSY": 1])
+        #expect(await recorder.retries.byCode == ["BUSY": limits.attemptsMax - 1])
+    }
+
+    @Test func aFailureStopsTheCandidate() async {
+        let daemon = ScriptedDaemon(bank: BankGenerator.generate(challenges: 100, seed: 1), length: 32, failAfterAnswers: 5)
+        let recorder = RunRecorder(beganUptimeNanoseconds: VirtualClock.uptimeNanoseconds())
+        var flow = Self.flow(daemon: daemon, recorder: recorder)
+        let outcome = await flow.run()
+        #expect(outcome.fate == .failed(code: "SCRIPTED_FAILURE"))
+        #expect(outcome.answersGiven == 5)
+        #expect(await recorder.errors.byCode == ["SCRIPTED_FAILURE": 1])
+    }
+
+    @Test func anIncidentResumesAfterAFreshAuthorisationOnTheSameQuestion() async {
+        let daemon = ScriptedDaemon(bank: BankGenerator.generate(challenges: 100, seed: 1), length: 32)
+        let recorder = RunRecorder(beganUptimeNanoseconds: VirtualClock.uptimeNanoseconds())
+        var flow = Self.flow(daemon: daemon, recorder: recorder, incidentShare: 1)
+        let outcome = await flow.run()
+        #expect(outcome.fate == .completed)
+        #expect(await daemon.starts == 2)
+        #expect(await daemon.authorisations == 2)
+        // The question on screen when the connection dropped was served twice.
+        #expect(await daemon.served == 33)
     }
 }

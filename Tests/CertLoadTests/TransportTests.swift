@@ -7,7 +7,7 @@ import Testing
 /// The runner's transports against a real daemon started in this process (HTTP on 127.0.0.1, a
 /// free port; control socket in a temporary directory): same answers, same refusal codes as in
 /// process.
-@Suite(.serialized) struct TransportTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct TransportTests {
     /// A daemon with both servers, and a clean-up.
     static func withDaemon(_ body: (Daemon) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certsim-tt-\(UInt32.random(in: 0...UInt32.max))").path

@@ -6,7 +6,7 @@ import CertLoad
 /// `certsim run --daemon http://127.0.0.1:PORT --control SOCKET` against a separate
 /// `certsim serve` process started with the scenario's bank and seed: the per-candidate results
 /// are those of the embedded daemon.
-@Suite(.serialized) struct RunExternalDaemonTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RunExternalDaemonTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// Longest wait for the daemon to say where it listens, and to stop.

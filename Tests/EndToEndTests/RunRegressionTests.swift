@@ -6,7 +6,7 @@ import CertLoad
 /// Every shipped regression scenario replays its pinned digest: a change to selection,
 /// estimation, scoring, the bank or the simulation that moves any candidate's result fails here,
 /// naming the scenario.
-@Suite(.serialized) struct RunRegressionTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RunRegressionTests {
     static let regressionDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Scenarios").appendingPathComponent("regression")

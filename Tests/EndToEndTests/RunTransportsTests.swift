@@ -5,7 +5,7 @@ import CertLoad
 
 /// `certsim run` end to end: the shipped smoke scenario through the embedded daemon in process and
 /// through its real HTTP server and control socket must give the same per-candidate results.
-@Suite(.serialized) struct RunTransportsTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RunTransportsTests {
     static let scenariosDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Scenarios")
