@@ -12,9 +12,11 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a scenario: simulated candidates and proctors through a daemon, with a summary and a digest.",
         discussion: """
-            Without --daemon the daemon is embedded in this process (a temporary store unless --db).
-            Flags override the scenario's own settings. Exit status: 0 when every threshold holds,
-            1 when one breaks (each is named on stderr), 2 when the run cannot be carried out.
+            Without --daemon the daemon is embedded in this process (a temporary store unless --db). \
+            Flags override the scenario's own settings.
+
+            Exit status: 0 when every threshold holds, 1 when one breaks (each is named on stderr), \
+            2 when the run cannot be carried out.
             """
     )
 
@@ -26,28 +28,28 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The scenario file (YAML or JSON).")
     var scenario: String
 
-    @Option(name: .long, help: "Write summary.json, candidates.csv, timeline.csv and report.html to DIR.")
+    @Option(name: .long, help: ArgumentHelp("Write summary.json, candidates.csv, timeline.csv and report.html to DIR.", valueName: "dir"))
     var out: String?
 
-    @Option(name: .long, help: "The embedded daemon's store (kept); with --daemon, that daemon's store, read for results.")
+    @Option(name: .long, help: ArgumentHelp("The embedded daemon's store (kept); with --daemon, that daemon's store, read for results.", valueName: "path"))
     var db: String?
 
-    @Option(name: .long, help: "Drive an external certsim serve: unix:PATH or http://127.0.0.1:PORT.")
+    @Option(name: .long, help: ArgumentHelp("Drive an external certsim serve: unix:PATH or http://127.0.0.1:PORT.", valueName: "address"))
     var daemon: String?
 
-    @Option(name: .long, help: "The external daemon's control socket (with --daemon http://…).")
+    @Option(name: .long, help: ArgumentHelp("The external daemon's control socket (with --daemon http://…).", valueName: "path"))
     var control: String?
 
-    @Option(name: .long, help: "inproc or http (overrides the scenario).")
+    @Option(name: .long, help: ArgumentHelp("inproc or http (overrides the scenario).", valueName: "transport"))
     var transport: String?
 
-    @Option(name: .long, help: "Most candidates in flight with time scale 0 (overrides the scenario).")
+    @Option(name: .long, help: ArgumentHelp("Most candidates in flight with time scale 0 (overrides the scenario).", valueName: "n"))
     var concurrency: Int?
 
-    @Option(name: .customLong("time-scale"), help: "0 = as fast as possible; k = k simulated seconds per real second.")
+    @Option(name: .customLong("time-scale"), help: ArgumentHelp("0 = as fast as possible; k = k simulated seconds per real second.", valueName: "k"))
     var timeScale: Double?
 
-    @Option(name: .long, help: "Seed of every draw (overrides the scenario).")
+    @Option(name: .long, help: ArgumentHelp("Seed of every draw (overrides the scenario).", valueName: "n"))
     var seed: UInt64?
 
     @Flag(name: .long, help: "No progress line on stderr.")
