@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "certsim", targets: ["certsim"]),
         .library(name: "CertCore", targets: ["CertCore"]),
+        .library(name: "CertStore", targets: ["CertStore"]),
+        .library(name: "CertDaemon", targets: ["CertDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -36,10 +38,13 @@ let package = Package(
                 "CertCore",
                 "CertStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -75,11 +80,13 @@ let package = Package(
             name: "CertDaemonTests",
             dependencies: [
                 "CertCore", "CertStore", "CertDaemon",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "CertLoadTests", dependencies: ["CertCore", "CertDaemon", "CertLoad"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CertCore", "CertLoad"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CertCore", "CertStore", "CertDaemon", "CertLoad"]),
     ],
     swiftLanguageModes: [.v6]
 )
