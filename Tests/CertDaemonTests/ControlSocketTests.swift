@@ -123,9 +123,8 @@ import Testing
         }
     }
 
-    @Test func watchStreamsStartsAnswersAndEnds() async throws {
-        let limits = ControlLimits(watchProgressIntervalSeconds: 0.05)
-        try await withDaemon(controlLimits: limits) { daemon, _ in
+    @Test func watchStreamsStartsEachAnswerAndEnds() async throws {
+        try await withDaemon { daemon, _ in
             let proctors = daemon.core.proctors
             let created = try await prepareSession(proctors)
             let watcher = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
@@ -134,27 +133,38 @@ import Testing
 
             let candidates = daemon.core.candidates
             let start = try await candidates.start(sessionId: "S1", candidateId: "c1", accessCode: created.accessCode)
+            var challengeIds: [String] = []
             for _ in 0..<3 {
                 let challenge = try #require(try await candidates.next(assessmentId: start.assessmentId, token: start.token))
+                challengeIds.append(challenge.challengeId)
                 _ = try await candidates.answer(
                     assessmentId: start.assessmentId, token: start.token,
                     AnswerRequest(challengeId: challenge.challengeId, result: .ok))
             }
             try await proctors.endCandidate(sessionId: "S1", candidateId: "c1")
 
+            // Every answer is its own event, in order, as it is acknowledged (no sampling).
             var kinds: [String] = []
-            var lastCount = 0
-            while !(kinds.contains("candidateEndedByInvigilator") && lastCount == 3) {
+            var counts: [Int] = []
+            while !kinds.contains("candidateEndedByInvigilator") {
                 guard let line = try await watcher.readLine() else { Issue.record("watch closed"); return }
                 guard case .event(let event) = try ControlResponse.parse(line: line) else { continue }
                 #expect(event["sessionId"] == "S1")
                 let kind = try #require(event["kind"]?.stringValue)
                 kinds.append(kind)
-                if kind == "answersCount" { lastCount = event["answersCount"]?.intValue ?? -1 }
+                if kind == "answerRecorded" {
+                    #expect(event["candidateId"] == "c1")
+                    counts.append(event["answersCount"]?.intValue ?? -1)
+                    // Proctors do not see answers: no challenge, no result.
+                    #expect(event["detail"] == nil || event["detail"] == .null)
+                    let text = String(decoding: line, as: UTF8.self)
+                    for challengeId in challengeIds { #expect(!text.contains(challengeId)) }
+                    #expect(!text.contains("\"ok\""))
+                }
                 if kinds.count > 50 { Issue.record("too many events: \(kinds)"); return }
             }
-            #expect(kinds.contains("candidateStarted"))
-            #expect(kinds.contains("answersCount"))
+            #expect(kinds == ["candidateStarted", "answerRecorded", "answerRecorded", "answerRecorded", "candidateEndedByInvigilator"])
+            #expect(counts == [1, 2, 3])
         }
     }
 

@@ -195,6 +195,9 @@ public struct PublishedCertificate: Codable, Sendable, Equatable {
 /// Kinds of `SessionEvent`, in the order they usually happen.
 public enum SessionEventKind: String, Codable, Sendable, CaseIterable {
     case sessionCreated, candidateEnrolled, candidateAuthorized, candidateStarted, candidateResumed
+    /// An answer was acknowledged (durable in durable mode). Carries the candidate's answers
+    /// count, never the challenge or the result: proctors do not see answers.
+    case answerRecorded
     case candidateCompleted, candidateEndedByInvigilator, candidateEndedDueToFinalization
     case liveAlertRaised, liveAlertValidated, liveAlertDismissed
     case companionAlertRaised, companionAlertCleared
@@ -211,9 +214,11 @@ public struct SessionEvent: Codable, Sendable, Equatable {
     public var kind: SessionEventKind
     /// Short free text: a challenge id, an abort reason, a verification code…
     public var detail: String?
+    /// The candidate's answers so far, set on `answerRecorded` events.
+    public var answersCount: Int?
     public init(
         sequence: Int, atSeconds: Double, sessionId: String, candidateId: String?,
-        kind: SessionEventKind, detail: String?
+        kind: SessionEventKind, detail: String?, answersCount: Int? = nil
     ) {
         self.sequence = sequence
         self.atSeconds = atSeconds
@@ -221,6 +226,7 @@ public struct SessionEvent: Codable, Sendable, Equatable {
         self.candidateId = candidateId
         self.kind = kind
         self.detail = detail
+        self.answersCount = answersCount
     }
 }
 

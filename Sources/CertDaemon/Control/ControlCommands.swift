@@ -27,9 +27,10 @@ import Synchronization
 /// | stats               | —                                                   | no    | DaemonStats |
 /// | shutdown            | —                                                   | no    | {"shuttingDown": true}, then a graceful shutdown |
 ///
-/// `watch` streams the session's `SessionEvent`s as they happen (starts, alerts, ends, …) and,
-/// every `ControlLimits.watchProgressIntervalSeconds`, one progress event per candidate whose
-/// answer count moved: `{"kind": "answersCount", "sessionId", "candidateId", "answersCount"}`.
+/// `watch` streams the session's `SessionEvent`s as they happen (starts, answers, alerts,
+/// ends, …). An acknowledged answer is an `answerRecorded` event with the candidate's
+/// `answersCount`, never the challenge or the result. The stream keeps the newest
+/// `DaemonLimits.eventBufferMax` events when the client reads slower than the session moves.
 ///
 /// Access to the socket file itself (mode 0600 by default) is the operator boundary; the
 /// session login keeps proctors of different sessions apart when the socket is shared with a
@@ -63,7 +64,7 @@ public struct ControlCommands: Sendable {
         /// One response line.
         case response(ControlResponse)
         /// The acknowledgement, then the events of the stream until the client closes.
-        case watch(ControlResponse, sessionId: String, events: AsyncStream<SessionEvent>)
+        case watch(ControlResponse, events: AsyncStream<SessionEvent>)
         /// The acknowledgement; the daemon then shuts down gracefully.
         case shutdown(ControlResponse)
     }
@@ -168,9 +169,7 @@ public struct ControlCommands: Sendable {
         case "watch":
             let sessionId = try loggedIn(fields, connection)
             let events = proctors.events(sessionId: sessionId)
-            return .watch(
-                .success(id: request.id, result: .object(["watching": .string(sessionId)])), sessionId: sessionId,
-                events: events)
+            return .watch(.success(id: request.id, result: .object(["watching": .string(sessionId)])), events: events)
 
         case "stats":
             return try ok(await proctors.stats())
@@ -334,15 +333,11 @@ public struct ControlLimits: Sendable, Equatable {
     public var loginLockSeconds: Int
     /// How long a graceful shutdown waits for connections to finish their current command.
     public var shutdownDrainSeconds: Int
-    /// How often `watch` samples the candidates' answer counts to report progress.
-    public var watchProgressIntervalSeconds: Double
 
     public init(
         lineBytesMax: Int = 64 * 1024, connectionsMax: Int = 64, pendingRequestsMax: Int = 64,
-        loginFailuresMax: Int = 5, loginLockSeconds: Int = 30, shutdownDrainSeconds: Int = 10,
-        watchProgressIntervalSeconds: Double = 1
+        loginFailuresMax: Int = 5, loginLockSeconds: Int = 30, shutdownDrainSeconds: Int = 10
     ) {
-        self.watchProgressIntervalSeconds = watchProgressIntervalSeconds
         self.lineBytesMax = lineBytesMax
         self.connectionsMax = connectionsMax
         self.pendingRequestsMax = pendingRequestsMax

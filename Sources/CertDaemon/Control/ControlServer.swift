@@ -284,9 +284,8 @@ final class ControlConnection: Sendable {
                 switch await commands.execute(request, connection: &connectionState) {
                 case .response(let response):
                     await write(response)
-                case .watch(let acknowledgement, let sessionId, let events):
-                    await startWatch(
-                        acknowledgement, sessionId: sessionId, events: events, requestId: request.id, commands: commands)
+                case .watch(let acknowledgement, let events):
+                    await startWatch(acknowledgement, events: events, requestId: request.id)
                 case .shutdown(let acknowledgement):
                     await write(acknowledgement)
                     requestShutdown()
@@ -299,8 +298,7 @@ final class ControlConnection: Sendable {
     }
 
     private func startWatch(
-        _ acknowledgement: ControlResponse, sessionId: String, events: AsyncStream<SessionEvent>, requestId: JSONValue,
-        commands: ControlCommands
+        _ acknowledgement: ControlResponse, events: AsyncStream<SessionEvent>, requestId: JSONValue
     ) async {
         let alreadyWatching = shared.withLock { $0.watch != nil }
         if alreadyWatching {
@@ -310,20 +308,11 @@ final class ControlConnection: Sendable {
             return
         }
         await write(acknowledgement)
-        let interval = Duration.milliseconds(Int64(commands.limits.watchProgressIntervalSeconds * 1000))
+        // The stream keeps the newest `DaemonLimits.eventBufferMax` events: a watcher slower
+        // than the session loses the oldest, and the daemon's memory stays bounded.
         let task = Task { [self] in
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await event in events {
-                        guard let json = try? JSONValue(encoding: event), await self.write(.event(json)) else { break }
-                    }
-                }
-                group.addTask {
-                    await self.streamProgress(sessionId: sessionId, proctors: commands.proctors, interval: interval)
-                }
-                // Either child ending (the peer is gone, or the session's stream finished) ends the watch.
-                await group.next()
-                group.cancelAll()
+            for await event in events {
+                guard let json = try? JSONValue(encoding: event), await self.write(.event(json)) else { break }
             }
         }
         let cancelled = shared.withLock { shared -> Bool in
@@ -331,26 +320,6 @@ final class ControlConnection: Sendable {
             return shared.closed
         }
         if cancelled { task.cancel() }
-    }
-
-    /// Samples the session's answer counts and writes one event per candidate whose count moved.
-    private func streamProgress(sessionId: String, proctors: ProctorService, interval: Duration) async {
-        var lastCounts: [String: Int] = [:]
-        if let detail = try? await proctors.showSession(sessionId) {
-            for candidate in detail.candidates { lastCounts[candidate.candidateId] = candidate.answersCount }
-        }
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            guard !Task.isCancelled, let detail = try? await proctors.showSession(sessionId) else { continue }
-            for candidate in detail.candidates where lastCounts[candidate.candidateId] != candidate.answersCount {
-                lastCounts[candidate.candidateId] = candidate.answersCount
-                let event = JSONValue.object([
-                    "kind": "answersCount", "sessionId": .string(sessionId), "candidateId": .string(candidate.candidateId),
-                    "answersCount": .number(Double(candidate.answersCount)),
-                ])
-                guard await write(.event(event)) else { return }
-            }
-        }
     }
 
     func markClosed() {

@@ -69,7 +69,6 @@ public enum ControlTables {
 
     /// One line for one `watch` event: `12:04:05  candidateStarted  c1  detail`.
     public static func renderEvent(_ event: JSONValue) -> String {
-        // Progress samples carry no daemon time: they are stamped when printed.
         var seconds = Date().timeIntervalSince1970
         if case .number(let at) = event["atSeconds"] ?? .null { seconds = at }
         let formatter = DateFormatter()

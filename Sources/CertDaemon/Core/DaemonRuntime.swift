@@ -107,6 +107,12 @@ final class DaemonRuntime: Sendable {
         }
         route.slot.leave()
         context.gauges.add(.answersTotal, 1)
+        let events = context.events
+        if events.hasSubscribers {
+            events.publish(
+                atSeconds: context.nowSeconds(), sessionId: route.sessionId, candidateId: route.candidateId,
+                kind: .answerRecorded, answersCount: outcome.response.answersCount)
+        }
         if outcome.completedResult != nil {
             context.gauges.add(.resultsWritten, 1)
             try await route.session.candidateCompleted(candidateId: route.candidateId)
