@@ -272,12 +272,6 @@ import Testing
         }
     }
 
-    @Test func healthFollowsTheWriterGauge() {
-        #expect(StoreHealthProbe.isWriterHealthy("certsim_writer_healthy 1\ncertsim_x 0\n"))
-        #expect(!StoreHealthProbe.isWriterHealthy("# TYPE certsim_writer_healthy gauge\ncertsim_writer_healthy 0\n"))
-        #expect(StoreHealthProbe.isWriterHealthy(""))
-    }
-
     @Test func retryableErrorsCarryRetryAfter() throws {
         let error = DaemonError.busy("The engine is full.", retryAfterSeconds: 3)
         #expect(APIError.daemonError(for: error) == error)

@@ -43,6 +43,13 @@ public final class DaemonCore: Sendable {
     public func shutdown() async {
         await runtime.shutdown()
     }
+
+    /// True while the daemon can record answers: it accepts requests (not shutting down) and
+    /// its result writer has not failed (a failed commit makes it refuse every write with
+    /// `STORE_UNHEALTHY`). `/healthz` answers 503 when false.
+    public var isHealthy: Bool {
+        get async { await runtime.isHealthy }
+    }
 }
 
 extension DaemonCore {

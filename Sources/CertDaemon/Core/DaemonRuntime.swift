@@ -57,6 +57,14 @@ final class DaemonRuntime: Sendable {
         }
     }
 
+    /// See `DaemonCore.isHealthy`.
+    var isHealthy: Bool {
+        get async {
+            guard accepting.load(ordering: .relaxed), !closed.load(ordering: .relaxed) else { return false }
+            return await context.writer.isHealthy
+        }
+    }
+
     // MARK: Admission
 
     private func enter() throws(DaemonError) {

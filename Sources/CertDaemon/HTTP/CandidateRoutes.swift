@@ -35,13 +35,13 @@ public struct CandidateRoutes: Sendable {
     let isHealthy: @Sendable () async -> Bool
 
     /// The routes of a whole core: `/metrics` refreshes the writer's counters first, and
-    /// `/healthz` reports the result writer's health.
+    /// `/healthz` reports `DaemonCore.isHealthy` (the result writer's health).
     public init(core: DaemonCore, limits: HTTPLimits = HTTPLimits()) {
         self.candidates = core.candidates
         self.metrics = core.metrics
         self.limits = limits
         self.metricsText = { await core.renderMetrics() }
-        self.isHealthy = { StoreHealthProbe.isWriterHealthy(await core.renderMetrics()) }
+        self.isHealthy = { await core.isHealthy }
     }
 
     /// Routes over a candidate service alone (`/metrics` renders `metrics` as it is, `/healthz`
@@ -125,16 +125,6 @@ public struct CandidateRoutes: Sendable {
         let token = header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty else { throw APIError.missingToken }
         return token
-    }
-}
-
-/// Reads the result writer's health from the core's metrics (the gauge `certsim_writer_healthy`).
-/// The core has no health call of its own yet; this keeps the dependency in one place.
-///
-/// Owned by the daemon transports.
-public enum StoreHealthProbe {
-    public static func isWriterHealthy(_ metricsText: String) -> Bool {
-        !metricsText.split(separator: "\n").contains { $0 == "certsim_writer_healthy 0" }
     }
 }
 
