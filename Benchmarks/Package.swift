@@ -20,6 +20,17 @@ let package = Package(
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ServiceBenchmarks",
+            dependencies: [
+                .product(name: "CertCore", package: "certsim"),
+                .product(name: "CertStore", package: "certsim"),
+                .product(name: "CertDaemon", package: "certsim"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ServiceBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
