@@ -9,6 +9,12 @@ public struct SessionRecord: Sendable, Codable, Equatable, Hashable {
     public var accessCode: String
     /// A hash of the invigilator password (the daemon chooses the scheme), never the password.
     public var invigilatorPasswordHash: String
+    /// The session's label for people ("Salle 12"), if given.
+    public var name: String?
+    /// The certification centre, if given.
+    public var centre: String?
+    /// How long a candidate's test may last from its first start (Pix: 105 minutes).
+    public var nominalDurationSeconds: Double
     /// Raw value of CertCore's `SessionStatus` (`created`, `started`, `finalized`, ...).
     public var status: String
     public var createdSeconds: Double
@@ -16,12 +22,19 @@ public struct SessionRecord: Sendable, Codable, Equatable, Hashable {
     public var finalizedSeconds: Double?
     public var publishedSeconds: Double?
 
-    public init(id: String, accessCode: String, invigilatorPasswordHash: String, status: String,
-                createdSeconds: Double, firstStartSeconds: Double? = nil,
+    /// Pix's nominal session length, 105 minutes (CertCore's `SessionState.defaultNominalDurationSeconds`).
+    public static let defaultNominalDurationSeconds: Double = 105 * 60
+
+    public init(id: String, accessCode: String, invigilatorPasswordHash: String, name: String? = nil,
+                centre: String? = nil, nominalDurationSeconds: Double = SessionRecord.defaultNominalDurationSeconds,
+                status: String, createdSeconds: Double, firstStartSeconds: Double? = nil,
                 finalizedSeconds: Double? = nil, publishedSeconds: Double? = nil) {
         self.id = id
         self.accessCode = accessCode
         self.invigilatorPasswordHash = invigilatorPasswordHash
+        self.name = name
+        self.centre = centre
+        self.nominalDurationSeconds = nominalDurationSeconds
         self.status = status
         self.createdSeconds = createdSeconds
         self.firstStartSeconds = firstStartSeconds

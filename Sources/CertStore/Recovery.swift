@@ -73,6 +73,20 @@ public struct StoreReader: Sendable {
         }
     }
 
+    /// Every assessment, scored or not, ordered by session, candidate, start time, then id:
+    /// what a restarted daemon re-attaches its candidates' finished tests from.
+    public func assessments() throws(StoreError) -> [AssessmentRecord] {
+        try read("reading assessments") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM assessments ORDER BY session_id, candidate_id, started_seconds, id")
+                .map(Self.assessment)
+        }
+    }
+
+    /// Results stored (scored certifications).
+    public func countResults() throws(StoreError) -> Int {
+        try read("counting results") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM results") ?? 0 }
+    }
+
     /// Answers in the journal, of one assessment or (nil) of all.
     public func countAnswers(assessmentId: String? = nil) throws(StoreError) -> Int {
         try read("counting answers") { db in
@@ -154,7 +168,9 @@ public struct StoreReader: Sendable {
 
     private static func session(_ row: Row) -> SessionRecord {
         SessionRecord(id: row["id"], accessCode: row["access_code"],
-                      invigilatorPasswordHash: row["invigilator_password_hash"], status: row["status"],
+                      invigilatorPasswordHash: row["invigilator_password_hash"], name: row["name"],
+                      centre: row["centre"], nominalDurationSeconds: row["nominal_duration_seconds"],
+                      status: row["status"],
                       createdSeconds: row["created_seconds"], firstStartSeconds: row["first_start_seconds"],
                       finalizedSeconds: row["finalized_seconds"], publishedSeconds: row["published_seconds"])
     }

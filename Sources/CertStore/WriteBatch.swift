@@ -33,12 +33,15 @@ enum WriteBatch {
         VALUES (?, ?, ?, ?, ?)
         """
     static let upsertSession = """
-        INSERT INTO sessions (id, access_code, invigilator_password_hash, status, created_seconds,
-                              first_start_seconds, finalized_seconds, published_seconds)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO sessions (id, access_code, invigilator_password_hash, name, centre, nominal_duration_seconds,
+                              status, created_seconds, first_start_seconds, finalized_seconds, published_seconds)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET
             access_code = excluded.access_code,
             invigilator_password_hash = excluded.invigilator_password_hash,
+            name = excluded.name,
+            centre = excluded.centre,
+            nominal_duration_seconds = excluded.nominal_duration_seconds,
             status = excluded.status,
             created_seconds = excluded.created_seconds,
             first_start_seconds = excluded.first_start_seconds,
@@ -113,7 +116,8 @@ enum WriteBatch {
                     outcomes.append(.done)
                 case .session(let s):
                     try run(db, upsertSession, [
-                        s.id, s.accessCode, s.invigilatorPasswordHash, s.status, s.createdSeconds,
+                        s.id, s.accessCode, s.invigilatorPasswordHash, s.name, s.centre, s.nominalDurationSeconds,
+                        s.status, s.createdSeconds,
                         s.firstStartSeconds, s.finalizedSeconds, s.publishedSeconds,
                     ])
                     outcomes.append(.done)

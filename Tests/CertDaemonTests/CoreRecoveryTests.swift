@@ -102,4 +102,54 @@ struct CoreRecoveryTests {
         #expect(again?.code == "SESSION_ALREADY_PUBLISHED")
         await core.shutdown()
     }
+    @Test("name, centre, duration and the answer and result totals survive a restart")
+    func sessionFieldsAndTotalsSurvive() async throws {
+        let path = CoreFixtures.temporaryStorePath()
+        var core = try await CoreFixtures.open(path: path)
+        let session = try await CoreFixtures.session(core, id: "V3", candidates: ["c1", "c2"])
+        let first = try await CoreFixtures.start(core, session, "c1")
+        try await CoreFixtures.answer(core, first, candidateId: "c1")
+        let second = try await CoreFixtures.start(core, session, "c2")
+        try await CoreFixtures.answer(core, second, candidateId: "c2", count: 5)
+        let before = await core.proctors.stats()
+        #expect(before.answersTotal == 37)
+        #expect(before.resultsWritten == 1)
+        await core.shutdown()
+
+        core = try await CoreFixtures.open(path: path)
+        let detail = try await core.proctors.showSession("V3")
+        #expect(detail.name == "Room 1")
+        #expect(detail.centre == "Lycée")
+        #expect(detail.nominalDurationSeconds == 105 * 60)
+        #expect(await core.proctors.listSessions().map(\.name) == ["Room 1"])
+        let after = await core.proctors.stats()
+        #expect(after.answersTotal == 37)
+        #expect(after.resultsWritten == 1)
+        #expect(after.candidates == 2)
+        #expect(after.activeCandidates == 1)
+        #expect(await core.renderMetrics().contains("certsim_answers_total 37"))
+        await core.shutdown()
+    }
+
+    @Test("a scored test is found again after a restart with another seed (listed, not re-derived)")
+    func scoredTestsAreListedNotRederived() async throws {
+        let path = CoreFixtures.temporaryStorePath()
+        var core = try await CoreFixtures.open(path: path, seed: 7)
+        let session = try await CoreFixtures.session(core, id: "V4", candidates: ["c1"])
+        let started = try await CoreFixtures.start(core, session, "c1")
+        try await CoreFixtures.answer(core, started, candidateId: "c1")
+        _ = try await core.proctors.finalize(sessionId: "V4", abortReasons: [:])
+        let published = try await core.proctors.publish(sessionId: "V4")
+        await core.shutdown()
+
+        // The assessment id was drawn from seed 7; a daemon on seed 8 cannot re-derive it.
+        core = try await CoreFixtures.open(path: path, seed: 8)
+        let certificate = try await core.candidates.certificate(verificationCode: try #require(published.first?.verificationCode))
+        #expect(certificate.candidateId == "c1")
+        let detail = try await core.proctors.showSession("V4")
+        #expect(detail.candidates.first?.assessmentId == started.assessmentId)
+        #expect(detail.candidates.first?.answersCount == 32)
+        #expect(detail.candidates.first?.pixScore == published.first?.pixScore)
+        await core.shutdown()
+    }
 }

@@ -40,6 +40,9 @@ import Testing
         #expect(snapshot.inProgressAssessments[1].answers.isEmpty)
         #expect(snapshot.inProgressAssessments[1].validatedLiveAlertChallengeIds.isEmpty)
 
+        // Every assessment, the scored one included, by session, candidate, start time.
+        #expect(try reader.assessments() == [Fixture.assessment(1), Fixture.assessment(2), Fixture.assessment(3)])
+        #expect(try reader.countResults() == 1)
         #expect(try reader.countAnswers() == 8)
         #expect(try reader.countAnswers(assessmentId: "a2") == 5)
         #expect(try reader.alerts(ofAssessment: "a2").map(\.status) == ["validated", "dismissed", "cleared"])

@@ -22,7 +22,41 @@ import Testing
                 """)
             #expect(tables == ["alerts", "answers", "assessments", "candidates", "grdb_migrations",
                                "issue_reports", "results", "sessions"])
+            let sessionColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('sessions') ORDER BY cid")
+            #expect(sessionColumns == ["id", "access_code", "invigilator_password_hash", "name", "centre",
+                                       "nominal_duration_seconds", "status", "created_seconds", "first_start_seconds",
+                                       "finalized_seconds", "published_seconds"])
         }
+    }
+
+    @Test func sessionNameCentreAndDurationRoundTrip() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let writer = try ResultWriter(path: path)
+        let unnamed = SessionRecord(id: "s2", accessCode: "BCDF34", invigilatorPasswordHash: "h", status: "created",
+                                    createdSeconds: 200)
+        try await writer.upsertSession(Fixture.session)
+        try await writer.upsertSession(unnamed)
+        var renamed = Fixture.session
+        renamed.name = "Salle 13"
+        renamed.status = "started"
+        try await writer.upsertSession(renamed)
+        try await writer.close()
+
+        // Read back through an independent connection, then through the reader.
+        let check = try DatabaseQueue(path: path)
+        let row = try await check.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, centre, nominal_duration_seconds FROM sessions WHERE id = 's1'")
+        }
+        #expect(row?["name"] == "Salle 13")
+        #expect(row?["centre"] == "Lycée Hoche")
+        #expect(row?["nominal_duration_seconds"] == 8_400.0)
+        try check.close()
+        let sessions = try StoreReader(path: path).recover().sessions
+        #expect(sessions == [renamed, unnamed])
+        #expect(sessions[1].name == nil && sessions[1].centre == nil)
+        #expect(sessions[1].nominalDurationSeconds == 105 * 60)
     }
 
     @Test func synchronousIsFullWhenDurableAndNormalWhenRelaxed() async throws {

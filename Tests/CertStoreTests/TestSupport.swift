@@ -31,6 +31,7 @@ func storeErrorCode(_ body: () async throws -> Void) async -> String? {
 /// Records for tests: one session "s1", a candidate and an assessment per id.
 enum Fixture {
     static let session = SessionRecord(id: "s1", accessCode: "BCDF23", invigilatorPasswordHash: "hash",
+                                       name: "Salle 12", centre: "Lycée Hoche", nominalDurationSeconds: 8_400,
                                        status: "created", createdSeconds: 100)
 
     static func candidate(_ index: Int) -> CandidateRecord {

@@ -98,6 +98,8 @@ public struct SessionDetail: Codable, Sendable, Equatable {
     public var centre: String
     public var status: String
     public var accessCode: String
+    /// How long each candidate's test may last from its first start.
+    public var nominalDurationSeconds: Double
     public var createdAtSeconds: Double
     public var firstStartedAtSeconds: Double?
     public var finalizedAtSeconds: Double?
@@ -105,9 +107,11 @@ public struct SessionDetail: Codable, Sendable, Equatable {
     public var alerts: [AlertSummary]
     public init(
         sessionId: String, name: String, centre: String, status: String, accessCode: String,
+        nominalDurationSeconds: Double = SessionState.defaultNominalDurationSeconds,
         createdAtSeconds: Double, firstStartedAtSeconds: Double?, finalizedAtSeconds: Double?,
         candidates: [CandidateSummary], alerts: [AlertSummary]
     ) {
+        self.nominalDurationSeconds = nominalDurationSeconds
         self.sessionId = sessionId
         self.name = name
         self.centre = centre

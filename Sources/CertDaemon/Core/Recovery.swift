@@ -23,6 +23,12 @@ struct Recovery {
             snapshot.inProgressAssessments.map { ("\($0.assessment.sessionId)\u{0}\($0.assessment.candidateId)", $0) },
             uniquingKeysWith: { a, _ in a })
         let candidatesBySession = Dictionary(grouping: snapshot.candidates, by: \.sessionId)
+        // Every test a candidate took, finished or not: listed rather than re-derived from the
+        // seed, so a restart with another seed (or an id drawn at a later attempt) still finds it.
+        // Ordered by start time, so the last one of a candidate is the latest.
+        let assessmentsByCandidate = Dictionary(
+            try reader.assessments().map { ("\($0.sessionId)\u{0}\($0.candidateId)", $0) },
+            uniquingKeysWith: { _, latest in latest })
 
         for record in snapshot.sessions {
             let status = SessionStatus(rawValue: record.status) ?? .created
@@ -30,8 +36,8 @@ struct Recovery {
             let passwordMatches = ProctoringSession.hashPassword(password, sessionId: record.id) == record.invigilatorPasswordHash
             let state = SessionState(
                 restoring: record.id, accessCode: record.accessCode,
-                invigilatorPassword: passwordMatches ? password : "", centre: nil, name: nil,
-                nominalDurationSeconds: SessionState.defaultNominalDurationSeconds, status: status,
+                invigilatorPassword: passwordMatches ? password : "", centre: record.centre, name: record.name,
+                nominalDurationSeconds: record.nominalDurationSeconds, status: status,
                 firstStartSeconds: record.firstStartSeconds, finalizedSeconds: record.finalizedSeconds,
                 publishedSeconds: record.publishedSeconds)
             let session = ProctoringSession(
@@ -41,23 +47,17 @@ struct Recovery {
 
             for candidateRecord in candidatesBySession[record.id] ?? [] {
                 let candidateStatus = CandidateStatus(rawValue: candidateRecord.status) ?? .enrolled
-                let recovered = inProgress["\(record.id)\u{0}\(candidateRecord.candidateId)"]
-                var assessmentId = recovered?.assessment.id
-                var scored: ResultRecord?
-                if assessmentId == nil, candidateStatus.hasStarted {
-                    // A scored assessment is not in the in-progress list; its id is the seeded one.
-                    let seededId = Draws.assessmentId(
-                        seed: context.seed, sessionId: record.id, candidateId: candidateRecord.candidateId, attempt: 0)
-                    if let result = resultsByAssessment[seededId] {
-                        assessmentId = seededId
-                        scored = result
-                    }
-                }
+                let key = "\(record.id)\u{0}\(candidateRecord.candidateId)"
+                let recovered = inProgress[key]
+                let stored = recovered?.assessment ?? (candidateStatus.hasStarted ? assessmentsByCandidate[key] : nil)
+                let assessmentId = stored?.id
+                // A scored assessment is not in the in-progress list; its result is re-attached.
+                let scored = recovered == nil ? assessmentId.flatMap { resultsByAssessment[$0] } : nil
                 let abortReason = candidateRecord.abortReason.flatMap(AbortReason.init(rawValue:))
                 var candidate = ProctoringSession.Candidate(
                     state: CandidateState(
                         restoring: candidateRecord.candidateId, sessionId: record.id, status: candidateStatus,
-                        firstStartSeconds: recovered?.assessment.startedSeconds, lastStartSeconds: nil,
+                        firstStartSeconds: stored?.startedSeconds, lastStartSeconds: nil,
                         endedSeconds: nil, startCount: candidateStatus.hasStarted ? 1 : 0, abortReason: abortReason),
                     needsAccessibility: candidateRecord.needsAccessibility, locale: candidateRecord.locale,
                     externalIndex: candidateRecord.externalIndex, assessmentId: assessmentId)
@@ -121,6 +121,10 @@ struct Recovery {
             // the crash is scored now, and its candidate marked completed.
             try await session.completeRecoveredTests()
         }
+        // The running totals of `stats` and `/metrics` that the store can give back (read after
+        // the results written just above): every journalled answer, every written result.
+        context.gauges.add(.answersTotal, try reader.countAnswers())
+        context.gauges.add(.resultsWritten, try reader.countResults())
     }
 
     static func scoredResult(_ record: ResultRecord, sessionId: String, candidateId: String, abortReason: AbortReason?) -> ScoredResult {

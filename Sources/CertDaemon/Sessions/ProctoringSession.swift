@@ -52,7 +52,8 @@ actor ProctoringSession {
 
     var sessionRecord: SessionRecord {
         SessionRecord(
-            id: id, accessCode: session.accessCode, invigilatorPasswordHash: passwordHash,
+            id: id, accessCode: session.accessCode, invigilatorPasswordHash: passwordHash, name: session.name,
+            centre: session.centre, nominalDurationSeconds: session.nominalDurationSeconds,
             status: session.status.rawValue, createdSeconds: createdAtSeconds,
             firstStartSeconds: session.firstStartSeconds, finalizedSeconds: session.finalizedSeconds,
             publishedSeconds: session.publishedSeconds)
@@ -420,7 +421,8 @@ actor ProctoringSession {
         }
         return SessionDetail(
             sessionId: id, name: session.name ?? "", centre: session.centre ?? "", status: session.status.rawValue,
-            accessCode: session.accessCode, createdAtSeconds: createdAtSeconds,
+            accessCode: session.accessCode, nominalDurationSeconds: session.nominalDurationSeconds,
+            createdAtSeconds: createdAtSeconds,
             firstStartedAtSeconds: session.firstStartSeconds, finalizedAtSeconds: session.finalizedSeconds,
             candidates: rows, alerts: alerts())
     }
