@@ -71,31 +71,43 @@ enum FinalResults {
     static func fromCertificates(_ certificates: [PublishedCertificate], candidates: any CandidateTransport) async
         -> (results: [String: FinalResult], errors: ErrorCounts)
     {
-        await withTaskGroup(of: (String, Result<CertificateResponse, DaemonError>).self) { group in
+        await withTaskGroup(of: CertificateLookup.self) { group in
             var results: [String: FinalResult] = [:]
             var errors = ErrorCounts()
-            var next = 0
-            func launch() {
-                let certificate = certificates[next]
-                next += 1
-                group.addTask {
-                    do throws(DaemonError) {
-                        return (certificate.assessmentId,
-                                .success(try await candidates.certificate(verificationCode: certificate.verificationCode)))
-                    } catch {
-                        return (certificate.assessmentId, .failure(error))
-                    }
-                }
+            var launched = 0
+            while launched < min(certificates.count, certificateLookupsInFlightMax) {
+                let certificate = certificates[launched]
+                launched += 1
+                group.addTask { await lookUp(certificate, candidates: candidates) }
             }
-            while next < min(certificates.count, certificateLookupsInFlightMax) { launch() }
-            while let (assessmentId, result) = await group.next() {
-                switch result {
-                case .success(let response): results[assessmentId] = FinalResult(response)
-                case .failure(let error): errors.record(error.code)
+            while let lookup = await group.next() {
+                if let response = lookup.response { results[lookup.assessmentId] = FinalResult(response) }
+                if let error = lookup.error { errors.record(error.code) }
+                if launched < certificates.count {
+                    let certificate = certificates[launched]
+                    launched += 1
+                    group.addTask { await lookUp(certificate, candidates: candidates) }
                 }
-                if next < certificates.count { launch() }
             }
             return (results, errors)
+        }
+    }
+}
+
+/// One certificate look-up, answered or refused.
+struct CertificateLookup: Sendable {
+    var assessmentId: String
+    var response: CertificateResponse?
+    var error: DaemonError?
+}
+
+extension FinalResults {
+    static func lookUp(_ certificate: PublishedCertificate, candidates: any CandidateTransport) async -> CertificateLookup {
+        do throws(DaemonError) {
+            let response = try await candidates.certificate(verificationCode: certificate.verificationCode)
+            return CertificateLookup(assessmentId: certificate.assessmentId, response: response, error: nil)
+        } catch {
+            return CertificateLookup(assessmentId: certificate.assessmentId, response: nil, error: error)
         }
     }
 }

@@ -133,35 +133,32 @@ public enum ScenarioRunner {
 
     /// Creates every session, logs in and enrols, a few sessions at a time.
     static func setUp(_ sessions: [SessionRun]) async throws(RunError) -> [SessionContext] {
+        let finished = await withTaskGroup(of: SessionSetUp.self) { group in
+            var finished: [SessionSetUp] = []
+            finished.reserveCapacity(sessions.count)
+            var launched = 0
+            var failed = false
+            while launched < min(sessions.count, setupParallelismMax) {
+                let (index, session) = (launched, sessions[launched])
+                launched += 1
+                group.addTask { await session.setUpOutcome(index: index) }
+            }
+            while let done = await group.next() {
+                finished.append(done)
+                if done.error != nil { failed = true }
+                if !failed, launched < sessions.count {
+                    let (index, session) = (launched, sessions[launched])
+                    launched += 1
+                    group.addTask { await session.setUpOutcome(index: index) }
+                }
+            }
+            return finished
+        }
+        if let failure = finished.filter({ $0.error != nil }).min(by: { $0.index < $1.index }), let error = failure.error {
+            throw RunError(code: "RUN_SETUP", message: "cannot set up session \(sessions[failure.index].plan.sessionId): \(error)")
+        }
         var contexts = [SessionContext?](repeating: nil, count: sessions.count)
-        let failure: (String, DaemonError)? = await withTaskGroup(of: (Int, Result<SessionContext, DaemonError>).self) { group in
-            var nextIndex = 0
-            var failure: (String, DaemonError)?
-            func launch() {
-                let index = nextIndex
-                let session = sessions[index]
-                nextIndex += 1
-                group.addTask {
-                    do throws(DaemonError) {
-                        return (index, .success(try await session.setUp()))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            while nextIndex < min(sessions.count, setupParallelismMax) { launch() }
-            while let (index, result) = await group.next() {
-                switch result {
-                case .success(let context): contexts[index] = context
-                case .failure(let error): if failure == nil { failure = (sessions[index].plan.sessionId, error) }
-                }
-                if failure == nil, nextIndex < sessions.count { launch() }
-            }
-            return failure
-        }
-        if let (sessionId, error) = failure {
-            throw RunError(code: "RUN_SETUP", message: "cannot set up session \(sessionId): \(error)")
-        }
+        for done in finished { contexts[done.index] = done.context }
         return contexts.map { $0! }
     }
 

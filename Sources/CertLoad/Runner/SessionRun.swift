@@ -49,6 +49,15 @@ actor SessionRun {
                               opensAtSeconds: plan.opensAtSeconds)
     }
 
+    /// `setUp()`, with its failure as a value (for a task group).
+    func setUpOutcome(index: Int) async -> SessionSetUp {
+        do throws(DaemonError) {
+            return SessionSetUp(index: index, context: try await setUp(), error: nil)
+        } catch {
+            return SessionSetUp(index: index, context: nil, error: error)
+        }
+    }
+
     /// Records a candidate's end; true when it was the session's last one.
     func candidateFinished(_ outcome: CandidateOutcome) -> Bool {
         outcomes[outcome.identity.candidateId] = outcome
@@ -78,6 +87,13 @@ actor SessionRun {
         default: true
         }
     }
+}
+
+/// One session's set-up, done or failed.
+struct SessionSetUp: Sendable {
+    var index: Int
+    var context: SessionContext?
+    var error: DaemonError?
 }
 
 /// A published session as the runner gathers it.

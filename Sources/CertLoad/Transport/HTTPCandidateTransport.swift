@@ -19,6 +19,10 @@ public struct HTTPCandidateTransport: CandidateTransport {
 
     public init(pool: HTTPConnectionPool) { self.pool = pool }
 
+    // One coder each for every request: they hold no per-call state.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
     public func start(sessionId: String, candidateId: String, accessCode: String) async throws(DaemonError) -> StartResponse {
         let path = "/sessions/\(Self.escape(sessionId))/candidates/\(Self.escape(candidateId))/start"
         return try await call(.POST, path, token: nil, body: StartRequest(accessCode: accessCode), as: StartResponse.self)!
@@ -53,7 +57,7 @@ public struct HTTPCandidateTransport: CandidateTransport {
         var bytes: [UInt8]?
         if let body {
             do {
-                bytes = Array(try JSONEncoder().encode(body))
+                bytes = Array(try Self.encoder.encode(body))
             } catch {
                 throw TransportErrorCode.error(TransportErrorCode.badResponse, "cannot encode the request: \(error)")
             }
@@ -76,7 +80,7 @@ public struct HTTPCandidateTransport: CandidateTransport {
         if status == 204 { return nil }
         if (200..<300).contains(status) {
             do {
-                return try JSONDecoder().decode(Answer.self, from: Data(response.body))
+                return try Self.decoder.decode(Answer.self, from: Data(response.body))
             } catch {
                 throw TransportErrorCode.error(TransportErrorCode.badResponse,
                                                "\(method) \(path): unreadable \(status) answer: \(error)")
@@ -92,7 +96,7 @@ public struct HTTPCandidateTransport: CandidateTransport {
             struct Inner: Decodable { var code: String; var message: String }
             var error: Inner
         }
-        if let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)) {
+        if let envelope = try? Self.decoder.decode(Envelope.self, from: Data(body)) {
             return DaemonError(code: envelope.error.code, message: envelope.error.message, httpStatus: status,
                                retryAfterSeconds: retryAfter)
         }
