@@ -30,7 +30,6 @@ struct DaemonConnection: Sendable {
     private let daemon: Daemon?
     private let pool: HTTPConnectionPool?
     private let temporaryDirectory: String?
-    private let removesStore: Bool
 
     static func open(scenario: Scenario, options: RunOptions, bank: ItemBank, algorithm: AlgorithmConfiguration,
                      clock: VirtualClock) async throws(RunError) -> DaemonConnection {
@@ -56,7 +55,7 @@ struct DaemonConnection: Sendable {
                 candidates: InProcessCandidateTransport(service: core.candidates),
                 proctors: InProcessProctorTransport(service: core.proctors),
                 storePath: storePath, transportName: "inproc", core: core, daemon: nil, pool: nil,
-                temporaryDirectory: temporaryDirectory, removesStore: options.databasePath == nil)
+                temporaryDirectory: temporaryDirectory)
         case .http:
             let socketPath = (temporaryDirectory as NSString).appendingPathComponent("control.sock")
             let daemon: Daemon
@@ -78,8 +77,7 @@ struct DaemonConnection: Sendable {
             }
             return DaemonConnection(
                 candidates: HTTPCandidateTransport(pool: pool), proctors: proctors, storePath: storePath,
-                transportName: "http", core: nil, daemon: daemon, pool: pool,
-                temporaryDirectory: temporaryDirectory, removesStore: options.databasePath == nil)
+                transportName: "http", core: nil, daemon: daemon, pool: pool, temporaryDirectory: temporaryDirectory)
         }
     }
 
@@ -107,8 +105,7 @@ struct DaemonConnection: Sendable {
         let pool = HTTPConnectionPool(host: host, port: port, connectionsMax: options.httpConnections)
         return DaemonConnection(
             candidates: HTTPCandidateTransport(pool: pool), proctors: proctors, storePath: options.databasePath,
-            transportName: "http (external)", core: nil, daemon: nil, pool: pool, temporaryDirectory: nil,
-            removesStore: false)
+            transportName: "http (external)", core: nil, daemon: nil, pool: pool, temporaryDirectory: nil)
     }
 
     /// Closes the transports and, for an embedded daemon, shuts it down (flushing the store).
@@ -119,16 +116,11 @@ struct DaemonConnection: Sendable {
         if let core { await core.shutdown() }
     }
 
-    /// Removes the temporary directory (and the temporary store with it). Call after reading results.
+    /// Removes the temporary directory: the temporary store (a `--db` store lives elsewhere and is
+    /// kept) and the control socket. Call after reading results.
     func cleanUp() {
         guard let temporaryDirectory else { return }
-        if removesStore {
-            removeDirectory(temporaryDirectory)
-        } else {
-            // Only the control socket may be left in it.
-            try? FileManager.default.removeItem(atPath: (temporaryDirectory as NSString).appendingPathComponent("control.sock"))
-            try? FileManager.default.removeItem(atPath: temporaryDirectory)
-        }
+        removeDirectory(temporaryDirectory)
     }
 
     private static func makeTemporaryDirectory() throws(RunError) -> String {
