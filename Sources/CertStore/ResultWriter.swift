@@ -80,6 +80,8 @@ public actor ResultWriter {
     public let path: String
     public let configuration: Configuration
     private let queue: DatabaseQueue
+    /// Held from `init` to `close` (or until the writer is freed): one writer per store.
+    private let lock: StoreLock
 
     // Queue: `pending[head...]` are waiting; `head` advances instead of removing from the
     // front, so taking a batch does not shift the rest.
@@ -109,7 +111,9 @@ public actor ResultWriter {
     private var totalCommitMicroseconds = 0
 
     /// Opens (creating if needed) the store file, refusing a newer, foreign, corrupt or
-    /// unwritable one, and migrates it to ``Schema/version``.
+    /// unwritable one, and migrates it to ``Schema/version``. Takes the store's lock first:
+    /// `STORE_LOCKED` (naming the file) while another writer has it open, in this process or
+    /// another; nothing of the file is read or changed then.
     public init(path: String, configuration: Configuration = Configuration()) throws(StoreError) {
         precondition(configuration.batchRowsMax >= 1, "batchRowsMax must be at least 1")
         precondition(configuration.pendingRowsMax >= 1, "pendingRowsMax must be at least 1")
@@ -117,7 +121,15 @@ public actor ResultWriter {
         self.path = path
         self.configuration = configuration
         self.latencies = CommitLatencyWindow(capacity: configuration.commitLatencySamplesMax)
-        self.queue = try StoreFile.openForWriting(path: path, durability: configuration.durability)
+        try StoreFile.checkWritable(path: path)
+        let lock = try StoreLock.acquire(storePath: path)
+        do throws(StoreError) {
+            self.queue = try StoreFile.openForWriting(path: path, durability: configuration.durability)
+        } catch {
+            lock.release()
+            throw error
+        }
+        self.lock = lock
         pending.reserveCapacity(min(configuration.pendingRowsMax, 4 * configuration.batchRowsMax))
     }
 
@@ -215,6 +227,7 @@ public actor ResultWriter {
         } catch {
             if flushFailure == nil { flushFailure = StoreErrors.map(error, path: path, while: "closing") }
         }
+        lock.release()
         if let flushFailure { throw flushFailure }
     }
 
@@ -228,6 +241,13 @@ public actor ResultWriter {
         snapshot.meanCommitMicroseconds = counters.commits == 0 ? 0 : Double(totalCommitMicroseconds) / Double(counters.commits)
         snapshot.isHealthy = failure == nil
         return snapshot
+    }
+
+    /// Lets go of the store's lock the way the kernel does when the process dies (the lock
+    /// file stays), without closing anything: lets a test "crash" a writer inside one process
+    /// and open the store again.
+    package nonisolated func releaseLockAsACrashWould() {
+        lock.releaseAsACrashWould()
     }
 
     /// Reads a pragma on the write connection (per-connection settings such as

@@ -28,6 +28,9 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public static let readOnly = "STORE_READ_ONLY"
     /// The file cannot be opened for another reason (missing directory, path is a directory...).
     public static let cannotOpen = "STORE_CANNOT_OPEN"
+    /// Another writer (another daemon, or another `ResultWriter` in this process) holds the
+    /// store's lock file `<store>.lock`; two daemons never share one store.
+    public static let locked = "STORE_LOCKED"
 
     // MARK: Writing
     /// The writer's pending queue is full (`pendingRowsMax`); retry later.

@@ -30,7 +30,7 @@ struct CoreRecoveryTests {
         if interruption != .none {
             // Served but not answered when the daemon stops: it must be served again after.
             let pending = try #require(try await core.candidates.next(assessmentId: started.assessmentId, token: started.token))
-            if interruption == .shutdown { await core.shutdown() }
+            if interruption == .shutdown { await core.shutdown() } else { core.releaseStoreAsACrashWould() }
             core = try await CoreFixtures.open(path: path, seed: 7)
             let detail = try await core.proctors.showSession("V1")
             #expect(detail.status == "started")

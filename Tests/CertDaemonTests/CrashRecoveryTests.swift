@@ -53,6 +53,41 @@ import Testing
         #expect(actual.results == expected.results)
         #expect(actual.certificates == expected.certificates)
     }
+
+    @Test(.enabled(if: ServeProcess.binary != nil, "needs the certsim binary with its serve verb (swift build)"))
+    func aSecondServeOnTheSameStoreIsRefused() async throws {
+        let binary = try #require(ServeProcess.binary)
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let running = try await ServeProcess.launch(binary: binary, directory: directory)
+        let store = directory.path + "/store.sqlite"
+
+        // Another socket, so that only the store is shared.
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: binary)
+        second.arguments = [
+            "serve", "--db", store, "--socket", directory.path + "/other.sock", "--http", "127.0.0.1:0",
+            "--bank", directory.path + "/bank.json", "--log-level", "warning",
+        ]
+        let errorPath = directory.path + "/second.err"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        second.standardOutput = FileHandle.nullDevice
+        second.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        try second.run()
+        let deadline = Date().addingTimeInterval(60)
+        while second.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if second.isRunning { second.terminate() }
+        let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        #expect(second.terminationReason == .exit && second.terminationStatus == 1)
+        #expect(message.contains("STORE_LOCKED"), "stderr: \(message)")
+        #expect(message.contains(store), "stderr: \(message)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/other.sock"))
+
+        // The first daemon still answers, and stops cleanly.
+        let control = try ControlClient(socketPath: running.socketPath, timeoutSeconds: 10)
+        _ = try await control.call("stats").result()
+        try await running.terminate()
+    }
 }
 
 /// Drives one session of a `certsim serve` process: proctor commands on the control socket,

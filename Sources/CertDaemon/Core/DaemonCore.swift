@@ -32,7 +32,9 @@ public final class DaemonCore: Sendable {
 
     /// Opens (creating if needed) the result store and rebuilds every session, candidate and
     /// in-progress test it holds. Recovered candidates who were in a test are `started` and
-    /// need a fresh authorisation to resume (a crash is a technical incident).
+    /// need a fresh authorisation to resume (a crash is a technical incident). Throws the
+    /// `StoreError` `STORE_LOCKED`, naming the file, while another daemon (in this process or
+    /// another) has the same store open.
     public static func open(_ configuration: DaemonConfiguration) async throws -> DaemonCore {
         let runtime = try await DaemonRuntime.open(configuration)
         return DaemonCore(configuration: configuration, runtime: runtime)
@@ -53,6 +55,12 @@ public final class DaemonCore: Sendable {
 }
 
 extension DaemonCore {
+    /// Leaves the store as a killed process would (the kernel frees the store lock; nothing is
+    /// flushed or closed), so that a test can open the same file again in this process.
+    func releaseStoreAsACrashWould() {
+        runtime.context.writer.releaseLockAsACrashWould()
+    }
+
     /// `/metrics`: refreshes the writer's counters, then renders every metric in the
     /// Prometheus text format. (`metrics.renderPrometheus()` alone shows the writer's
     /// counters as of the last refresh.)
