@@ -31,6 +31,9 @@ public final class CandidateService: Sendable {
 
     /// Records an answer to the current challenge. Returns once the answer is durable (durable
     /// mode) or enqueued (relaxed mode). The answer that completes the test also scores it.
+    /// Once the session's nominal duration (105 minutes by default) has passed since the
+    /// candidate's first start, this and `next` refuse with TEST_DURATION_EXCEEDED (409) and
+    /// the test ends (`endedDueToDurationExceeded`, scored at finalisation).
     public func answer(assessmentId: String, token: String, _ request: AnswerRequest) async throws(DaemonError)
         -> AnswerResponse
     {

@@ -10,10 +10,15 @@ public struct CreateSessionRequest: Codable, Sendable, Equatable {
     public var sessionId: String?
     public var name: String?
     public var centre: String?
-    public init(sessionId: String? = nil, name: String? = nil, centre: String? = nil) {
+    /// How long each candidate's test may last from its first start; nil for the nominal
+    /// 105 minutes. A session of candidates entitled to extra time sets a longer one (at most
+    /// `SessionState.expirySeconds`, 24 hours).
+    public var nominalDurationSeconds: Double?
+    public init(sessionId: String? = nil, name: String? = nil, centre: String? = nil, nominalDurationSeconds: Double? = nil) {
         self.sessionId = sessionId
         self.name = name
         self.centre = centre
+        self.nominalDurationSeconds = nominalDurationSeconds
     }
 }
 
@@ -203,6 +208,9 @@ public enum SessionEventKind: String, Codable, Sendable, CaseIterable {
     /// count, never the challenge or the result: proctors do not see answers.
     case answerRecorded
     case candidateCompleted, candidateEndedByInvigilator, candidateEndedDueToFinalization
+    /// The candidate's time ran out (the session's nominal duration since the first start);
+    /// noticed at the candidate's next request, or when the invigilator authorises a resume.
+    case candidateEndedDueToDurationExceeded
     case liveAlertRaised, liveAlertValidated, liveAlertDismissed
     case companionAlertRaised, companionAlertCleared
     case sessionFinalized, sessionPublished

@@ -9,7 +9,7 @@ import Synchronization
 /// | cmd                 | fields                                              | login | result |
 /// |---------------------|-----------------------------------------------------|-------|--------|
 /// | help                | —                                                   | no    | the command names |
-/// | session.create      | sessionId?, name?, centre?                          | no    | SessionCreated (this connection is then logged in to it) |
+/// | session.create      | sessionId?, name?, centre?, nominalDurationSeconds? | no    | SessionCreated (this connection is then logged in to it) |
 /// | session.list        | —                                                   | no    | [SessionSummary] |
 /// | login               | sessionId, password                                 | —     | {"sessionId", "loggedIn": true} |
 /// | session.show        | sessionId                                           | yes   | SessionDetail |
@@ -102,7 +102,8 @@ public struct ControlCommands: Sendable {
             let created = try await proctors.createSession(
                 CreateSessionRequest(
                     sessionId: try fields.optionalString("sessionId"), name: try fields.optionalString("name"),
-                    centre: try fields.optionalString("centre")))
+                    centre: try fields.optionalString("centre"),
+                    nominalDurationSeconds: try fields.optionalNumber("nominalDurationSeconds")))
             connection.loggedInSessions.insert(created.sessionId)
             logger.info("session created", metadata: ["sessionId": "\(created.sessionId)"])
             return try ok(created)
@@ -294,6 +295,12 @@ private struct Fields {
     func optionalString(_ name: String) throws(DaemonError) -> String? {
         guard let value = values[name], value != .null else { return nil }
         return try string(name)
+    }
+
+    func optionalNumber(_ name: String) throws(DaemonError) -> Double? {
+        guard let value = values[name], value != .null else { return nil }
+        guard case .number(let number) = value else { throw ControlErrors.invalidField(name, "a number") }
+        return number
     }
 
     func optionalBool(_ name: String) throws(DaemonError) -> Bool? {

@@ -98,7 +98,20 @@ final class DaemonRuntime: Sendable {
         let route = try context.routes.route(assessmentId: assessmentId, token: token)
         try route.slot.enter()
         defer { route.slot.leave() }
-        return try await route.slot.engine.next(assessmentId: assessmentId)
+        do {
+            return try await route.slot.engine.next(assessmentId: assessmentId)
+        } catch {
+            try await timeRanOut(error, route)
+        }
+    }
+
+    /// The engine refused a request because the test's time ran out: the session ends the
+    /// candidate's test (once), then the refusal goes back to the candidate.
+    private func timeRanOut(_ error: DaemonError, _ route: RoutingTable.Route) async throws(DaemonError) -> Never {
+        if error.code == DaemonError.testDurationExceededCode {
+            await route.session.endIfTimeRanOut(candidateId: route.candidateId)
+        }
+        throw error
     }
 
     func answer(assessmentId: String, token: String, _ request: AnswerRequest) async throws(DaemonError) -> AnswerResponse {
@@ -111,7 +124,7 @@ final class DaemonRuntime: Sendable {
             outcome = try await route.slot.engine.answer(assessmentId: assessmentId, request)
         } catch {
             route.slot.leave()
-            throw error
+            try await timeRanOut(error, route)
         }
         route.slot.leave()
         context.gauges.add(.answersTotal, 1)

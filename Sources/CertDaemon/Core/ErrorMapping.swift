@@ -68,6 +68,16 @@ extension DaemonError {
     static func testFinished(_ id: String) -> DaemonError {
         .conflict("TEST_FINISHED", "The test of assessment \(id) is over; it accepts no more answers.")
     }
+    static let testDurationExceededCode = "TEST_DURATION_EXCEEDED"
+    static func testDurationExceeded(_ id: String, limitSeconds: Double) -> DaemonError {
+        .conflict(
+            testDurationExceededCode,
+            "The time of the test of assessment \(id) ran out (\(Self.minutes(limitSeconds)) from its first start); it accepts no more answers.")
+    }
+    private static func minutes(_ seconds: Double) -> String {
+        let minutes = Int((seconds / 60).rounded())
+        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
+    }
     static func liveAlertOngoing(_ challengeId: String) -> DaemonError {
         DaemonError(
             code: "LIVE_ALERT_ONGOING",

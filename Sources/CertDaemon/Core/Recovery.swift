@@ -103,7 +103,9 @@ struct Recovery {
                         assessmentId: assessmentId, sessionId: record.id, candidateId: candidateRecord.candidateId,
                         locale: candidateRecord.locale, needsAccessibility: candidateRecord.needsAccessibility,
                         answers: answers, validatedAlertChallengeIds: validated, pendingAlertChallengeId: pendingLiveAlert,
-                        isClosed: candidateStatus.isOver,
+                        firstStartSeconds: stored?.startedSeconds ?? record.createdSeconds,
+                        durationLimitSeconds: record.nominalDurationSeconds, isClosed: candidateStatus.isOver,
+                        timeRanOut: candidateStatus == .endedDueToDurationExceeded,
                         scored: scored.map { Self.scoredResult($0, sessionId: record.id, candidateId: candidateRecord.candidateId, abortReason: abortReason) })
                     context.routes.register(RoutingTable.Route(
                         assessmentId: assessmentId, sessionId: record.id, candidateId: candidateRecord.candidateId,

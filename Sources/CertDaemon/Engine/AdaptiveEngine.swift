@@ -17,8 +17,14 @@ actor AdaptiveEngine {
         let sessionKey: UInt64
         let candidateKey: UInt64
         var test: AdaptiveTest
+        /// The time limit: the test ends once `durationLimitSeconds` have passed since the
+        /// candidate's first start (the session's nominal duration). Checked on every request.
+        let firstStartSeconds: Double
+        let durationLimitSeconds: Double
         /// No more answers accepted (completed, ended by the invigilator or by finalisation).
         var isClosed = false
+        /// Closed because the time limit passed: requests get TEST_DURATION_EXCEEDED.
+        var timeRanOut = false
         var isCompleted = false
         /// The challenge of the live alert awaiting the invigilator; answers wait for it.
         var pendingAlertChallengeId: String?
@@ -56,14 +62,18 @@ actor AdaptiveEngine {
     // MARK: Assessments
 
     /// Creates the adaptive test of a first start; a no-op if the assessment exists (resume).
-    func create(assessmentId: String, sessionId: String, candidateId: String, locale: String, needsAccessibility: Bool) {
+    func create(
+        assessmentId: String, sessionId: String, candidateId: String, locale: String, needsAccessibility: Bool,
+        firstStartSeconds: Double, durationLimitSeconds: Double
+    ) {
         guard entries[assessmentId] == nil else { return }
         let test = AdaptiveTest(
             bank: environment.bank, configuration: environment.algorithm, locale: locale,
             needsAccessibility: needsAccessibility)
         entries[assessmentId] = Entry(
             sessionId: sessionId, candidateId: candidateId, sessionKey: SeededRandom.key(sessionId),
-            candidateKey: SeededRandom.key(candidateId), test: test)
+            candidateKey: SeededRandom.key(candidateId), test: test, firstStartSeconds: firstStartSeconds,
+            durationLimitSeconds: durationLimitSeconds)
     }
 
     /// Rebuilds a test from its journal (recovery). The pending challenge is not stored: the
@@ -71,7 +81,8 @@ actor AdaptiveEngine {
     func restore(
         assessmentId: String, sessionId: String, candidateId: String, locale: String, needsAccessibility: Bool,
         answers: [Answer], validatedAlertChallengeIds: [String], pendingAlertChallengeId: String?,
-        isClosed: Bool, scored: ScoredResult?
+        firstStartSeconds: Double, durationLimitSeconds: Double, isClosed: Bool, timeRanOut: Bool,
+        scored: ScoredResult?
     ) throws(DaemonError) {
         let test: AdaptiveTest
         do {
@@ -87,9 +98,11 @@ actor AdaptiveEngine {
         }
         var entry = Entry(
             sessionId: sessionId, candidateId: candidateId, sessionKey: SeededRandom.key(sessionId),
-            candidateKey: SeededRandom.key(candidateId), test: test)
+            candidateKey: SeededRandom.key(candidateId), test: test, firstStartSeconds: firstStartSeconds,
+            durationLimitSeconds: durationLimitSeconds)
         entry.isCompleted = test.isComplete
         entry.isClosed = isClosed || test.isComplete
+        entry.timeRanOut = timeRanOut && !test.isComplete
         entry.scored = scored
         if !entry.isClosed, let pendingAlertChallengeId {
             // Serve the challenge again so the ongoing alert still concerns the one on screen.
@@ -122,6 +135,7 @@ actor AdaptiveEngine {
         let started = ContinuousClock.now
         defer { meters.addBusy(since: started) }
         guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        try checkTimeLimit(&entry, assessmentId: assessmentId, nowSeconds: environment.clock.nowSeconds())
         if entry.isClosed { return nil }
         if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
         var random = pickRandom(entry)
@@ -143,6 +157,8 @@ actor AdaptiveEngine {
     func answer(assessmentId: String, _ request: AnswerRequest) async throws(DaemonError) -> AnswerOutcome {
         let started = ContinuousClock.now
         guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        let nowSeconds = environment.clock.nowSeconds()
+        try checkTimeLimit(&entry, assessmentId: assessmentId, nowSeconds: nowSeconds)
         if entry.isClosed { throw .testFinished(assessmentId) }
         if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
         let before = entry
@@ -161,7 +177,7 @@ actor AdaptiveEngine {
         let version = entry.version
         let record = AnswerRecord(
             assessmentId: assessmentId, questionNumber: questionNumber, challengeId: request.challengeId,
-            result: request.result.rawValue, recordedSeconds: environment.clock.nowSeconds())
+            result: request.result.rawValue, recordedSeconds: nowSeconds)
         meters.addBusy(since: started)
 
         do {
@@ -189,6 +205,7 @@ actor AdaptiveEngine {
     /// screen and none is pending, and returns what the session's alert ledger needs to judge.
     func holdForLiveAlert(assessmentId: String, challengeId: String) throws(DaemonError) -> AlertHold {
         guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        try checkTimeLimit(&entry, assessmentId: assessmentId, nowSeconds: environment.clock.nowSeconds())
         if entry.isClosed { throw .testFinished(assessmentId) }
         let answered = Set(entry.test.answers.map(\.challengeId))
         var held = false
@@ -232,10 +249,14 @@ actor AdaptiveEngine {
     /// `abortReason`. With `write`, the result is final and written with a verification code;
     /// without, it is kept as provisional (re-scored at finalisation once the reason is known).
     /// A test already completed keeps its result. Never re-scores a written result.
-    func close(assessmentId: String, abortReason: AbortReason?, write: Bool) async throws(DaemonError)
-        -> AssessmentProgress
+    func close(assessmentId: String, abortReason: AbortReason?, write: Bool, timeRanOut: Bool = false)
+        async throws(DaemonError) -> AssessmentProgress
     {
         guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        if timeRanOut, !entry.isCompleted, !entry.timeRanOut {
+            entry.timeRanOut = true
+            entries[assessmentId] = entry
+        }
         if !entry.isClosed {
             entry.isClosed = true
             entry.pendingAlertChallengeId = nil
@@ -321,6 +342,20 @@ actor AdaptiveEngine {
             code: "VERIFICATION_CODE_EXHAUSTED",
             message: "No free verification code found for assessment \(assessmentId) after \(attemptsMax) draws.",
             httpStatus: 503, retryAfterSeconds: 1)
+    }
+
+    /// Refuses the request with TEST_DURATION_EXCEEDED once the test's time is up, closing a
+    /// test still open (the session records the end when the refusal reaches it). The same
+    /// comparison as CertCore's `CandidateState.endDueToDurationExceeded`.
+    private func checkTimeLimit(_ entry: inout Entry, assessmentId: String, nowSeconds: Double) throws(DaemonError) {
+        if entry.timeRanOut { throw .testDurationExceeded(assessmentId, limitSeconds: entry.durationLimitSeconds) }
+        guard !entry.isClosed, nowSeconds - entry.firstStartSeconds >= entry.durationLimitSeconds else { return }
+        entry.isClosed = true
+        entry.timeRanOut = true
+        entry.pendingAlertChallengeId = nil
+        entry.version += 1
+        entries[assessmentId] = entry
+        throw .testDurationExceeded(assessmentId, limitSeconds: entry.durationLimitSeconds)
     }
 
     private func pickRandom(_ entry: Entry) -> SeededRandom {

@@ -93,6 +93,7 @@ actor ProctoringSession {
     }
 
     func authorize(candidateId: String) async throws(DaemonError) {
+        try await refuseIfTimeRanOut(candidateId)
         var candidate = try find(candidateId)
         do {
             try session.authorize(&candidate.state, nowSeconds: context.nowSeconds())
@@ -110,6 +111,7 @@ actor ProctoringSession {
 
     func start(candidateId: String, accessCode: String) async throws(DaemonError) -> StartResponse {
         guard accessCode == session.accessCode else { throw .invalidAccessCode }
+        try await refuseIfTimeRanOut(candidateId)
         var candidate = try find(candidateId)
         let now = context.nowSeconds()
         let sessionWasCreated = session.status == .created
@@ -132,7 +134,8 @@ actor ProctoringSession {
             context.gauges.add(.activeCandidates, 1)
             await slot.engine.create(
                 assessmentId: assessmentId, sessionId: id, candidateId: candidateId, locale: candidate.locale,
-                needsAccessibility: candidate.needsAccessibility)
+                needsAccessibility: candidate.needsAccessibility, firstStartSeconds: candidate.state.firstStartSeconds ?? now,
+                durationLimitSeconds: session.nominalDurationSeconds)
         }
         if sessionWasCreated { try await context.write(.session(sessionRecord)) }
         try await context.write(.candidateStatus(
@@ -158,6 +161,56 @@ actor ProctoringSession {
             try await context.write(.assessmentStatus(assessmentId: assessmentId, status: "completed"))
         }
         publish(.candidateCompleted, candidateId)
+    }
+
+    // MARK: Time limit
+
+    /// The candidate's test has run the session's nominal duration since its first start:
+    /// end it (`endedDueToDurationExceeded`; scored at finalisation, which needs an abort
+    /// reason for it). Checked lazily — at the candidate's next request (the engine refuses
+    /// it and the runtime reports it here), at a start or an authorisation — not by a timer.
+    /// Returns true when the test is over for that reason (now or before).
+    @discardableResult
+    func endIfTimeRanOut(candidateId: String) async -> Bool {
+        guard var candidate = candidates[candidateId] else { return false }
+        if candidate.state.status == .endedDueToDurationExceeded { return true }
+        guard candidate.state.status == .started, let firstStartSeconds = candidate.state.firstStartSeconds else { return false }
+        let now = context.nowSeconds()
+        guard now - firstStartSeconds >= session.nominalDurationSeconds else { return false }
+        do {
+            try candidate.state.endDueToDurationExceeded(durationLimitSeconds: session.nominalDurationSeconds, nowSeconds: now)
+        } catch {
+            return false
+        }
+        // Applied before any await, so that of two requests noticing it one ends the test.
+        candidates[candidateId] = candidate
+        context.gauges.add(.activeCandidates, -1)
+        if let assessmentId = candidate.assessmentId {
+            let progress = try? await context.pool.slot(for: assessmentId).engine.close(
+                assessmentId: assessmentId, abortReason: nil, write: false, timeRanOut: true)
+            if progress?.isCompleted == true {
+                // The last answer was recorded just before the time ran out.
+                markCompleted(candidateId)
+            }
+        }
+        let status = candidates[candidateId]!.state.status
+        try? await context.write(.candidateStatus(sessionId: id, candidateId: candidateId, status: status, abortReason: nil))
+        if status == .completed {
+            publish(.candidateCompleted, candidateId)
+            return false
+        }
+        publish(.candidateEndedDueToDurationExceeded, candidateId)
+        return true
+    }
+
+    /// Before an authorisation or a start. A session that takes no candidate any more
+    /// (expired, finalised) gives its own refusal instead, from the transition itself.
+    private func refuseIfTimeRanOut(_ candidateId: String) async throws(DaemonError) {
+        let candidate = try find(candidateId)
+        guard (try? session.checkAcceptsCandidates(nowSeconds: context.nowSeconds())) != nil,
+            await endIfTimeRanOut(candidateId: candidateId)
+        else { return }
+        throw .testDurationExceeded(candidate.assessmentId ?? candidateId, limitSeconds: session.nominalDurationSeconds)
     }
 
     // MARK: Live alerts

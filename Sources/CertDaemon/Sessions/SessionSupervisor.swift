@@ -45,11 +45,17 @@ actor SessionSupervisor {
         } catch {
             throw DaemonError(error)
         }
+        let duration = request.nominalDurationSeconds ?? SessionState.defaultNominalDurationSeconds
+        guard duration.isFinite, duration > 0, duration <= SessionState.expirySeconds else {
+            throw .badRequest(
+                "INVALID_DURATION",
+                "A session's nominal duration must be more than 0 and at most \(Int(SessionState.expirySeconds)) seconds (24 hours).")
+        }
         let password = Draws.invigilatorPassword(seed: context.seed, sessionId: sessionId)
         let now = context.nowSeconds()
         let state = SessionState(
             id: sessionId, accessCode: accessCode, invigilatorPassword: password, centre: request.centre,
-            name: request.name)
+            name: request.name, nominalDurationSeconds: duration)
         let session = ProctoringSession(
             session: state, passwordHash: ProctoringSession.hashPassword(password, sessionId: sessionId),
             createdAtSeconds: now, context: context)
