@@ -25,7 +25,7 @@ import Synchronization
 /// | session.publish     | sessionId                                           | yes   | [PublishedCertificate] |
 /// | watch               | sessionId                                           | yes   | {"watching": sessionId}, then one {"event": …} line per event (see below) |
 /// | stats               | —                                                   | no    | DaemonStats |
-/// | shutdown            | —                                                   | no    | {"shuttingDown": true}, then a graceful shutdown |
+/// | shutdown            | —                                                   | no    | {"shuttingDown": true}, then a graceful shutdown (anyone who can open the socket) |
 ///
 /// `watch` streams the session's `SessionEvent`s as they happen (starts, answers, alerts,
 /// ends, …). An acknowledged answer is an `answerRecorded` event with the candidate's
@@ -34,7 +34,9 @@ import Synchronization
 ///
 /// Access to the socket file itself (mode 0600 by default) is the operator boundary; the
 /// session login keeps proctors of different sessions apart when the socket is shared with a
-/// group. Passwords are never logged. Failed logins are limited twice: per connection, and per
+/// group. `shutdown` (like `stats` and `session.create`) needs no login: **any client that can
+/// open the socket can stop the daemon** — with mode 0600 only the daemon's own user (and
+/// root); with 0660 every member of the socket's group. Passwords are never logged. Failed logins are limited twice: per connection, and per
 /// session across connections (so reconnecting gives a guesser no fresh tries); past
 /// `ControlLimits.loginFailuresMax` failures in a row, logins wait `loginLockSeconds`.
 ///
