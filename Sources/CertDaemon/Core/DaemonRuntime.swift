@@ -46,11 +46,7 @@ final class DaemonRuntime: Sendable {
     /// Stops accepting requests, waits (at most `shutdownDrainSecondsMax`) for those in
     /// flight, then flushes and closes the writer and ends the event streams.
     func shutdown() async {
-        accepting.store(false, ordering: .sequentiallyConsistent)
-        let deadline = ContinuousClock.now + .milliseconds(Int(Self.shutdownDrainSecondsMax * 1000))
-        while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        await stopAccepting()
         if closed.exchange(true, ordering: .sequentiallyConsistent) == false {
             try? await context.writer.close()
             context.events.finishAll()
@@ -66,6 +62,16 @@ final class DaemonRuntime: Sendable {
     }
 
     // MARK: Admission
+
+    /// Refuses every new request with SHUTTING_DOWN (503, retry after 1 s) and waits (at
+    /// most `shutdownDrainSecondsMax`) for those in flight. The store stays open. Idempotent.
+    func stopAccepting() async {
+        accepting.store(false, ordering: .sequentiallyConsistent)
+        let deadline = ContinuousClock.now + .milliseconds(Int(Self.shutdownDrainSecondsMax * 1000))
+        while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+    }
 
     private func enter() throws(DaemonError) {
         requestsInFlight.add(1, ordering: .sequentiallyConsistent)

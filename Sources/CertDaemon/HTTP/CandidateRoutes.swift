@@ -138,11 +138,20 @@ public struct HTTPLimits: Sendable, Equatable {
     public var connectionsMax: Int
     /// A keep-alive connection idle for this long is closed.
     public var idleTimeoutSeconds: Int
+    /// At a graceful shutdown, how long the server keeps answering new requests with 503
+    /// SHUTTING_DOWN and `Retry-After` (so that clients on open connections learn it and retry
+    /// elsewhere or later) before it closes its connections. Requests after it find the
+    /// connection closed.
+    public var shutdownGraceSeconds: Double
 
-    public init(requestBodyBytesMax: Int = 16 * 1024, connectionsMax: Int = 4096, idleTimeoutSeconds: Int = 120) {
+    public init(
+        requestBodyBytesMax: Int = 16 * 1024, connectionsMax: Int = 4096, idleTimeoutSeconds: Int = 120,
+        shutdownGraceSeconds: Double = 0.5
+    ) {
         self.requestBodyBytesMax = requestBodyBytesMax
         self.connectionsMax = connectionsMax
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.shutdownGraceSeconds = shutdownGraceSeconds
     }
 }
 

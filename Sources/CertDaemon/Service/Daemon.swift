@@ -16,12 +16,14 @@ import UnixSignals
 ///
 /// Graceful shutdown (SIGTERM, SIGINT, the `shutdown` command or `shutdown()`) runs the
 /// services in reverse order, each finishing before the next begins:
-/// 1. the HTTP server stops accepting connections and finishes the requests in flight
+/// 1. the core refuses new work: for `HTTPLimits.shutdownGraceSeconds` the HTTP server keeps
+///    its connections and answers every new request 503 SHUTTING_DOWN with `Retry-After`
+///    (instead of a connection closed without a reply), while the requests in flight finish
 ///    (an answer being recorded is acknowledged once durable, as always);
-/// 2. the control socket stops accepting, lets each connection finish its current command,
+/// 2. the HTTP server stops accepting connections and closes them;
+/// 3. the control socket stops accepting, lets each connection finish its current command,
 ///    closes them and removes the socket file;
-/// 3. the core refuses new work (SHUTTING_DOWN), drains what is in flight, then flushes and
-///    closes the result writer.
+/// 4. the core flushes and closes the result writer.
 ///
 /// Owned by the daemon transports.
 ///
@@ -91,6 +93,9 @@ public final class Daemon: Sendable {
                     .init(service: CoreService(core: core), serviceName: "core"),
                     .init(service: control, serviceName: "control-socket"),
                     .init(service: http, serviceName: "http"),
+                    .init(
+                        service: DrainService(core: core, graceSeconds: options.httpLimits.shutdownGraceSeconds),
+                        serviceName: "drain"),
                 ],
                 gracefulShutdownSignals: options.handlesSignals ? [.sigterm, .sigint] : [],
                 logger: logger))
@@ -166,6 +171,22 @@ public struct DaemonOptions: Sendable {
 /// The daemon could not start.
 public struct DaemonStartError: Error, CustomStringConvertible, Sendable {
     public let description: String
+}
+
+/// The first service to stop at a graceful shutdown (the last of the group): the core starts
+/// refusing with SHUTTING_DOWN while both servers still answer, requests in flight drain, and
+/// the servers stop `graceSeconds` later.
+struct DrainService: Service {
+    let core: DaemonCore
+    let graceSeconds: Double
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let started = ContinuousClock.now
+        await core.runtime.stopAccepting()
+        let grace = Duration.milliseconds(Int64(max(0, graceSeconds) * 1000))
+        try? await Task.sleep(until: started + grace, clock: .continuous)
+    }
 }
 
 /// The core as the last service of the group: shut down after both servers have stopped.
