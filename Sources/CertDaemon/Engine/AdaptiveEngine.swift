@@ -11,7 +11,7 @@ import CertStore
 /// request never goes through the supervisor or the session actor, except for the answer
 /// that completes the test (the session then records the completion).
 actor AdaptiveEngine {
-    private struct Entry {
+    fileprivate struct Entry {
         let sessionId: String
         let candidateId: String
         let sessionKey: UInt64
@@ -134,47 +134,50 @@ actor AdaptiveEngine {
     func next(assessmentId: String) throws(DaemonError) -> ChallengeResponse? {
         let started = ContinuousClock.now
         defer { meters.addBusy(since: started) }
-        guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
-        try checkTimeLimit(&entry, assessmentId: assessmentId, nowSeconds: environment.clock.nowSeconds())
-        if entry.isClosed { return nil }
-        if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
-        var random = pickRandom(entry)
-        let challenge: Challenge?
-        do {
-            challenge = try entry.test.nextChallenge(using: &random)
-        } catch {
-            throw DaemonError(error)
+        let nowSeconds = environment.clock.nowSeconds()
+        let seed = environment.seed
+        return try withEntry(assessmentId) { entry throws(DaemonError) -> ChallengeResponse? in
+            try entry.checkTimeLimit(assessmentId: assessmentId, nowSeconds: nowSeconds)
+            if entry.isClosed { return nil }
+            if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
+            var random = entry.pickRandom(seed: seed)
+            let challenge: Challenge?
+            do throws(SelectionError) {
+                challenge = try entry.test.nextChallenge(using: &random)
+            } catch {
+                throw DaemonError(error)
+            }
+            guard let challenge else { return nil }
+            entry.version += 1
+            return ChallengeResponse(
+                challengeId: challenge.id, competence: challenge.competence,
+                questionNumber: entry.test.answers.count + 1)
         }
-        guard let challenge else { return nil }
-        entry.version += 1
-        entries[assessmentId] = entry
-        return ChallengeResponse(
-            challengeId: challenge.id, competence: challenge.competence, questionNumber: entry.test.answers.count + 1)
     }
 
     /// Records an answer to the challenge on screen, journals it (returning once durable in
     /// durable mode), and scores and writes the result when it completes the test.
     func answer(assessmentId: String, _ request: AnswerRequest) async throws(DaemonError) -> AnswerOutcome {
         let started = ContinuousClock.now
-        guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
         let nowSeconds = environment.clock.nowSeconds()
-        try checkTimeLimit(&entry, assessmentId: assessmentId, nowSeconds: nowSeconds)
-        if entry.isClosed { throw .testFinished(assessmentId) }
-        if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
-        let before = entry
-        let questionNumber = entry.test.answers.count + 1
-        do {
-            try entry.test.record(Answer(challengeId: request.challengeId, result: request.result))
-        } catch {
-            throw DaemonError(error)
+        let (questionNumber, version, isCompleted) = try withEntry(assessmentId) {
+            entry throws(DaemonError) -> (Int, Int, Bool) in
+            try entry.checkTimeLimit(assessmentId: assessmentId, nowSeconds: nowSeconds)
+            if entry.isClosed { throw .testFinished(assessmentId) }
+            if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
+            let questionNumber = entry.test.answers.count + 1
+            do throws(SelectionError) {
+                try entry.test.record(Answer(challengeId: request.challengeId, result: request.result))
+            } catch {
+                throw DaemonError(error)
+            }
+            entry.version += 1
+            if entry.test.isComplete {
+                entry.isClosed = true
+                entry.isCompleted = true
+            }
+            return (questionNumber, entry.version, entry.isCompleted)
         }
-        entry.version += 1
-        if entry.test.isComplete {
-            entry.isClosed = true
-            entry.isCompleted = true
-        }
-        entries[assessmentId] = entry
-        let version = entry.version
         let record = AnswerRecord(
             assessmentId: assessmentId, questionNumber: questionNumber, challengeId: request.challengeId,
             result: request.result.rawValue, recordedSeconds: nowSeconds)
@@ -185,18 +188,45 @@ actor AdaptiveEngine {
         } catch {
             // Not journalled, so not acknowledged: undo it unless something else changed the
             // test meanwhile (then the in-memory state wins; the store has failed anyway).
-            if entries[assessmentId]?.version == version { entries[assessmentId] = before }
+            // The undo replays the journal without this answer: a rare path, so the hot path
+            // keeps no copy of the test (which would copy its buffers at every answer).
+            if entries[assessmentId]?.version == version { undoLastAnswer(assessmentId: assessmentId) }
             throw DaemonError(error)
         }
         var completed: ScoredResult?
-        if entry.isCompleted {
+        if isCompleted {
             completed = try await scoreAndWrite(assessmentId: assessmentId, abortReason: nil)
         }
         let answersCount = entries[assessmentId]?.test.answers.count ?? questionNumber
         return AnswerOutcome(
-            response: AnswerResponse(
-                questionNumber: questionNumber, answersCount: answersCount, completed: entry.isCompleted),
+            response: AnswerResponse(questionNumber: questionNumber, answersCount: answersCount, completed: isCompleted),
             completedResult: completed)
+    }
+
+    /// Takes back the last answer recorded in memory (its journal write failed): the test is
+    /// replayed from its other answers, with the answered challenge on screen again.
+    private func undoLastAnswer(assessmentId: String) {
+        guard var entry = entries[assessmentId], let last = entry.test.answers.last else { return }
+        let test = entry.test
+        guard let replayed = try? AdaptiveTest.replay(
+            bank: test.bank, configuration: test.configuration, locale: test.locale,
+            needsAccessibility: test.needsAccessibility, answers: Array(test.answers.dropLast()),
+            validatedAlertChallengeIds: test.validatedAlertChallengeIds, currentChallengeId: last.challengeId)
+        else { return }
+        entry.test = replayed
+        entry.isClosed = false
+        entry.isCompleted = false
+        entry.version += 1
+        entries[assessmentId] = entry
+    }
+
+    /// Runs `body` on the entry in place. Mutating a copy (`var entry = entries[id]`) would
+    /// give the test's buffers two owners and copy them at every request.
+    private func withEntry<Result>(
+        _ assessmentId: String, _ body: (inout Entry) throws(DaemonError) -> Result
+    ) throws(DaemonError) -> Result {
+        guard entries[assessmentId] != nil else { throw .assessmentNotFound(assessmentId) }
+        return try body(&entries[assessmentId]!)
     }
 
     // MARK: Live alerts
@@ -344,23 +374,40 @@ actor AdaptiveEngine {
             httpStatus: 503, retryAfterSeconds: 1)
     }
 
-    /// Refuses the request with TEST_DURATION_EXCEEDED once the test's time is up, closing a
-    /// test still open (the session records the end when the refusal reaches it). The same
-    /// comparison as CertCore's `CandidateState.endDueToDurationExceeded`.
+    /// `Entry.checkTimeLimit` for a caller holding a copy: the closed state is stored before
+    /// the refusal leaves.
     private func checkTimeLimit(_ entry: inout Entry, assessmentId: String, nowSeconds: Double) throws(DaemonError) {
-        if entry.timeRanOut { throw .testDurationExceeded(assessmentId, limitSeconds: entry.durationLimitSeconds) }
-        guard !entry.isClosed, nowSeconds - entry.firstStartSeconds >= entry.durationLimitSeconds else { return }
-        entry.isClosed = true
-        entry.timeRanOut = true
-        entry.pendingAlertChallengeId = nil
-        entry.version += 1
-        entries[assessmentId] = entry
-        throw .testDurationExceeded(assessmentId, limitSeconds: entry.durationLimitSeconds)
+        do {
+            try entry.checkTimeLimit(assessmentId: assessmentId, nowSeconds: nowSeconds)
+        } catch {
+            entries[assessmentId] = entry
+            throw error
+        }
     }
 
     private func pickRandom(_ entry: Entry) -> SeededRandom {
+        entry.pickRandom(seed: environment.seed)
+    }
+}
+
+extension AdaptiveEngine.Entry {
+    /// The generator of this candidate's next pick: keyed by question number, so a test
+    /// rebuilt after a crash picks what it would have picked.
+    func pickRandom(seed: UInt64) -> SeededRandom {
         Draws.challengePick(
-            seed: environment.seed, sessionKey: entry.sessionKey, candidateKey: entry.candidateKey,
-            questionNumber: entry.test.answers.count + 1)
+            seed: seed, sessionKey: sessionKey, candidateKey: candidateKey, questionNumber: test.answers.count + 1)
+    }
+
+    /// Refuses the request with TEST_DURATION_EXCEEDED once the test's time is up, closing a
+    /// test still open (the session records the end when the refusal reaches it). The same
+    /// comparison as CertCore's `CandidateState.endDueToDurationExceeded`.
+    mutating func checkTimeLimit(assessmentId: String, nowSeconds: Double) throws(DaemonError) {
+        if timeRanOut { throw .testDurationExceeded(assessmentId, limitSeconds: durationLimitSeconds) }
+        guard !isClosed, nowSeconds - firstStartSeconds >= durationLimitSeconds else { return }
+        isClosed = true
+        timeRanOut = true
+        pendingAlertChallengeId = nil
+        version += 1
+        throw .testDurationExceeded(assessmentId, limitSeconds: durationLimitSeconds)
     }
 }
