@@ -303,7 +303,8 @@ enum RunnerFixtures {
         func close() {}
     }
 
-    static func flow(daemon: ScriptedDaemon, recorder: RunRecorder, incidentShare: Double = 0) -> CandidateFlow {
+    static func flow(daemon: ScriptedDaemon, recorder: RunRecorder, incidentShare: Double = 0,
+                     limits: FlowLimits = FlowLimits()) -> CandidateFlow {
         var scenario = RunnerFixtures.smallDay()
         scenario.behaviour = Behaviour()
         scenario.behaviour.technicalIncidentShare = incidentShare
@@ -314,7 +315,7 @@ enum RunnerFixtures {
             candidate: candidate, session: SessionContext(sessionId: "S", accessCode: "BCDF23", opensAtSeconds: 0),
             proctor: SimulatedProctor(policy: Proctors(), draws: draws), candidates: daemon, proctors: daemon,
             items: TrueItemParameters(bank: daemon.bank, noise: CalibrationNoise(), draws: draws),
-            pacing: Pacing(clock: VirtualClock(timeScale: 0)), recorder: recorder, limits: FlowLimits())
+            pacing: Pacing(clock: VirtualClock(timeScale: 0)), recorder: recorder, limits: limits)
     }
 
     @Test func busyRefusalsAreRetriedAndCounted() async {
@@ -330,17 +331,25 @@ enum RunnerFixtures {
         #expect(await daemon.authorisations == 1)
     }
 
-    @Test func tooManyRefusalsFailTheCandidateWithTheCode() async {
-        let limits = FlowLimits()
+    @Test func refusalsPastTheOutageLimitsFailTheCandidateWithTheCode() async {
+        var limits = FlowLimits()
+        limits.attemptsMax = 2
+        limits.reconnectAttemptsMax = 3
+        limits.outageWaitSecondsMin = 0.001
+        limits.outageWaitSecondsMax = 0.001
         let daemon = ScriptedDaemon(bank: BankGenerator.generate(challenges: 100, seed: 1), length: 32,
-                                    busyAnswers: limits.attemptsMax)
+                                    busyAnswers: 1_000)
         let recorder = RunRecorder(beganUptimeNanoseconds: VirtualClock.uptimeNanoseconds())
-        var flow = Self.flow(daemon: daemon, recorder: recorder)
+        var flow = Self.flow(daemon: daemon, recorder: recorder, limits: limits)
         let outcome = await flow.run()
         #expect(outcome.fate == .failed(code: "BUSY"))
         #expect(outcome.abortReason == .technical)
         #expect(await recorder.errors.byCode == ["BUSY": 1])
-        #expect(await recorder.retries.byCode == ["BUSY": limits.attemptsMax - 1])
+        // 4 rounds of 2 tries (1 retry in place each); the first 3 rounds end in an outage that
+        // is waited out (1 outage, 3 failures counted), the 4th is past the limit.
+        #expect(await recorder.retries.byCode == ["BUSY": 4 * 1 + 3, "DAEMON_UNAVAILABLE": 1])
+        #expect(await daemon.authorisations == 4)
+        #expect(await daemon.answers == 0)
     }
 
     @Test func aFailureStopsTheCandidate() async {

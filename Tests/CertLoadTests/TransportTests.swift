@@ -1,6 +1,7 @@
 import CertCore
 import CertDaemon
 import Foundation
+import NIOPosix
 import Testing
 @testable import CertLoad
 
@@ -119,6 +120,64 @@ import Testing
             }
             await pool.close()
         }
+    }
+
+    @Test func theTransportsReachADaemonRestartedOnTheSameSocketAndPort() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certsim-tr-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = DaemonConfiguration(
+            bank: BankGenerator.generate(challenges: 400, seed: 2), seed: 5, durability: .durable,
+            databasePath: (directory as NSString).appendingPathComponent("t.sqlite"), clock: VirtualClock(timeScale: 0))
+        let socketPath = (directory as NSString).appendingPathComponent("c.sock")
+        let first = try await Daemon.start(DaemonOptions(core: configuration, socketPath: socketPath, httpPort: 0))
+        let port = first.httpPort
+        let pool = HTTPConnectionPool(host: "127.0.0.1", port: port, connectionsMax: 2)
+        let candidates = HTTPCandidateTransport(pool: pool)
+        let connection = try await ControlSocketConnection.open(socketPath: socketPath, timeout: .seconds(10), group: MultiThreadedEventLoopGroup.singleton)
+        let created = try await connection.call("session.create", ["sessionId": "S1"], as: SessionCreated.self)
+        try await connection.login(sessionId: "S1", password: created.invigilatorPassword)
+        _ = try await connection.call("candidate.enrol", ["sessionId": "S1", "candidateId": "k1"])
+        _ = try await connection.call("candidate.authorize", ["sessionId": "S1", "candidateId": "k1"])
+        let started = try await candidates.start(sessionId: "S1", candidateId: "k1", accessCode: created.accessCode)
+        let question = try #require(try await candidates.next(assessmentId: started.assessmentId, token: started.token))
+        _ = try await candidates.answer(assessmentId: started.assessmentId, token: started.token,
+                                        AnswerRequest(challengeId: question.challengeId, result: .ok))
+        try await first.shutdown()
+
+        // Down: both transports say so with the transport's code.
+        do throws(DaemonError) {
+            _ = try await connection.call("session.show", ["sessionId": "S1"])
+            Issue.record("nothing listens on the socket")
+        } catch {
+            #expect(error.code == TransportErrorCode.connectionFailed)
+        }
+        do throws(DaemonError) {
+            _ = try await candidates.next(assessmentId: started.assessmentId, token: started.token)
+            Issue.record("nothing listens on the port")
+        } catch {
+            #expect(error.code == TransportErrorCode.connectionFailed)
+        }
+
+        // Back on the same socket and port: the control connection opens again and logs in again
+        // by itself; the old token is refused; a resume carries on at question 2.
+        let second = try await Daemon.start(DaemonOptions(core: configuration, socketPath: socketPath, httpPort: port))
+        _ = try await connection.call("candidate.authorize", ["sessionId": "S1", "candidateId": "k1"])
+        #expect(await connection.reconnections == 1)
+        do throws(DaemonError) {
+            _ = try await candidates.next(assessmentId: started.assessmentId, token: started.token)
+            Issue.record("a token of the previous daemon must be refused")
+        } catch {
+            #expect(error.code == "INVALID_TOKEN")
+        }
+        let resumed = try await candidates.start(sessionId: "S1", candidateId: "k1", accessCode: created.accessCode)
+        #expect(resumed.resumed)
+        #expect(resumed.assessmentId == started.assessmentId)
+        let again = try #require(try await candidates.next(assessmentId: resumed.assessmentId, token: resumed.token))
+        #expect(again.questionNumber == 2)
+        await connection.close()
+        await pool.close()
+        try await second.shutdown()
     }
 
     @Test func aClosedPortIsATransportError() async {

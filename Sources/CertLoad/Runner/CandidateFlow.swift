@@ -1,5 +1,6 @@
 import CertCore
 import CertDaemon
+import Foundation
 
 /// What happened to one simulated candidate, as the runner saw it.
 ///
@@ -31,10 +32,22 @@ struct CandidateOutcome: Sendable {
 ///
 /// Owned by the runner.
 public struct FlowLimits: Sendable, Equatable {
-    /// Tries of a request the daemon refused as retryable (BUSY, 503 with Retry-After).
+    /// Tries of a request the daemon refused as retryable (BUSY, 503 with Retry-After), in place,
+    /// before the refusal is handled as an outage.
     public var attemptsMax = 8
     /// Longest real wait between two tries, whatever Retry-After says.
     public var retryWaitSecondsMax = 2.0
+    /// Longest real time one outage may last for a candidate — from the first failed request
+    /// (connection refused or reset, timeout, retryable refusal past `attemptsMax`) to the next
+    /// acknowledged answer — before the candidate fails with the last failure's code.
+    public var daemonOutageSecondsMax = 60.0
+    /// Failed requests waited out within one outage (each followed by a resume try: reconnect,
+    /// fresh authorisation, start).
+    public var reconnectAttemptsMax = 200
+    /// First real wait of an outage; it doubles at each try up to `outageWaitSecondsMax`.
+    public var outageWaitSecondsMin = 0.05
+    /// Longest real wait between two resume tries.
+    public var outageWaitSecondsMax = 1.0
     /// Live alerts one candidate may raise (keeps a pathological scenario finite).
     public var liveAlertsPerCandidateMax = 8
     /// Requests one candidate may send before the flow gives up (a test is ~70).
@@ -70,8 +83,39 @@ struct Pacing: Sendable {
 /// The candidate's simulated time advances by its think times and by the invigilator's delays
 /// only, so the schedule — and every draw — is the same whatever the daemon's speed.
 ///
+/// An outage of the daemon (connection refused or reset, timeout, a retryable refusal that
+/// outlasts `FlowLimits.attemptsMax`, a token the daemon no longer knows after a restart) is a
+/// technical incident, not a failure: the candidate waits (bounded back-off, at most
+/// `FlowLimits.daemonOutageSecondsMax`), asks the invigilator for a fresh authorisation, starts
+/// again (the same assessment: the daemon replays its journal) and asks for the current
+/// challenge. The daemon's question number is the truth: an answer whose acknowledgement was
+/// lost was recorded if the question number moved on, and is answered again (the same answer:
+/// draws are keyed by question number) if not. A live alert or a companion alert caught by the
+/// outage is carried on from what the daemon shows. Outages are counted in the run's retries
+/// (`DAEMON_UNAVAILABLE` once per outage, and each failed request's code).
+///
 /// Owned by the runner.
 struct CandidateFlow {
+    /// Retry code counted once per outage a candidate lived through.
+    static let daemonUnavailableCode = "DAEMON_UNAVAILABLE"
+    /// The daemon's refusal of a `next` while a live alert awaits the invigilator.
+    static let liveAlertOngoingCode = "LIVE_ALERT_ONGOING"
+    /// The daemon no longer knows the candidate's token (it restarted): resume.
+    static let invalidTokenCode = "INVALID_TOKEN"
+    static let alreadyCompletedCode = "CANDIDATE_ALREADY_COMPLETED"
+    static let companionNotOngoingCode = "COMPANION_ALERT_NOT_ONGOING"
+    /// Refusals of a start whose authorisation a restarted daemon does not know.
+    static let lostAuthorisationCodes: Set<String> = ["CANDIDATE_NOT_AUTHORIZED", "AUTHORIZATION_EXPIRED"]
+
+    /// A live alert between its raise and the invigilator's decision taking effect.
+    struct PendingLiveAlert {
+        var challengeId: String
+        /// Drawn once, when the daemon is first known to hold the alert.
+        var decision: LiveAlertDecision?
+    }
+
+    enum CompanionProgress { case none, raising, raised, clearing, done }
+
     let candidate: SimulatedCandidate
     let session: SessionContext
     let proctor: SimulatedProctor
@@ -91,6 +135,23 @@ struct CandidateFlow {
     private var startedAtSeconds: Double?
     private var assessmentId = ""
     private var token = ""
+
+    private var incidentDone = false
+    private var attemptsByQuestion: [Int: Int] = [:]
+    private var judgedForAlert: Set<String> = []
+    private var pendingLiveAlert: PendingLiveAlert?
+    private var companion = CompanionProgress.none
+    /// An answer was sent and its acknowledgement has not come back.
+    private var answerInFlight = false
+    /// Real time the current outage began (nil: none). An outage lasts until the next
+    /// acknowledged answer, so a daemon that lets candidates resume but refuses their answers
+    /// still ends the flow within the limits.
+    private var outageBeganNanoseconds: UInt64?
+    private var outageTries = 0
+    /// Outages this candidate lived through.
+    private var outages = 0
+    /// The last outage outlasted the limits: its failure is final.
+    private var gaveUp = false
 
     init(candidate: SimulatedCandidate, session: SessionContext, proctor: SimulatedProctor,
          candidates: any CandidateTransport, proctors: any ProctorTransport, items: TrueItemParameters,
@@ -124,64 +185,147 @@ struct CandidateFlow {
                                 startedAtSeconds: startedAtSeconds, endedAtSeconds: simulatedSeconds)
     }
 
+    /// Whether a failure is an outage of the daemon (to wait out and resume from) rather than a
+    /// refusal that ends the candidate's flow.
+    static func isOutage(_ error: DaemonError) -> Bool {
+        error.code == TransportErrorCode.connectionFailed || error.code == TransportErrorCode.timeout
+            || error.isRetryable || error.code == invalidTokenCode
+    }
+
     private mutating func play() async throws(DaemonError) -> CandidateOutcome.Fate {
-        try await authoriseAndStart()
-        startedAtSeconds = simulatedSeconds
-        await recorder.candidateActive(+1, uptimeNanoseconds: VirtualClock.uptimeNanoseconds())
-
-        var incidentDone = false
-        var attemptsByQuestion: [Int: Int] = [:]
-        var judgedForAlert: Set<String> = []
+        // The first start, or a resume after an outage.
+        var mustStart = true
         while true {
-            guard let challenge = try await timed(LatencyOperation.next, { [candidates, assessmentId, token] () async throws(DaemonError) in
-                try await candidates.next(assessmentId: assessmentId, token: token)
-            }) else {
-                return .completed
-            }
-            let questionNumber = challenge.questionNumber
-
-            // A technical incident: the connection drops once the question is on screen; the
-            // candidate comes back, the invigilator re-authorises, the same challenge is served again.
-            if !incidentDone, let after = candidate.incidentAfterAnswers, answersGiven >= after {
-                incidentDone = true
-                simulatedSeconds += candidate.incidentOfflineSeconds
-                try await authoriseAndStart()
-                continue
-            }
-
-            let attempt = attemptsByQuestion[questionNumber, default: 0]
-            attemptsByQuestion[questionNumber] = attempt + 1
-            simulatedSeconds += candidate.thinkTimeSeconds(questionNumber: questionNumber, attempt: attempt)
-
-            if liveAlerts < limits.liveAlertsPerCandidateMax, !judgedForAlert.contains(challenge.challengeId) {
-                judgedForAlert.insert(challenge.challengeId)
-                if candidate.raisesLiveAlert(questionNumber: questionNumber, challengeId: challenge.challengeId) {
-                    try await liveAlert(on: challenge.challengeId)
-                    continue  // validated: a new challenge; dismissed: the same one again
+            do throws(DaemonError) {
+                if mustStart {
+                    guard try await startOrResume() else {
+                        // The daemon completed the test: the answer in flight was the last one.
+                        if answerInFlight { answersGiven += 1 }
+                        return .completed
+                    }
+                    mustStart = false
                 }
-            }
-
-            let result = candidate.answer(questionNumber: questionNumber, challengeId: challenge.challengeId, items: items)
-            let request = AnswerRequest(challengeId: challenge.challengeId, result: result)
-            let answered = try await timed(LatencyOperation.answer, isAnswer: true, { [candidates, assessmentId, token] () async throws(DaemonError) in
-                try await candidates.answer(assessmentId: assessmentId, token: token, request)
-            }, completedCertification: { $0.completed })
-            answersGiven += 1
-            if answered.completed { return .completed }
-
-            if let after = candidate.abandonAfterAnswers, answersGiven >= after {
-                return .abandoned
-            }
-            if let after = candidate.companionAlertAfterAnswers, answersGiven == after {
-                try await companionAlert()
+                if let fate = try await step() { return fate }
+            } catch where !gaveUp && Self.isOutage(error) {
+                try await waitOutOutage(error)
+                mustStart = true
             }
         }
     }
 
-    /// Asks the invigilator to authorise a start or a resume, then starts (new token).
-    private mutating func authoriseAndStart() async throws(DaemonError) {
+    /// One turn: asks for the current challenge and handles it (a live alert, an incident, an
+    /// answer). Returns the candidate's fate once the flow is over.
+    private mutating func step() async throws(DaemonError) -> CandidateOutcome.Fate? {
+        if companion == .raising || companion == .raised || companion == .clearing {
+            try await companionAlert()  // caught by an outage
+        }
+        let served: ChallengeResponse?
+        do throws(DaemonError) {
+            served = try await timed(LatencyOperation.next, { [candidates, assessmentId, token] () async throws(DaemonError) in
+                try await candidates.next(assessmentId: assessmentId, token: token)
+            })
+        } catch where error.code == Self.liveAlertOngoingCode && pendingLiveAlert != nil {
+            // The alert raised before an outage is still waiting for the invigilator.
+            try await decidePendingLiveAlert()
+            return nil
+        }
+        guard let challenge = served else {
+            if answerInFlight { answersGiven += 1 }
+            return .completed
+        }
+        let questionNumber = challenge.questionNumber
+        answerInFlight = false
+        if questionNumber - 1 > answersGiven {
+            // The answer in flight at an outage was recorded: the daemon's question number says so.
+            answersGiven = questionNumber - 1
+            if let fate = try await afterAnswer() { return fate }
+        }
+
+        if let alert = pendingLiveAlert {
+            if alert.challengeId != challenge.challengeId || alert.decision?.validate == false {
+                // Validated (a new challenge), or dismissed — or lost, which leaves the same
+                // challenge on screen as a dismissal would.
+                pendingLiveAlert = nil
+            } else {
+                // The validation did not take effect, or the alert never reached the daemon: again.
+                try await liveAlert(on: challenge.challengeId)
+                return nil
+            }
+        }
+
+        // A technical incident: the connection drops once the question is on screen; the
+        // candidate comes back, the invigilator re-authorises, the same challenge is served again.
+        if !incidentDone, let after = candidate.incidentAfterAnswers, answersGiven >= after {
+            incidentDone = true
+            simulatedSeconds += candidate.incidentOfflineSeconds
+            guard try await startOrResume() else { return .completed }
+            return nil
+        }
+
+        let attempt = attemptsByQuestion[questionNumber, default: 0]
+        attemptsByQuestion[questionNumber] = attempt + 1
+        simulatedSeconds += candidate.thinkTimeSeconds(questionNumber: questionNumber, attempt: attempt)
+
+        if liveAlerts < limits.liveAlertsPerCandidateMax, !judgedForAlert.contains(challenge.challengeId) {
+            judgedForAlert.insert(challenge.challengeId)
+            if candidate.raisesLiveAlert(questionNumber: questionNumber, challengeId: challenge.challengeId) {
+                pendingLiveAlert = PendingLiveAlert(challengeId: challenge.challengeId)
+                try await liveAlert(on: challenge.challengeId)
+                return nil  // validated: a new challenge; dismissed: the same one again
+            }
+        }
+
+        let result = candidate.answer(questionNumber: questionNumber, challengeId: challenge.challengeId, items: items)
+        let request = AnswerRequest(challengeId: challenge.challengeId, result: result)
+        answerInFlight = true
+        let answered = try await timed(LatencyOperation.answer, isAnswer: true, { [candidates, assessmentId, token] () async throws(DaemonError) in
+            try await candidates.answer(assessmentId: assessmentId, token: token, request)
+        }, completedCertification: { $0.completed })
+        answerInFlight = false
+        // An acknowledged answer ends an outage: the daemon is back for this candidate.
+        outageBeganNanoseconds = nil
+        answersGiven = max(answersGiven + 1, answered.questionNumber)
+        if answered.completed { return .completed }
+        return try await afterAnswer()
+    }
+
+    /// What the candidate does once an answer is in: leave, or meet a companion alert.
+    private mutating func afterAnswer() async throws(DaemonError) -> CandidateOutcome.Fate? {
+        if let after = candidate.abandonAfterAnswers, answersGiven >= after {
+            return .abandoned
+        }
+        if companion == .none, let after = candidate.companionAlertAfterAnswers, answersGiven >= after {
+            try await companionAlert()
+        }
+        return nil
+    }
+
+    /// Asks the invigilator to authorise a start or a resume, then starts (new token); tries
+    /// again through an outage. False when the daemon says the test is already complete (its
+    /// last answer was recorded before an outage took the acknowledgement).
+    private mutating func startOrResume() async throws(DaemonError) -> Bool {
         simulatedSeconds += proctor.authoriseDelaySeconds(for: candidate.identity, ordinal: authorisations)
         authorisations += 1
+        while true {
+            do throws(DaemonError) {
+                try await authoriseAndStart()
+                break
+            } catch where error.code == Self.alreadyCompletedCode && startedAtSeconds != nil {
+                return false
+            } catch where Self.isOutage(error) || (outages > 0 && Self.lostAuthorisationCodes.contains(error.code)) {
+                // After an outage the authorisation may have gone with the daemon that gave it
+                // (it restarted between the authorisation and the start): ask again.
+                try await waitOutOutage(error)
+            }
+        }
+        if startedAtSeconds == nil {
+            startedAtSeconds = simulatedSeconds
+            await recorder.candidateActive(+1, uptimeNanoseconds: VirtualClock.uptimeNanoseconds())
+        }
+        return true
+    }
+
+    private mutating func authoriseAndStart() async throws(DaemonError) {
         let (sessionId, candidateId) = (session.sessionId, candidate.identity.candidateId)
         try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
             try await proctors.authorize(sessionId: sessionId, candidateId: candidateId)
@@ -194,15 +338,54 @@ struct CandidateFlow {
         token = started.token
     }
 
-    /// Raises a live alert and waits for the invigilator's verdict.
+    /// Counts an outage's failed request and waits before the next try (bounded back-off);
+    /// throws the failure once the outage outlasts the limits.
+    private mutating func waitOutOutage(_ error: DaemonError) async throws(DaemonError) {
+        let now = VirtualClock.uptimeNanoseconds()
+        if outageBeganNanoseconds == nil {
+            outageBeganNanoseconds = now
+            outageTries = 0
+            outages += 1
+            samples.retries.record(Self.daemonUnavailableCode)
+        }
+        outageTries += 1
+        let began = outageBeganNanoseconds ?? now
+        let outageSeconds = now > began ? Double(now - began) / 1e9 : 0
+        guard outageTries <= limits.reconnectAttemptsMax, outageSeconds < limits.daemonOutageSecondsMax else {
+            gaveUp = true
+            throw error
+        }
+        samples.retries.record(error.code)
+        let doublings = Double(min(outageTries - 1, 30))
+        let waitSeconds = min(limits.outageWaitSecondsMax, limits.outageWaitSecondsMin * Foundation.pow(2, doublings))
+        try? await Task.sleep(nanoseconds: UInt64(max(0, waitSeconds) * 1e9))
+    }
+
+    /// Raises the pending live alert and has the invigilator decide on it.
     private mutating func liveAlert(on challengeId: String) async throws(DaemonError) {
         let response = try await timed(LatencyOperation.alert, { [candidates, assessmentId, token] () async throws(DaemonError) in
             try await candidates.raiseLiveAlert(assessmentId: assessmentId, token: token, challengeId: challengeId)
         })
-        guard response.status == "ongoing" else { return }
-        let decision = proctor.liveAlertDecision(for: candidate.identity, ordinal: liveAlerts)
-        liveAlerts += 1
-        simulatedSeconds += decision.delaySeconds
+        guard response.status == "ongoing" else {
+            pendingLiveAlert = nil
+            return
+        }
+        try await decidePendingLiveAlert()
+    }
+
+    /// The invigilator's verdict on the pending live alert (drawn once, whatever the outages).
+    private mutating func decidePendingLiveAlert() async throws(DaemonError) {
+        guard var alert = pendingLiveAlert else { return }
+        let decision: LiveAlertDecision
+        if let drawn = alert.decision {
+            decision = drawn
+        } else {
+            decision = proctor.liveAlertDecision(for: candidate.identity, ordinal: liveAlerts)
+            liveAlerts += 1
+            simulatedSeconds += decision.delaySeconds
+            alert.decision = decision
+            pendingLiveAlert = alert
+        }
         let (sessionId, candidateId) = (session.sessionId, candidate.identity.candidateId)
         try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
             if decision.validate {
@@ -211,18 +394,31 @@ struct CandidateFlow {
                 try await proctors.dismissLiveAlert(sessionId: sessionId, candidateId: candidateId)
             }
         })
+        pendingLiveAlert = nil
     }
 
-    /// The companion extension signals a problem; the invigilator clears it after a while.
+    /// The companion extension signals a problem; the invigilator clears it after a while. Taken
+    /// up where it stood after an outage: a clear whose acknowledgement was lost is done.
     private mutating func companionAlert() async throws(DaemonError) {
         let (sessionId, candidateId) = (session.sessionId, candidate.identity.candidateId)
-        try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
-            try await proctors.raiseCompanionAlert(sessionId: sessionId, candidateId: candidateId)
-        })
-        simulatedSeconds += proctor.companionClearDelaySeconds(for: candidate.identity)
-        try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
-            try await proctors.clearCompanionAlert(sessionId: sessionId, candidateId: candidateId)
-        })
+        if companion == .none || companion == .raising {
+            companion = .raising  // raising again is harmless: the daemon keeps one ongoing alert
+            try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
+                try await proctors.raiseCompanionAlert(sessionId: sessionId, candidateId: candidateId)
+            })
+            companion = .raised
+            simulatedSeconds += proctor.companionClearDelaySeconds(for: candidate.identity)
+        }
+        let clearedBefore = companion == .clearing
+        companion = .clearing
+        do throws(DaemonError) {
+            try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
+                try await proctors.clearCompanionAlert(sessionId: sessionId, candidateId: candidateId)
+            })
+        } catch where clearedBefore && error.code == Self.companionNotOngoingCode {
+            // The clear sent before the outage took effect.
+        }
+        companion = .done
     }
 
     /// Sends one request when it is due, retrying retryable refusals (bounded), and records its
@@ -235,6 +431,7 @@ struct CandidateFlow {
     ) async throws(DaemonError) -> Result {
         requests += 1
         guard requests <= limits.requestsPerCandidateMax else {
+            gaveUp = true
             throw DaemonError(code: "RUNNER_REQUESTS_EXHAUSTED",
                               message: "candidate \(candidate.identity.candidateId) sent \(limits.requestsPerCandidateMax) requests without finishing",
                               httpStatus: 0)

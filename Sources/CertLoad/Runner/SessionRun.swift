@@ -1,5 +1,6 @@
 import CertCore
 import CertDaemon
+import Foundation
 
 /// One session's simulated invigilator, around the candidates' flows: opens the session (chosen
 /// id), logs in with the invigilator password, enrols the candidates; once every candidate is
@@ -13,6 +14,8 @@ actor SessionRun {
     private let proctors: any ProctorTransport
     private var remaining: Int
     private var outcomes: [String: CandidateOutcome] = [:]
+    /// Failed requests of `close()` waited out through an outage, by code.
+    private(set) var outageRetries = ErrorCounts()
 
     init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport) {
         self.plan = plan
@@ -66,14 +69,47 @@ actor SessionRun {
     }
 
     /// Finalises and publishes; returns the session as the daemon sees it afterwards and the
-    /// published certificates.
+    /// published certificates. Through an outage of the daemon (see `CandidateFlow`) it waits
+    /// (bounded by `FlowLimits`' outage limits) and carries on from the session's status: a
+    /// finalisation whose acknowledgement was lost is not asked for again.
     func close() async throws(DaemonError) -> ClosedSession {
-        let before = try await proctors.showSession(plan.sessionId)
-        var reasons: [String: AbortReason] = [:]
-        for candidate in before.candidates where Self.needsAbortReason(status: candidate.status) {
-            reasons[candidate.candidateId] = outcomes[candidate.candidateId]?.abortReason ?? .technical
+        let limits = FlowLimits()
+        let began = VirtualClock.uptimeNanoseconds()
+        var tries = 0
+        while true {
+            do throws(DaemonError) {
+                return try await closeOnce()
+            } catch where CandidateFlow.isOutage(error) {
+                tries += 1
+                let now = VirtualClock.uptimeNanoseconds()
+                let outageSeconds = now > began ? Double(now - began) / 1e9 : 0
+                guard tries <= limits.reconnectAttemptsMax, outageSeconds < limits.daemonOutageSecondsMax else { throw error }
+                outageRetries.record(error.code)
+                let waitSeconds = min(limits.outageWaitSecondsMax,
+                                      limits.outageWaitSecondsMin * Foundation.pow(2, Double(min(tries - 1, 30))))
+                try? await Task.sleep(nanoseconds: UInt64(max(0, waitSeconds) * 1e9))
+            }
         }
-        _ = try await proctors.finalize(sessionId: plan.sessionId, abortReasons: reasons)
+    }
+
+    /// Code of a session published by a request whose answer (the certificates) was lost.
+    static let publicationLostCode = "RUNNER_PUBLICATION_LOST"
+
+    private func closeOnce() async throws(DaemonError) -> ClosedSession {
+        let before = try await proctors.showSession(plan.sessionId)
+        let status = SessionStatus(rawValue: before.status)
+        if status == .created || status == .started {
+            var reasons: [String: AbortReason] = [:]
+            for candidate in before.candidates where Self.needsAbortReason(status: candidate.status) {
+                reasons[candidate.candidateId] = outcomes[candidate.candidateId]?.abortReason ?? .technical
+            }
+            _ = try await proctors.finalize(sessionId: plan.sessionId, abortReasons: reasons)
+        }
+        guard status != .processed else {
+            throw DaemonError(code: Self.publicationLostCode,
+                              message: "session \(plan.sessionId) was published but the answer with its certificates was lost in an outage",
+                              httpStatus: 0)
+        }
         let certificates = try await proctors.publish(sessionId: plan.sessionId)
         let after = try await proctors.showSession(plan.sessionId)
         await proctors.closeSession(plan.sessionId)

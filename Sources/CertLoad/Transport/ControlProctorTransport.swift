@@ -13,6 +13,12 @@ import NIOPosix
 /// requests outstanding, below the daemon's pending-request limit. Requests on one connection may
 /// overlap; responses are matched by id.
 ///
+/// A connection that closes (the daemon restarted, a request timed out) is opened again by the
+/// next request on it, which first logs in again to every session the connection had logged in
+/// to: a daemon restarted on the same socket and store is reached again transparently. The
+/// request that met the closed connection fails with `TRANSPORT_CONNECTION_FAILED` (it may or
+/// may not have been carried out); whether to send it again is the caller's decision.
+///
 /// Owned by the runner's transport half.
 ///
 /// ```swift
@@ -45,22 +51,12 @@ public final class ControlProctorTransport: ProctorTransport {
         precondition(count > 0, "at least one control connection")
         var connections: [ControlSocketConnection] = []
         for _ in 0..<count {
-            do {
-                let channel = try await ClientBootstrap(group: group)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                ByteToMessageHandler(NewlineFrameDecoder(lineBytesMax: responseLineBytesMax)))
-                            try channel.pipeline.syncOperations.addHandler(ControlResponseRouter())
-                        }
-                    }
-                    .connect(unixDomainSocketPath: socketPath)
-                    .get()
-                connections.append(ControlSocketConnection(channel: channel, timeout: .seconds(requestTimeoutSeconds)))
+            do throws(DaemonError) {
+                connections.append(try await ControlSocketConnection.open(
+                    socketPath: socketPath, timeout: .seconds(requestTimeoutSeconds), group: group))
             } catch {
                 for connection in connections { await connection.close() }
-                throw TransportErrorCode.error(TransportErrorCode.connectionFailed,
-                                               "cannot connect to the control socket \(socketPath): \(error)")
+                throw error
             }
         }
         return ControlProctorTransport(connections: connections)
@@ -81,8 +77,7 @@ public final class ControlProctorTransport: ProctorTransport {
     }
 
     public func login(sessionId: String, password: String) async throws(DaemonError) {
-        _ = try await connection(for: sessionId).call(
-            "login", ["sessionId": .string(sessionId), "password": .string(password)])
+        try await connection(for: sessionId).login(sessionId: sessionId, password: password)
     }
 
     public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) async throws(DaemonError) {
@@ -127,7 +122,9 @@ public final class ControlProctorTransport: ProctorTransport {
             "session.publish", ["sessionId": .string(sessionId)], as: [PublishedCertificate].self)
     }
 
-    public func closeSession(_ sessionId: String) async {}
+    public func closeSession(_ sessionId: String) async {
+        await connection(for: sessionId).forget(sessionId: sessionId)
+    }
 
     public func close() async {
         for connection in connections { await connection.close() }
@@ -139,20 +136,69 @@ public final class ControlProctorTransport: ProctorTransport {
     }
 }
 
-/// One control-socket connection: numbered requests out, responses matched back by id.
+/// One control-socket connection: numbered requests out, responses matched back by id. Opened
+/// again, with its logins replayed, by the first request after it closed.
 actor ControlSocketConnection {
     /// Codes of refusals that a later retry may get past (the control failure line carries no
     /// Retry-After, so the runner waits one second).
     static let retryableCodes: Set<String> = ["BUSY", "TOO_MANY_PENDING", "TOO_MANY_CONNECTIONS"]
 
-    private let channel: any Channel
+    private let socketPath: String
+    private let group: any EventLoopGroup
     private let timeout: TimeAmount
     private let inFlight = AsyncSemaphore(permits: ControlProctorTransport.inFlightPerConnectionMax)
+    private var channel: (any Channel)?
+    /// Session id → invigilator password, for every session this connection logged in to.
+    private var logins: [String: String] = [:]
+    /// Requests waiting for a reconnection in progress (nil: none in progress).
+    private var reconnectionWaiters: [CheckedContinuation<Void, Never>]?
     private var nextId = 1
+    private var closed = false
+    /// Times the connection was opened again (tests).
+    private(set) var reconnections = 0
 
-    init(channel: any Channel, timeout: TimeAmount) {
-        self.channel = channel
+    private init(socketPath: String, timeout: TimeAmount, group: any EventLoopGroup, channel: any Channel) {
+        self.socketPath = socketPath
         self.timeout = timeout
+        self.group = group
+        self.channel = channel
+    }
+
+    /// Connects to the control socket; refuses with `TRANSPORT_CONNECTION_FAILED` when nothing listens.
+    static func open(socketPath: String, timeout: TimeAmount, group: any EventLoopGroup)
+        async throws(DaemonError) -> ControlSocketConnection
+    {
+        ControlSocketConnection(socketPath: socketPath, timeout: timeout, group: group,
+                                channel: try await connectChannel(socketPath: socketPath, group: group))
+    }
+
+    private static func connectChannel(socketPath: String, group: any EventLoopGroup) async throws(DaemonError) -> any Channel {
+        do {
+            return try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(NewlineFrameDecoder(lineBytesMax: ControlProctorTransport.responseLineBytesMax)))
+                        try channel.pipeline.syncOperations.addHandler(ControlResponseRouter())
+                    }
+                }
+                .connect(unixDomainSocketPath: socketPath)
+                .get()
+        } catch {
+            throw TransportErrorCode.error(TransportErrorCode.connectionFailed,
+                                           "cannot connect to the control socket \(socketPath): \(error)")
+        }
+    }
+
+    /// Logs in to a session and remembers the password, to log in again after a reconnection.
+    func login(sessionId: String, password: String) async throws(DaemonError) {
+        _ = try await call("login", ["sessionId": .string(sessionId), "password": .string(password)])
+        logins[sessionId] = password
+    }
+
+    /// Stops logging in again to a session after a reconnection.
+    func forget(sessionId: String) {
+        logins[sessionId] = nil
     }
 
     func call<Result: Decodable>(_ command: String, _ arguments: [String: JSONValue], as: Result.Type)
@@ -167,6 +213,54 @@ actor ControlSocketConnection {
     }
 
     func call(_ command: String, _ arguments: [String: JSONValue]) async throws(DaemonError) -> JSONValue {
+        let channel = try await openChannel()
+        return try await send(command, arguments, on: channel)
+    }
+
+    /// The open channel, or a new one (with every login replayed) when it closed. Of the
+    /// requests that find it closed, the first reconnects and the others wait for it.
+    private func openChannel() async throws(DaemonError) -> any Channel {
+        if let channel, channel.isActive { return channel }
+        guard !closed else {
+            throw TransportErrorCode.error(TransportErrorCode.connectionFailed, "the control connection is closed")
+        }
+        if reconnectionWaiters != nil {
+            await withCheckedContinuation { reconnectionWaiters?.append($0) ?? $0.resume() }
+            if let channel, channel.isActive { return channel }
+            throw TransportErrorCode.error(TransportErrorCode.connectionFailed,
+                                           "the control connection to \(socketPath) could not be opened again")
+        }
+        reconnectionWaiters = []
+        defer {
+            let waiters = reconnectionWaiters ?? []
+            reconnectionWaiters = nil
+            for waiter in waiters { waiter.resume() }
+        }
+        if let stale = channel {
+            channel = nil
+            stale.close(promise: nil)
+        }
+        let fresh = try await Self.connectChannel(socketPath: socketPath, group: group)
+        reconnections += 1
+        for (sessionId, password) in logins.sorted(by: { $0.key < $1.key }) {
+            do throws(DaemonError) {
+                _ = try await send("login", ["sessionId": .string(sessionId), "password": .string(password)], on: fresh)
+            } catch where error.httpStatus == 0 && error.code.hasPrefix("TRANSPORT_") {
+                fresh.close(promise: nil)
+                throw error
+            } catch {
+                // The daemon refused the login (e.g. the session is gone): commands on that
+                // session will say so with their own refusal.
+                continue
+            }
+        }
+        channel = fresh
+        return fresh
+    }
+
+    private func send(_ command: String, _ arguments: [String: JSONValue], on channel: any Channel)
+        async throws(DaemonError) -> JSONValue
+    {
         let id = nextId
         nextId += 1
         await inFlight.acquire()
@@ -174,9 +268,12 @@ actor ControlSocketConnection {
         do {
             let promise = channel.eventLoop.makePromise(of: ControlResponse.self)
             let request = ControlRequest(id: .number(Double(id)), command: command, arguments: arguments)
-            let channel = self.channel
             let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-            channel.writeAndFlush(PendingControlRequest(id: id, line: request.jsonLine(), promise: promise), promise: nil)
+            // A write that never reaches the socket (the channel closed meanwhile) fails the request
+            // instead of leaving it waiting for a response that cannot come.
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenFailure { promise.fail($0) }
+            channel.writeAndFlush(PendingControlRequest(id: id, line: request.jsonLine(), promise: promise), promise: written)
             defer { deadline.cancel() }
             response = try await promise.futureResult.get()
             await inFlight.release()
@@ -196,7 +293,11 @@ actor ControlSocketConnection {
     }
 
     func close() async {
-        try? await channel.close()
+        closed = true
+        let open = channel
+        channel = nil
+        logins.removeAll()
+        try? await open?.close()
     }
 }
 

@@ -52,7 +52,11 @@ public actor HTTPConnectionPool {
         let promise = channel.eventLoop.makePromise(of: HTTPClientResponse.self)
         // A request that outlives the timeout closes its connection, which fails its promise.
         let timeout = channel.eventLoop.scheduleTask(in: requestTimeout) { channel.close(promise: nil) }
-        channel.writeAndFlush(HTTPRequestWithPromise(request: request, host: host, promise: promise), promise: nil)
+        // A write that never reaches the socket (the connection closed meanwhile) fails the request
+        // instead of leaving it waiting for a response that cannot come.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { promise.fail($0) }
+        channel.writeAndFlush(HTTPRequestWithPromise(request: request, host: host, promise: promise), promise: written)
         do {
             let response = try await promise.futureResult.get()
             timeout.cancel()
