@@ -17,6 +17,12 @@ struct RunCommand: AsyncParsableCommand {
 
             Exit status: 0 when every threshold holds, 1 when one breaks (each is named on stderr), \
             2 when the run cannot be carried out.
+
+            --find-capacity (or `mode: capacity` in the scenario) searches the daemon's capacity instead: \
+            steps of rising concurrency (the scenario's `capacity` block: start_concurrency, growth, \
+            max_concurrency, step_candidates or step_seconds, slo) until a step breaks the objective; it \
+            prints the step table, the knee, the headroom over the scenario's peak and how many centres \
+            one daemon holds, and exits 0 when a knee was found, 1 when the first step already broke.
             """
     )
 
@@ -55,6 +61,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line on stderr.")
     var quiet = false
 
+    @Flag(name: .customLong("find-capacity"), help: "Search the daemon's capacity (steps of rising concurrency) instead of playing the day once.")
+    var findCapacity = false
+
     func run() async throws {
         let outcome: RunOutcome
         do {
@@ -80,6 +89,14 @@ struct RunCommand: AsyncParsableCommand {
                     }
                     options.transport = parsed
                 }
+                if findCapacity || loaded.mode == .capacity {
+                    let quiet = self.quiet
+                    let search = try await CapacitySearch.run(scenario: loaded, options: options, report: { line in
+                        if !quiet { FileHandleOutput.standardError(line + "\n") }
+                    })
+                    Self.finish(search)
+                    return
+                }
                 outcome = try await ScenarioRunner.run(scenario: loaded, options: options)
             } catch {
                 throw CommandFailure(code: error.code, message: error.message)
@@ -99,6 +116,18 @@ struct RunCommand: AsyncParsableCommand {
         if !outcome.passed {
             for failure in outcome.failures { FileHandleOutput.standardError("threshold broken: \(failure)\n") }
             Certsim.exit(withError: ExitCode(Self.thresholdsBrokenExitCode))
+        }
+    }
+
+    /// Prints a capacity search's table and knee; exits 1 when no knee was found.
+    static func finish(_ search: CapacitySearchOutcome) {
+        FileHandleOutput.standardOutput(CapacityText.render(search.summary))
+        if let directory = search.outDirectory {
+            FileHandleOutput.standardOutput("files written to \(directory)\n")
+        }
+        if !search.found {
+            for failure in search.failures { FileHandleOutput.standardError("threshold broken: \(failure)\n") }
+            Certsim.exit(withError: ExitCode(thresholdsBrokenExitCode))
         }
     }
 }

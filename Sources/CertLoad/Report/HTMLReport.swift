@@ -30,7 +30,7 @@ public enum HTMLReport {
         body += errorsSection(summary)
         body += activitySection(files.timeline)
         body += consistencySection(summary, candidates: files.candidates)
-        if let steps = summary.capacitySearch, !steps.isEmpty { body += capacitySection(steps) }
+        if let steps = summary.capacitySearch, !steps.isEmpty { body += capacitySection(steps, result: summary.capacity) }
         return """
         <!DOCTYPE html>
         <html lang="en">
@@ -141,14 +141,79 @@ public enum HTMLReport {
         return html
     }
 
-    static func capacitySection(_ steps: [CapacityStep]) -> String {
-        let rows = steps.enumerated().map { index, step in
-            [String(index + 1), "\(SVGChart.format(step.load)) \(step.loadUnit)", fixed(step.answersPerSecond, 1),
-             step.p99NextMicroseconds.map(ms) ?? "–", String(step.errors), step.passed ? "pass" : "FAIL"]
+    static func capacitySection(_ steps: [CapacityStep], result: CapacityResult?) -> String {
+        var html = "<h2 id=\"capacity-search\">Capacity search</h2>\n"
+        if let result {
+            html += "<p class=\"note\">Each step is a closed loop of candidates answering without think time; "
+                + "the other sections of this report describe the knee step (or the first step when none passed).</p>\n"
+            var rows: [[String]] = [["Objective", CapacityText.objective(result.slo)]]
+            if let step = result.kneeStep, let concurrency = result.kneeConcurrency {
+                rows.append(["Knee", "step \(step), concurrency \(concurrency)"])
+                rows.append(["Answers/s sustained", fixed(result.kneeAnswersPerSecond, 1)])
+            } else {
+                rows.append(["Knee", "none: the first step broke the objective"])
+            }
+            rows.append(["Stopped", result.brokenStep.map { "step \($0) broke the objective" } ?? "at max_concurrency, unbroken"])
+            rows.append(["Scenario peak", "\(result.peakConcurrentCandidates) candidates at once (\(result.peakConcurrentCandidatesPerCentre) a centre)"])
+            rows.append(["Seconds per answer (mean think time)", fixed(result.secondsPerAnswer, 1)])
+            rows.append(["Peak answers/s", fixed(result.peakAnswersPerSecond, 1)])
+            if let equivalent = result.equivalentCandidates, let headroom = result.headroom, let centres = result.centres {
+                rows.append(["Candidates at once one daemon holds", String(equivalent)])
+                rows.append(["Headroom over the peak", "×" + fixed(headroom, 2)])
+                rows.append(["Centres one daemon holds", String(centres)])
+            }
+            html += table(["", "value"], rows)
         }
-        let classes = steps.map { ["", "", "", "", "", $0.passed ? "pass" : "fail"] }
-        return "<h2 id=\"capacity-search\">Capacity search</h2>\n"
-            + table(["step", "load", "answers/s", "p99 next (ms)", "errors", "result"], rows, classes: classes)
+        let x = { (step: CapacityStep) in step.load }
+        let unit = steps.first?.loadUnit ?? "load"
+        let kneeLoad = result?.kneeConcurrency.map(Double.init)
+        // A single step is a point, not a curve: the table says it all.
+        if steps.count >= capacityChartStepsMin {
+            html += capacityCharts(steps, result: result, x: x, unit: unit, kneeLoad: kneeLoad)
+        }
+        return html + capacityTable(steps)
+    }
+
+    /// Fewest steps drawn as charts.
+    static let capacityChartStepsMin = 2
+
+    static func capacityCharts(_ steps: [CapacityStep], result: CapacityResult?, x: (CapacityStep) -> Double, unit: String,
+                               kneeLoad: Double?) -> String {
+        var html = SVGChart.lines(
+            title: "Answers per second by step",
+            series: [.init(name: "answers/s", points: steps.map { (x($0), $0.answersPerSecond) }, colour: SVGChart.palette[0])],
+            xLabel: unit, yLabel: "answers/s", marker: kneeLoad.map { ($0, "knee") }, dots: true)
+        let loads = steps.map(\.load)
+        var latency: [SVGChart.Series] = [
+            .init(name: "p99 next", points: steps.compactMap { s in s.p99NextMicroseconds.map { (x(s), Double($0) / 1000) } },
+                  colour: SVGChart.palette[1]),
+            .init(name: "p99 answer", points: steps.compactMap { s in s.p99AnswerMicroseconds.map { (x(s), Double($0) / 1000) } },
+                  colour: SVGChart.palette[2]),
+        ]
+        if let low = loads.min(), let high = loads.max() {
+            if let limit = result?.slo.p99NextMilliseconds {
+                latency.append(.init(name: "SLO next \(ThresholdCheck.format(limit)) ms", points: [(low, limit), (high, limit)],
+                                     colour: SVGChart.palette[3], dashed: true))
+            }
+            if let limit = result?.slo.p99AnswerMilliseconds, limit != result?.slo.p99NextMilliseconds {
+                latency.append(.init(name: "SLO answer \(ThresholdCheck.format(limit)) ms", points: [(low, limit), (high, limit)],
+                                     colour: SVGChart.palette[4], dashed: true))
+            }
+        }
+        html += SVGChart.lines(title: "p99 latency by step", series: latency, xLabel: unit, yLabel: "p99 latency (ms)",
+                               marker: kneeLoad.map { ($0, "knee") }, dots: true)
+        return html
+    }
+
+    static func capacityTable(_ steps: [CapacityStep]) -> String {
+        let rows = steps.enumerated().map { index, step in
+            [String(index + 1), "\(SVGChart.format(step.load)) \(step.loadUnit)", step.candidates.map(String.init) ?? "–",
+             fixed(step.answersPerSecond, 1), step.p99NextMicroseconds.map(ms) ?? "–", step.p99AnswerMicroseconds.map(ms) ?? "–",
+             String(step.errors), step.passed ? "pass" : "FAIL: " + (step.failures ?? []).joined(separator: "; ")]
+        }
+        let classes = steps.map { ["", "", "", "", "", "", "", $0.passed ? "pass" : "fail"] }
+        return table(["step", "load", "certifications", "answers/s", "p99 next (ms)", "p99 answer (ms)", "errors", "result"],
+                     rows, classes: classes)
     }
 
     // MARK: charts

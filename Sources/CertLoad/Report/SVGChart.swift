@@ -9,6 +9,9 @@ enum SVGChart {
     static let height = 300.0
     static let left = 64.0, right = 16.0, top = 30.0, bottom = 44.0
 
+    /// With `dots`, lines with at most this many points get a dot at each point (step charts).
+    static let pointMarkersMax = 64
+
     /// Colour-blind-safe palette (Okabe–Ito).
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
@@ -16,6 +19,8 @@ enum SVGChart {
         var name: String
         var points: [(x: Double, y: Double)]
         var colour: String
+        /// Drawn dashed (a limit rather than a measure).
+        var dashed = false
     }
 
     struct Bar {
@@ -101,7 +106,10 @@ enum SVGChart {
     }
 
     /// Lines over a shared x axis.
-    static func lines(title: String, series: [Series], xLabel: String, yLabel: String, yFromZero: Bool = true) -> String {
+    /// `marker`: a labelled vertical line at an x value (e.g. a capacity search's knee); `dots`: a dot
+    /// at each point of a short line.
+    static func lines(title: String, series: [Series], xLabel: String, yLabel: String, yFromZero: Bool = true,
+                      marker: (x: Double, label: String)? = nil, dots: Bool = false) -> String {
         let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         guard let first = all.first else { return empty(title) }
         var frame = Frame(xLow: first.x, xHigh: first.x, yLow: yFromZero ? 0 : first.y, yHigh: first.y)
@@ -114,7 +122,18 @@ enum SVGChart {
         for line in series where !line.points.isEmpty {
             let points = line.points.filter { $0.x.isFinite && $0.y.isFinite }
                 .map { "\(number(frame.x($0.x))),\(number(frame.y($0.y)))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"1.5\" points=\"\(points)\"/>\n"
+            let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
+            svg += "<polyline fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"1.5\"\(dash) points=\"\(points)\"/>\n"
+            if dots && line.points.count <= pointMarkersMax {
+                for point in line.points where point.x.isFinite && point.y.isFinite && !line.dashed {
+                    svg += "<circle cx=\"\(number(frame.x(point.x)))\" cy=\"\(number(frame.y(point.y)))\" r=\"2.5\" fill=\"\(line.colour)\"/>"
+                }
+            }
+        }
+        if let marker, marker.x.isFinite, marker.x >= frame.xLow, marker.x <= frame.xHigh {
+            let x = number(frame.x(marker.x))
+            svg += "<line class=\"diagonal\" x1=\"\(x)\" y1=\"\(number(top))\" x2=\"\(x)\" y2=\"\(number(height - bottom))\"/>"
+            svg += "<text class=\"tick\" x=\"\(x)\" y=\"\(number(top + 12))\" text-anchor=\"middle\">\(HTML.escape(marker.label))</text>\n"
         }
         svg += legend(series.map { ($0.name, $0.colour) })
         return svg + "</svg>\n"

@@ -35,6 +35,8 @@ public struct Summary: Sendable, Codable, Equatable {
     public var thresholds: [ThresholdOutcome]
     /// Steps of a capacity search (knee finding), when the run made one.
     public var capacitySearch: [CapacityStep]?
+    /// The knee of a capacity search and what it means for the scenario's day, when the run made one.
+    public var capacity: CapacityResult?
 
     public static let currentFormatVersion = 1
 
@@ -60,7 +62,7 @@ public struct Summary: Sendable, Codable, Equatable {
                 certifications: Certifications, answers: Int, answersPerSecond: Double, certificationsPerSecond: Double,
                 peakConcurrentCandidates: Int, latency: [String: LatencyPercentiles], errors: [String: Int],
                 consistency: Consistency, digest: String, thresholds: [ThresholdOutcome] = [],
-                capacitySearch: [CapacityStep]? = nil) {
+                capacitySearch: [CapacityStep]? = nil, capacity: CapacityResult? = nil) {
         self.scenario = scenario
         self.seed = seed
         self.transport = transport
@@ -83,6 +85,7 @@ public struct Summary: Sendable, Codable, Equatable {
         self.digest = digest
         self.thresholds = thresholds
         self.capacitySearch = capacitySearch
+        self.capacity = capacity
     }
 
     /// True when every threshold passed (and vacuously when there are none).
@@ -117,7 +120,7 @@ public struct Summary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case formatVersion, scenario, seed, transport, estimator, timeScale, concurrency, wallSeconds, simulatedSeconds
         case cpuSeconds, peakRSSBytes, storeBytes, certifications, answers, answersPerSecond, certificationsPerSecond
-        case peakConcurrentCandidates, latency, errors, consistency, digest, thresholds, capacitySearch
+        case peakConcurrentCandidates, latency, errors, consistency, digest, thresholds, capacitySearch, capacity
         case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification
     }
 
@@ -146,6 +149,7 @@ public struct Summary: Sendable, Codable, Equatable {
         digest = try c.decode(String.self, forKey: .digest)
         thresholds = try c.decode([ThresholdOutcome].self, forKey: .thresholds)
         capacitySearch = try c.decodeIfPresent([CapacityStep].self, forKey: .capacitySearch)
+        capacity = try c.decodeIfPresent(CapacityResult.self, forKey: .capacity)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -173,6 +177,7 @@ public struct Summary: Sendable, Codable, Equatable {
         try c.encode(digest, forKey: .digest)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encodeIfPresent(capacitySearch, forKey: .capacitySearch)
+        try c.encodeIfPresent(capacity, forKey: .capacity)
         try c.encode(passed, forKey: .passed)
         try c.encode(errorsTotal, forKey: .errorsTotal)
         try c.encodeIfPresent(cpuSecondsPerThousandAnswers, forKey: .cpuSecondsPerThousandAnswers)
@@ -182,7 +187,8 @@ public struct Summary: Sendable, Codable, Equatable {
 
 /// One step of a capacity search: a load level and what the daemon held at it.
 ///
-/// Owned by CertLoad's report half.
+/// Owned by CertLoad's report half; filled by ``CapacitySearch``. Fields after `passed` are optional
+/// so that summaries written before them still read.
 public struct CapacityStep: Sendable, Codable, Equatable {
     /// Load offered, in `loadUnit` (e.g. 400 "concurrent candidates" or 25 "arrivals per second").
     public var load: Double
@@ -192,13 +198,85 @@ public struct CapacityStep: Sendable, Codable, Equatable {
     public var errors: Int
     /// Whether the step stayed within the thresholds.
     public var passed: Bool
+    public var p99AnswerMicroseconds: UInt64?
+    public var p99StartMicroseconds: UInt64?
+    /// Certifications the step played.
+    public var candidates: Int?
+    /// Certifications scored a second (real time).
+    public var certificationsPerSecond: Double?
+    /// Real seconds the step's candidates ran (set-up and result reading excluded).
+    public var wallSeconds: Double?
+    /// The limits the step broke, as sentences (empty when it passed).
+    public var failures: [String]?
 
-    public init(load: Double, loadUnit: String, answersPerSecond: Double, p99NextMicroseconds: UInt64?, errors: Int, passed: Bool) {
+    public init(load: Double, loadUnit: String, answersPerSecond: Double, p99NextMicroseconds: UInt64?, errors: Int, passed: Bool,
+                p99AnswerMicroseconds: UInt64? = nil, p99StartMicroseconds: UInt64? = nil, candidates: Int? = nil,
+                certificationsPerSecond: Double? = nil, wallSeconds: Double? = nil, failures: [String]? = nil) {
         self.load = load
         self.loadUnit = loadUnit
         self.answersPerSecond = answersPerSecond
         self.p99NextMicroseconds = p99NextMicroseconds
         self.errors = errors
         self.passed = passed
+        self.p99AnswerMicroseconds = p99AnswerMicroseconds
+        self.p99StartMicroseconds = p99StartMicroseconds
+        self.candidates = candidates
+        self.certificationsPerSecond = certificationsPerSecond
+        self.wallSeconds = wallSeconds
+        self.failures = failures
     }
+
+    /// Word for the load of a concurrency step.
+    public static let concurrentCandidatesUnit = "concurrent candidates"
+}
+
+/// The outcome of a capacity search: the objective, the knee, and what the knee means for a day
+/// like the scenario's (its peak, the headroom, how many such centres one daemon holds).
+///
+/// Owned by CertLoad's report half; filled by ``CapacitySearch``. Step numbers are 1-based, as
+/// printed.
+public struct CapacityResult: Sendable, Codable, Equatable {
+    /// The limits every step had to keep.
+    public var slo: CapacitySLO
+    /// 1-based step of the knee (the last step of the passing prefix); nil when the first step broke.
+    public var kneeStep: Int?
+    /// Concurrency of the knee step: closed-loop candidates, answering without think time.
+    public var kneeConcurrency: Int?
+    /// Highest answers a second sustained within the objective.
+    public var kneeAnswersPerSecond: Double?
+    /// 1-based step that broke the objective; nil when the search reached `max_concurrency`.
+    public var brokenStep: Int?
+    /// The scenario's own peak: candidates answering at once, all centres and one centre.
+    public var peakConcurrentCandidates: Int
+    public var peakConcurrentCandidatesPerCentre: Int
+    /// A scenario candidate's mean seconds per answer (its think time).
+    public var secondsPerAnswer: Double
+    /// Answers a second at the scenario's peak.
+    public var peakAnswersPerSecond: Double
+    /// Scenario candidates the knee serves at once (knee answers/s × seconds per answer).
+    public var equivalentCandidates: Int?
+    /// Knee answers a second / peak answers a second.
+    public var headroom: Double?
+    /// Centres like the scenario's one daemon holds at their peak.
+    public var centres: Int?
+
+    public init(slo: CapacitySLO, kneeStep: Int?, kneeConcurrency: Int?, kneeAnswersPerSecond: Double?, brokenStep: Int?,
+                peakConcurrentCandidates: Int, peakConcurrentCandidatesPerCentre: Int, secondsPerAnswer: Double,
+                peakAnswersPerSecond: Double, equivalentCandidates: Int?, headroom: Double?, centres: Int?) {
+        self.slo = slo
+        self.kneeStep = kneeStep
+        self.kneeConcurrency = kneeConcurrency
+        self.kneeAnswersPerSecond = kneeAnswersPerSecond
+        self.brokenStep = brokenStep
+        self.peakConcurrentCandidates = peakConcurrentCandidates
+        self.peakConcurrentCandidatesPerCentre = peakConcurrentCandidatesPerCentre
+        self.secondsPerAnswer = secondsPerAnswer
+        self.peakAnswersPerSecond = peakAnswersPerSecond
+        self.equivalentCandidates = equivalentCandidates
+        self.headroom = headroom
+        self.centres = centres
+    }
+
+    /// True when some step kept the objective.
+    public var found: Bool { kneeStep != nil }
 }

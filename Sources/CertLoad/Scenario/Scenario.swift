@@ -49,6 +49,11 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var durability: Durability = .durable
     /// Limits that make the run exit non-zero. YAML `thresholds`.
     public var thresholds = Thresholds()
+    /// What `certsim run` does with the scenario: play it once, or search the daemon's capacity.
+    /// YAML `mode: run | capacity`.
+    public var mode: Mode = .run
+    /// How a capacity search steps the load; nil = the defaults. YAML `capacity`.
+    public var capacity: CapacitySettings? = nil
 
     public static let concurrencyDefault = 256
     /// Largest accepted `concurrency`.
@@ -59,6 +64,10 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// Capacity estimator named by a scenario; maps one to one onto the engine's `EstimatorKind`
     /// by raw value.
     public enum Estimator: String, Sendable, Codable, CaseIterable { case flash, eap }
+
+    /// What a run of the scenario does: `run` plays the day once; `capacity` raises the load step by
+    /// step until the service-level objective breaks (``CapacitySettings``).
+    public enum Mode: String, Sendable, Codable, CaseIterable { case run, capacity }
 
     /// Transport between simulated candidates and the daemon.
     public enum Transport: String, Sendable, Codable, CaseIterable { case inproc, http }

@@ -15,7 +15,7 @@ public enum ScenarioParser {
     public static let topLevelKeys = [
         "name", "description", "seed", "bank", "algorithm", "estimator", "day", "population", "behaviour",
         "proctors", "calibration_noise", "retest", "transport", "time_scale", "concurrency", "durability",
-        "thresholds",
+        "thresholds", "mode", "capacity",
     ]
     /// Largest scenario file accepted, in bytes.
     public static let textBytesMax = 1 << 20
@@ -99,6 +99,8 @@ public enum ScenarioParser {
         if let node = entries["concurrency"] { scenario.concurrency = try node.int(in: 1...Scenario.concurrencyMax) }
         if let node = entries["durability"] { scenario.durability = try node.word(Scenario.Durability.self) }
         if let node = entries["thresholds"] { scenario.thresholds = try readThresholds(node) }
+        if let node = entries["mode"] { scenario.mode = try node.word(Scenario.Mode.self) }
+        if let node = entries["capacity"], !node.isNull { scenario.capacity = try readCapacity(node) }
         return scenario
     }
 
@@ -316,5 +318,55 @@ public enum ScenarioParser {
             thresholds.digest = digest
         }
         return thresholds
+    }
+
+    /// Keys of the `capacity` section.
+    public static let capacityKeys = [
+        "start_concurrency", "growth", "max_concurrency", "step_candidates", "step_seconds", "candidates_per_slot_min", "slo",
+    ]
+    /// Keys of `capacity.slo`.
+    public static let capacitySLOKeys = ["p99_next_ms", "p99_answer_ms", "p99_start_ms", "errors_max"]
+
+    static func readCapacity(_ node: ScenarioNode) throws(ScenarioError) -> CapacitySettings {
+        let entries = try node.mapping(allowed: capacityKeys)
+        var settings = CapacitySettings()
+        let concurrencies = 1...Scenario.concurrencyMax
+        if let value = entries["start_concurrency"] { settings.startConcurrency = try value.int(in: concurrencies) }
+        if let value = entries["growth"] {
+            settings.growth = try value.double(in: CapacitySettings.growthRange)
+        }
+        if let value = entries["max_concurrency"] { settings.maxConcurrency = try value.int(in: concurrencies) }
+        if let value = entries["step_candidates"], !value.isNull {
+            settings.stepCandidates = try value.int(in: 1...DayShape.countMax)
+        }
+        if let value = entries["step_seconds"], !value.isNull {
+            if let candidates = entries["step_candidates"], !candidates.isNull {
+                throw value.bad("'step_seconds' and 'step_candidates' contradict each other: give one way of sizing a step")
+            }
+            settings.stepSeconds = try value.double(in: 0.1...secondsMax)
+        }
+        if let value = entries["candidates_per_slot_min"] { settings.candidatesPerSlotMin = try value.int(in: 1...1000) }
+        guard settings.startConcurrency <= settings.maxConcurrency else {
+            throw (entries["max_concurrency"] ?? entries["start_concurrency"] ?? node)
+                .bad("max_concurrency \(settings.maxConcurrency) is below start_concurrency \(settings.startConcurrency)")
+        }
+        let steps = CapacityPlan.concurrencies(start: settings.startConcurrency, growth: settings.growth,
+                                               max: settings.maxConcurrency).count
+        guard steps <= CapacitySettings.stepsMax else {
+            throw (entries["growth"] ?? node).bad(
+                "the search would take \(steps) steps from \(settings.startConcurrency) to \(settings.maxConcurrency); "
+                    + "at most \(CapacitySettings.stepsMax): raise growth or narrow the range")
+        }
+        if let value = entries["slo"], !value.isNull {
+            let fields = try value.mapping(allowed: capacitySLOKeys)
+            var slo = CapacitySLO()
+            let nonNegative = 0...Double.greatestFiniteMagnitude
+            if let limit = fields["p99_next_ms"], !limit.isNull { slo.p99NextMilliseconds = try limit.double(in: nonNegative) }
+            if let limit = fields["p99_answer_ms"], !limit.isNull { slo.p99AnswerMilliseconds = try limit.double(in: nonNegative) }
+            if let limit = fields["p99_start_ms"], !limit.isNull { slo.p99StartMilliseconds = try limit.double(in: nonNegative) }
+            if let limit = fields["errors_max"], !limit.isNull { slo.errorsMax = try limit.int(in: 0...Int.max) }
+            settings.slo = slo
+        }
+        return settings
     }
 }
