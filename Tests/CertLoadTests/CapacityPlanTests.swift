@@ -51,8 +51,9 @@ import Testing
         #expect(CapacityPlan.stepCandidates(concurrency: 16, settings: settings, previousCertificationsPerSecond: 30.2) == 151)
         // The minimum wins at 100 slots: 300.
         #expect(CapacityPlan.stepCandidates(concurrency: 100, settings: settings, previousCertificationsPerSecond: 30.2) == 300)
-        // The first step has no previous rate: the minimum.
-        #expect(CapacityPlan.stepCandidates(concurrency: 16, settings: settings, previousCertificationsPerSecond: nil) == 48)
+        // The first step has no previous rate: 100 certifications, or the minimum when larger (3 × 40 = 120).
+        #expect(CapacityPlan.stepCandidates(concurrency: 16, settings: settings, previousCertificationsPerSecond: nil) == 100)
+        #expect(CapacityPlan.stepCandidates(concurrency: 40, settings: settings, previousCertificationsPerSecond: nil) == 120)
     }
 
     // MARK: verdict

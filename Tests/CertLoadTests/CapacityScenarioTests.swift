@@ -25,6 +25,7 @@ import Testing
               max_concurrency: 300
               step_seconds: 2.5
               candidates_per_slot_min: 5
+              confirm_failures: false
               slo: {p99_next_ms: 15, p99_answer_ms: 25.5, p99_start_ms: 40, errors_max: 2}
             """)
         #expect(scenario.mode == .capacity)
@@ -34,6 +35,7 @@ import Testing
         expected.maxConcurrency = 300
         expected.stepSeconds = 2.5
         expected.candidatesPerSlotMin = 5
+        expected.confirmFailures = false
         expected.slo = CapacitySLO(p99NextMilliseconds: 15, p99AnswerMilliseconds: 25.5, p99StartMilliseconds: 40, errorsMax: 2)
         #expect(scenario.capacity == expected)
     }

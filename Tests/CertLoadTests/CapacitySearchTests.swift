@@ -6,20 +6,29 @@ import Testing
 /// The capacity search driver: against scripted steps (the stop rule, what each step runs) and one
 /// tiny real search through the embedded daemon.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct CapacitySearchTests {
-    /// Steps answer from a script keyed by concurrency: (answers/s, p99 next µs, errors).
+    typealias Figures = (rate: Double, p99: UInt64, errors: Int)
+
+    /// Steps answer from a script keyed by concurrency: (answers/s, p99 next µs, errors); `rerun`
+    /// gives a different answer to the second play of a concurrency.
     final class Script: Sendable {
-        let figures: [Int: (rate: Double, p99: UInt64, errors: Int)]
+        let figures: [Int: Figures]
+        let rerun: [Int: Figures]
         let calls = Mutex<[(concurrency: Int, candidates: Int, timeScale: Double, thresholdsEmpty: Bool, progress: RunOptions.ProgressMode)]>([])
 
-        init(_ figures: [Int: (rate: Double, p99: UInt64, errors: Int)]) { self.figures = figures }
+        init(_ figures: [Int: Figures], rerun: [Int: Figures] = [:]) {
+            self.figures = figures
+            self.rerun = rerun
+        }
 
         var runner: CapacitySearch.StepRunner {
             { (scenario: Scenario, options: RunOptions) async throws(RunError) -> RunOutcome in
-                self.calls.withLock {
+                let played = self.calls.withLock {
                     $0.append((scenario.concurrency, scenario.day.candidates ?? -1, scenario.timeScale, scenario.thresholds.isEmpty,
                                options.progress))
+                    return $0.filter { $0.concurrency == scenario.concurrency }.count
                 }
-                let figures = self.figures[scenario.concurrency]!
+                let figures = played > 1 ? (self.rerun[scenario.concurrency] ?? self.figures[scenario.concurrency]!)
+                    : self.figures[scenario.concurrency]!
                 var summary = sampleSummary()
                 summary.capacitySearch = nil
                 summary.concurrency = scenario.concurrency
@@ -54,18 +63,19 @@ import Testing
     }
 
     @Test func theSearchStopsAtTheFirstBrokenStep() async throws {
-        // 4 → 8 → 16 pass (16 a little slower: noise), 32 breaks the latency objective; 64 never runs.
+        // 4 → 8 → 16 pass (16 a little slower: noise), 32 breaks the latency objective twice; 64 never runs.
         let script = Script([4: (400, 2_000, 0), 8: (800, 5_000, 0), 16: (780, 15_000, 0), 32: (900, 45_000, 0), 64: (1000, 1_000, 0)])
         let search = try await CapacitySearch.run(scenario: Self.scenario(), options: RunnerFixtures.quietOptions(),
                                                   stepRunner: script.runner)
         let calls = script.calls.withLock { $0 }
-        #expect(calls.map(\.concurrency) == [4, 8, 16, 32])
+        #expect(calls.map(\.concurrency) == [4, 8, 16, 32, 32])
         // Each step: as fast as possible, 3 certifications a slot, no thresholds of its own, no progress line.
-        #expect(calls.map(\.candidates) == [12, 24, 48, 96])
+        #expect(calls.map(\.candidates) == [12, 24, 48, 96, 96])
         #expect(calls.allSatisfy { $0.timeScale == 0 && $0.thresholdsEmpty && $0.progress == .off })
 
         let steps = try #require(search.summary.capacitySearch)
         #expect(steps.map(\.passed) == [true, true, true, false])
+        #expect(steps.map(\.attempts) == [nil, nil, nil, 2])
         #expect(steps[3].failures == ["p99 next 45.00 ms > 20 ms", "p99 answer 22.50 ms > 20 ms"])
         let result = try #require(search.summary.capacity)
         #expect(result.kneeStep == 3 && result.kneeConcurrency == 16 && result.brokenStep == 4)
@@ -86,8 +96,28 @@ import Testing
         let script = Script([4: (400, 2_000, 0), 8: (800, 2_000, 1), 16: (900, 2_000, 0)])
         let search = try await CapacitySearch.run(scenario: Self.scenario(max: 16), options: RunnerFixtures.quietOptions(),
                                                   stepRunner: script.runner)
-        #expect(script.calls.withLock { $0.map(\.concurrency) } == [4, 8])
+        #expect(script.calls.withLock { $0.map(\.concurrency) } == [4, 8, 8])
         #expect(search.summary.capacity?.kneeStep == 1 && search.summary.capacitySearch?[1].failures == ["1 errors > 0"])
+    }
+
+    @Test func aBrokenStepThatPassesItsRerunGoesOn() async throws {
+        // 8 stalls once (p99 90 ms), then holds; 16 breaks twice.
+        let script = Script([4: (400, 2_000, 0), 8: (300, 90_000, 0), 16: (900, 50_000, 0)], rerun: [8: (800, 3_000, 0)])
+        let search = try await CapacitySearch.run(scenario: Self.scenario(max: 16), options: RunnerFixtures.quietOptions(),
+                                                  stepRunner: script.runner)
+        #expect(script.calls.withLock { $0.map(\.concurrency) } == [4, 8, 8, 16, 16])
+        let steps = try #require(search.summary.capacitySearch)
+        #expect(steps.map(\.passed) == [true, true, false] && steps[1].answersPerSecond == 800)
+        #expect(search.summary.capacity?.kneeStep == 2 && search.summary.capacity?.kneeAnswersPerSecond == 800)
+        #expect(CapacityText.render(search.summary).contains("passed on its rerun"))
+
+        // Without confirmation the first stall ends the search.
+        var scenario = Self.scenario(max: 16)
+        scenario.capacity?.confirmFailures = false
+        let once = Script([4: (400, 2_000, 0), 8: (300, 90_000, 0)], rerun: [8: (800, 3_000, 0)])
+        let stopped = try await CapacitySearch.run(scenario: scenario, options: RunnerFixtures.quietOptions(), stepRunner: once.runner)
+        #expect(once.calls.withLock { $0.map(\.concurrency) } == [4, 8])
+        #expect(stopped.summary.capacity?.kneeStep == 1)
     }
 
     @Test func theFirstStepBreakingFindsNoKnee() async throws {

@@ -45,6 +45,7 @@ public enum CapacityText {
             + pad(ms(step.p99NextMicroseconds), 11) + "  " + pad(ms(step.p99AnswerMicroseconds), 13) + "  "
             + pad(String(step.errors), 6) + "  " + (step.passed ? "pass" : "FAIL")
         if let failures = step.failures, !failures.isEmpty { text += " (" + failures.joined(separator: "; ") + ")" }
+        if (step.attempts ?? 1) > 1 { text += step.passed ? " (passed on its rerun)" : " (confirmed by a rerun)" }
         return text
     }
 

@@ -208,10 +208,13 @@ public struct CapacityStep: Sendable, Codable, Equatable {
     public var wallSeconds: Double?
     /// The limits the step broke, as sentences (empty when it passed).
     public var failures: [String]?
+    /// Times the step was played: 2 when a first attempt broke and was confirmed (or not) by a rerun;
+    /// the figures are the last attempt's.
+    public var attempts: Int?
 
     public init(load: Double, loadUnit: String, answersPerSecond: Double, p99NextMicroseconds: UInt64?, errors: Int, passed: Bool,
                 p99AnswerMicroseconds: UInt64? = nil, p99StartMicroseconds: UInt64? = nil, candidates: Int? = nil,
-                certificationsPerSecond: Double? = nil, wallSeconds: Double? = nil, failures: [String]? = nil) {
+                certificationsPerSecond: Double? = nil, wallSeconds: Double? = nil, failures: [String]? = nil, attempts: Int? = nil) {
         self.load = load
         self.loadUnit = loadUnit
         self.answersPerSecond = answersPerSecond
@@ -224,6 +227,7 @@ public struct CapacityStep: Sendable, Codable, Equatable {
         self.certificationsPerSecond = certificationsPerSecond
         self.wallSeconds = wallSeconds
         self.failures = failures
+        self.attempts = attempts
     }
 
     /// Word for the load of a concurrency step.

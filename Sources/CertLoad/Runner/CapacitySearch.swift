@@ -10,7 +10,9 @@ import Foundation
 /// Every step opens its own embedded daemon (same configuration, fresh store), so a step does not
 /// inherit the previous one's backlog. A step keeps the objective when its p99 latencies and its
 /// errors stay within ``CapacitySLO``; the search stops at the first step that does not, or after
-/// `max_concurrency`. The knee is the last step that kept it (``CapacityPlan/knee(_:)``).
+/// `max_concurrency`. A broken step is played once more (`confirm_failures`, on by default) and
+/// counts as broken only if the rerun breaks too. The knee is the last step that kept the objective
+/// (``CapacityPlan/knee(_:)``).
 ///
 /// The knee's answer rate is then set against the scenario's own peak (``CapacityPlan/peak(day:thinkTime:)``):
 /// a real candidate answers once every mean think time, so the knee serves
@@ -57,10 +59,21 @@ public enum CapacitySearch {
             let candidates = CapacityPlan.stepCandidates(concurrency: concurrency, settings: settings,
                                                          previousCertificationsPerSecond: previousRate)
             report?("capacity step \(index + 1)/\(schedule.count): concurrency \(concurrency), \(candidates) certifications…")
-            let outcome: RunOutcome
+            var outcome: RunOutcome
+            var step: CapacityStep
             do throws(RunError) {
                 outcome = try await stepRunner(stepScenario(scenario, concurrency: concurrency, candidates: candidates),
                                                stepOptions(options))
+                step = measure(outcome, concurrency: concurrency, candidates: candidates, slo: slo)
+                report?(CapacityText.stepLine(step, number: index + 1))
+                if !step.passed && settings.confirmFailures {
+                    report?("capacity step \(index + 1): broken; played once more to confirm…")
+                    outcome = try await stepRunner(stepScenario(scenario, concurrency: concurrency, candidates: candidates),
+                                                   stepOptions(options))
+                    step = measure(outcome, concurrency: concurrency, candidates: candidates, slo: slo)
+                    step.attempts = 2
+                    report?(CapacityText.stepLine(step, number: index + 1))
+                }
             } catch {
                 if index == 0 { throw error }
                 let failure = "the step could not be carried out: \(error.description)"
@@ -70,9 +83,7 @@ public enum CapacitySearch {
                 report?("capacity step \(index + 1): FAIL (\(failure))")
                 break
             }
-            let step = measure(outcome, concurrency: concurrency, candidates: candidates, slo: slo)
             steps.append(step)
-            report?(CapacityText.stepLine(step, number: index + 1))
             if firstRun == nil { firstRun = outcome }
             guard step.passed else { break }
             kneeRun = outcome

@@ -27,12 +27,16 @@ public enum CapacityPlan {
 
     /// Certifications a step at `concurrency` plays: at least `candidatesPerSlotMin × concurrency`;
     /// with `stepCandidates` at least that; with `stepSeconds`, enough to last that long at the
-    /// previous step's certifications a second (the first step, with no previous, plays the minimum).
+    /// previous step's certifications a second (the first step, with no previous rate, plays
+    /// ``CapacitySettings/timedFirstStepCandidates`` or the minimum, whichever is larger).
     public static func stepCandidates(concurrency: Int, settings: CapacitySettings,
                                       previousCertificationsPerSecond: Double?) -> Int {
         let minimum = settings.candidatesPerSlotMin * concurrency
         if let fixed = settings.stepCandidates { return Swift.max(minimum, fixed) }
-        if let seconds = settings.stepSeconds, let rate = previousCertificationsPerSecond, rate.isFinite, rate > 0 {
+        if let seconds = settings.stepSeconds {
+            guard let rate = previousCertificationsPerSecond, rate.isFinite, rate > 0 else {
+                return Swift.max(minimum, CapacitySettings.timedFirstStepCandidates)
+            }
             let sized = (seconds * rate).rounded(.up)
             return sized >= Double(DayShape.countMax) ? DayShape.countMax : Swift.max(minimum, Int(sized))
         }

@@ -34,6 +34,10 @@ public struct CapacitySettings: Sendable, Codable, Equatable {
     /// Every step plays at least this many certifications per concurrent slot, so each slot is
     /// refilled several times and the step reaches a steady state. YAML `candidates_per_slot_min`.
     public var candidatesPerSlotMin: Int = CapacitySettings.candidatesPerSlotMinDefault
+    /// Runs a broken step once more before stopping, and counts it broken only when the rerun breaks
+    /// too: one stall of a shared machine (a disk flush, another process) does not end the search.
+    /// YAML `confirm_failures`.
+    public var confirmFailures: Bool = true
     /// The limits a step must keep; nil = taken from the scenario's thresholds (``CapacitySLO/derived(from:)``).
     /// YAML `slo`.
     public var slo: CapacitySLO? = nil
@@ -42,6 +46,9 @@ public struct CapacitySettings: Sendable, Codable, Equatable {
     public static let growthDefault = 2.0
     public static let maxConcurrencyDefault = 1024
     public static let candidatesPerSlotMinDefault = 3
+    /// Certifications of the first step of a search sized by `step_seconds` (no previous rate yet),
+    /// unless the per-slot minimum is larger.
+    public static let timedFirstStepCandidates = 100
     /// Accepted `growth` values.
     public static let growthRange = 1.05...10.0
     /// Most steps a search may plan (a guard against a tiny growth over a wide range).

@@ -322,7 +322,8 @@ public enum ScenarioParser {
 
     /// Keys of the `capacity` section.
     public static let capacityKeys = [
-        "start_concurrency", "growth", "max_concurrency", "step_candidates", "step_seconds", "candidates_per_slot_min", "slo",
+        "start_concurrency", "growth", "max_concurrency", "step_candidates", "step_seconds", "candidates_per_slot_min",
+        "confirm_failures", "slo",
     ]
     /// Keys of `capacity.slo`.
     public static let capacitySLOKeys = ["p99_next_ms", "p99_answer_ms", "p99_start_ms", "errors_max"]
@@ -346,6 +347,7 @@ public enum ScenarioParser {
             settings.stepSeconds = try value.double(in: 0.1...secondsMax)
         }
         if let value = entries["candidates_per_slot_min"] { settings.candidatesPerSlotMin = try value.int(in: 1...1000) }
+        if let value = entries["confirm_failures"] { settings.confirmFailures = try value.bool() }
         guard settings.startConcurrency <= settings.maxConcurrency else {
             throw (entries["max_concurrency"] ?? entries["start_concurrency"] ?? node)
                 .bad("max_concurrency \(settings.maxConcurrency) is below start_concurrency \(settings.startConcurrency)")
