@@ -65,7 +65,9 @@ import Testing
 
         private func refuse(_ code: String, _ status: Int) -> DaemonError {
             refusals.append(code)
-            return DaemonError(code: code, message: "scripted", httpStatus: status)
+            // As the daemon: a pending live alert is a 409 with Retry-After.
+            return DaemonError(code: code, message: "scripted", httpStatus: status,
+                               retryAfterSeconds: code == "LIVE_ALERT_ONGOING" ? 1 : nil)
         }
 
         private func checkUp() throws(DaemonError) {
@@ -333,8 +335,10 @@ import Testing
             #expect(played.journal == clean.journal)
             #expect(played.validated == clean.validated)
             #expect(played.decisions == clean.decisions)
-            // After the resume the daemon says the alert still waits for the invigilator.
+            // After the resume the daemon says the alert still waits for the invigilator: the
+            // flow has the invigilator decide at once instead of waiting for Retry-After.
             #expect(played.refusals == ["LIVE_ALERT_ONGOING"])
+            #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed: 3])
         }
     }
 
@@ -384,5 +388,122 @@ import Testing
         #expect(played.errors == [TransportErrorCode.connectionFailed: 1])
         // The lost answer and 4 refused resumes are waited out; the 6th failure is final.
         #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed: 5])
+    }
+}
+
+/// A session's close (finalise, publish) through an outage: carried on from where it stood,
+/// nothing asked twice.
+@Suite struct RunnerSessionCloseTests {
+    enum Step: Sendable, Equatable { case finalize, publish, showAfterPublish }
+
+    /// The proctor operations of one session; the reply of `lostReply` is lost once (the
+    /// operation done), and the next call finds the daemon down.
+    actor OneSessionProctors: ProctorTransport {
+        var status = "started"
+        var lostReply: Step?
+        var down = false
+        var finalizations = 0
+        var publications = 0
+        var abortReasons: [String: AbortReason] = [:]
+        let certificate = PublishedCertificate(candidateId: "k1", assessmentId: "a1", verificationCode: "P-BCDFGHJK",
+                                               pixScore: 312, meshLevel: 2, status: "validated")
+
+        init(lostReply: Step?) { self.lostReply = lostReply }
+
+        private func checkUp() throws(DaemonError) {
+            if down {
+                down = false
+                throw TransportErrorCode.error(TransportErrorCode.connectionFailed, "scripted: connection refused")
+            }
+        }
+
+        private func lose(_ step: Step) throws(DaemonError) {
+            guard lostReply == step else { return }
+            lostReply = nil
+            down = true
+            throw TransportErrorCode.error(TransportErrorCode.connectionFailed, "scripted: connection reset")
+        }
+
+        func showSession(_ sessionId: String) throws(DaemonError) -> SessionDetail {
+            try checkUp()
+            if status == "processed" { try lose(.showAfterPublish) }
+            return SessionDetail(
+                sessionId: sessionId, name: "", centre: "", status: status, accessCode: "BCDF23", createdAtSeconds: 0,
+                firstStartedAtSeconds: 0, finalizedAtSeconds: nil,
+                candidates: [
+                    CandidateSummary(candidateId: "k1", status: "completed",
+                                     needsAccessibility: false, locale: "fr-fr", assessmentId: "a1", answersCount: 32,
+                                     authorizedUntilSeconds: nil, abortReason: nil, pixScore: nil, certificationStatus: nil),
+                    CandidateSummary(candidateId: "k2", status: status == "started" ? "started" : "endedDueToFinalization",
+                                     needsAccessibility: false, locale: "fr-fr", assessmentId: "a2", answersCount: 7,
+                                     authorizedUntilSeconds: nil, abortReason: nil, pixScore: nil, certificationStatus: nil),
+                ],
+                alerts: [])
+        }
+
+        func finalize(sessionId: String, abortReasons: [String: AbortReason]) throws(DaemonError) -> FinalizationSummary {
+            try checkUp()
+            guard status == "started" else {
+                throw DaemonError(code: "SESSION_ALREADY_FINALIZED", message: "scripted", httpStatus: 409)
+            }
+            status = "finalized"
+            finalizations += 1
+            self.abortReasons = abortReasons
+            try lose(.finalize)
+            return FinalizationSummary(sessionId: sessionId, status: status, completedCount: 1, endedByInvigilatorCount: 0,
+                                       endedDueToFinalizationCount: 1, notStartedCount: 0, scoredCount: 1)
+        }
+
+        func publish(sessionId: String) throws(DaemonError) -> [PublishedCertificate] {
+            try checkUp()
+            guard status == "finalized" else {
+                throw DaemonError(code: status == "processed" ? "SESSION_ALREADY_PUBLISHED" : "SESSION_NOT_FINALIZED",
+                                  message: "scripted", httpStatus: 409)
+            }
+            status = "processed"
+            publications += 1
+            try lose(.publish)
+            return [certificate]
+        }
+
+        func createSession(_ request: CreateSessionRequest) -> SessionCreated {
+            SessionCreated(sessionId: request.sessionId ?? "S", accessCode: "BCDF23", invigilatorPassword: "pw")
+        }
+        func login(sessionId: String, password: String) {}
+        func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) {}
+        func authorize(sessionId: String, candidateId: String) {}
+        func validateLiveAlert(sessionId: String, candidateId: String) {}
+        func dismissLiveAlert(sessionId: String, candidateId: String) {}
+        func raiseCompanionAlert(sessionId: String, candidateId: String) {}
+        func clearCompanionAlert(sessionId: String, candidateId: String) {}
+        func closeSession(_ sessionId: String) {}
+        func close() {}
+    }
+
+    static func session(_ proctors: OneSessionProctors) -> SessionRun {
+        let identities = ["k1", "k2"].enumerated().map {
+            CandidateIdentity(personIndex: $0.offset, sitting: 0, sessionId: "S", candidateId: $0.element)
+        }
+        let plan = DayPlan.Session(index: 0, sessionId: "S", centre: 0, room: 0, wave: 0, sitting: 0, opensAtSeconds: 0,
+                                   candidates: identities)
+        return SessionRun(plan: plan, simulated: [], proctors: proctors)
+    }
+
+    @Test func aFinalisationOrPublicationCaughtByAnOutageIsNotAskedTwice() async throws {
+        for step in [Step.finalize, .publish, .showAfterPublish, nil] {
+            let proctors = OneSessionProctors(lostReply: step)
+            let session = Self.session(proctors)
+            let closed = try await session.close()
+            #expect(await proctors.finalizations == 1, "\(String(describing: step))")
+            #expect(await proctors.publications == 1, "\(String(describing: step))")
+            #expect(await proctors.abortReasons == ["k2": .technical], "\(String(describing: step))")
+            #expect(closed.detail.status == "processed")
+            // Only a publication whose reply was lost leaves the run without its certificates.
+            let expected = step == .publish ? [] : [await proctors.certificate]
+            #expect(closed.certificates == expected, "\(String(describing: step))")
+            #expect(await session.publicationRepliesLost == (step == .publish ? 1 : 0))
+            #expect(await session.outageRetries.byCode == (step == nil ? [:] : [TransportErrorCode.connectionFailed: 2]),
+                    "\(String(describing: step))")
+        }
     }
 }

@@ -189,7 +189,7 @@ struct CandidateFlow {
     /// refusal that ends the candidate's flow.
     static func isOutage(_ error: DaemonError) -> Bool {
         error.code == TransportErrorCode.connectionFailed || error.code == TransportErrorCode.timeout
-            || error.isRetryable || error.code == invalidTokenCode
+            || (error.isRetryable && error.code != liveAlertOngoingCode) || error.code == invalidTokenCode
     }
 
     private mutating func play() async throws(DaemonError) -> CandidateOutcome.Fate {
@@ -221,7 +221,9 @@ struct CandidateFlow {
         }
         let served: ChallengeResponse?
         do throws(DaemonError) {
-            served = try await timed(LatencyOperation.next, { [candidates, assessmentId, token] () async throws(DaemonError) in
+            // With an alert pending since an outage, LIVE_ALERT_ONGOING is an answer, not a refusal to wait out.
+            let final: Set<String> = pendingLiveAlert == nil ? [] : [Self.liveAlertOngoingCode]
+            served = try await timed(LatencyOperation.next, notRetried: final, { [candidates, assessmentId, token] () async throws(DaemonError) in
                 try await candidates.next(assessmentId: assessmentId, token: token)
             })
         } catch where error.code == Self.liveAlertOngoingCode && pendingLiveAlert != nil {
@@ -421,11 +423,11 @@ struct CandidateFlow {
         companion = .done
     }
 
-    /// Sends one request when it is due, retrying retryable refusals (bounded), and records its
-    /// latency from the intended send time.
+    /// Sends one request when it is due, retrying retryable refusals (bounded) except the codes
+    /// `notRetried`, and records its latency from the intended send time.
     @discardableResult
     private mutating func timed<Result: Sendable>(
-        _ operation: String, isAnswer: Bool = false,
+        _ operation: String, isAnswer: Bool = false, notRetried: Set<String> = [],
         _ body: () async throws(DaemonError) -> Result,
         completedCertification: (Result) -> Bool = { _ in false }
     ) async throws(DaemonError) -> Result {
@@ -450,7 +452,7 @@ struct CandidateFlow {
                 if samples.isFull { await flush() }
                 return result
             } catch {
-                guard error.isRetryable, attempt < limits.attemptsMax else { throw error }
+                guard error.isRetryable, attempt < limits.attemptsMax, !notRetried.contains(error.code) else { throw error }
                 samples.retries.record(error.code)
                 attempt += 1
                 let waitSeconds = min(limits.retryWaitSecondsMax, Double(max(0, error.retryAfterSeconds ?? 1)))

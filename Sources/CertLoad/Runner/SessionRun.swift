@@ -16,6 +16,10 @@ actor SessionRun {
     private var outcomes: [String: CandidateOutcome] = [:]
     /// Failed requests of `close()` waited out through an outage, by code.
     private(set) var outageRetries = ErrorCounts()
+    /// The certificates once `publish` answered (a retry of `close()` does not publish again).
+    private var published: [PublishedCertificate]?
+    /// Publications whose answer was lost in an outage (their certificates are unknown to the run).
+    private(set) var publicationRepliesLost = 0
 
     init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport) {
         self.plan = plan
@@ -70,8 +74,9 @@ actor SessionRun {
 
     /// Finalises and publishes; returns the session as the daemon sees it afterwards and the
     /// published certificates. Through an outage of the daemon (see `CandidateFlow`) it waits
-    /// (bounded by `FlowLimits`' outage limits) and carries on from the session's status: a
-    /// finalisation whose acknowledgement was lost is not asked for again.
+    /// (bounded by `FlowLimits`' outage limits) and carries on from where it stood and the
+    /// session's status: a finalisation or a publication whose acknowledgement was lost is not
+    /// asked for again.
     func close() async throws(DaemonError) -> ClosedSession {
         let limits = FlowLimits()
         let began = VirtualClock.uptimeNanoseconds()
@@ -92,28 +97,29 @@ actor SessionRun {
         }
     }
 
-    /// Code of a session published by a request whose answer (the certificates) was lost.
-    static let publicationLostCode = "RUNNER_PUBLICATION_LOST"
-
     private func closeOnce() async throws(DaemonError) -> ClosedSession {
-        let before = try await proctors.showSession(plan.sessionId)
-        let status = SessionStatus(rawValue: before.status)
-        if status == .created || status == .started {
-            var reasons: [String: AbortReason] = [:]
-            for candidate in before.candidates where Self.needsAbortReason(status: candidate.status) {
-                reasons[candidate.candidateId] = outcomes[candidate.candidateId]?.abortReason ?? .technical
+        if published == nil {
+            let before = try await proctors.showSession(plan.sessionId)
+            let status = SessionStatus(rawValue: before.status)
+            if status == .created || status == .started {
+                var reasons: [String: AbortReason] = [:]
+                for candidate in before.candidates where Self.needsAbortReason(status: candidate.status) {
+                    reasons[candidate.candidateId] = outcomes[candidate.candidateId]?.abortReason ?? .technical
+                }
+                _ = try await proctors.finalize(sessionId: plan.sessionId, abortReasons: reasons)
             }
-            _ = try await proctors.finalize(sessionId: plan.sessionId, abortReasons: reasons)
+            if status == .processed {
+                // Published by a request whose answer (the certificates) an outage took: the
+                // results are in the store, found through the session's assessments.
+                publicationRepliesLost += 1
+                published = []
+            } else {
+                published = try await proctors.publish(sessionId: plan.sessionId)
+            }
         }
-        guard status != .processed else {
-            throw DaemonError(code: Self.publicationLostCode,
-                              message: "session \(plan.sessionId) was published but the answer with its certificates was lost in an outage",
-                              httpStatus: 0)
-        }
-        let certificates = try await proctors.publish(sessionId: plan.sessionId)
         let after = try await proctors.showSession(plan.sessionId)
         await proctors.closeSession(plan.sessionId)
-        return ClosedSession(detail: after, certificates: certificates, outcomes: outcomes)
+        return ClosedSession(detail: after, certificates: published ?? [], outcomes: outcomes)
     }
 
     /// Started and not completed: finalisation needs a reason (DESIGN §3.6).
