@@ -17,6 +17,9 @@ import Testing
 @Suite(.serialized) struct ChaosRunnerTests {
     /// Kills per run: 3 by default; `CERTSIM_CHAOS_KILLS=N` for longer local runs.
     static let kills = max(0, Int(ProcessInfo.processInfo.environment["CERTSIM_CHAOS_KILLS"] ?? "") ?? 3)
+    /// `CERTSIM_CHAOS_KILL_AT=74,236` replays given kill points (answer counts) instead of seeded ones.
+    static let killAtOverride: [Int]? = ProcessInfo.processInfo.environment["CERTSIM_CHAOS_KILL_AT"]
+        .map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
     static let chaosSeed: UInt64 = 20_260_301
     /// Longest a run may take before the test stops its daemon and gives up.
     static let runSecondsMax = 300.0
@@ -54,6 +57,8 @@ import Testing
     struct Stored: Equatable {
         var journals: [String: [String]] = [:]
         var results: [String: String] = [:]
+        /// Tests without a result: "session/candidate: session status, candidate status, answers".
+        var unscored: [String] = []
         var answers: Int { journals.values.reduce(0) { $0 + $1.count } }
     }
 
@@ -148,6 +153,10 @@ import Testing
     static func stored(_ path: String) throws -> Stored {
         let reader = try StoreReader(path: path)
         var stored = Stored()
+        let snapshot = try reader.recover()
+        let sessionStatus = Dictionary(snapshot.sessions.map { ($0.id, $0.status) }, uniquingKeysWith: { $1 })
+        let candidateStatus = Dictionary(snapshot.candidates.map { ("\($0.sessionId)/\($0.candidateId)", $0.status) },
+                                         uniquingKeysWith: { $1 })
         for assessment in try reader.assessments() {
             let key = "\(assessment.sessionId)/\(assessment.candidateId)"
             let answers = try reader.answers(ofAssessment: assessment.id)
@@ -156,6 +165,8 @@ import Testing
             stored.journals[key] = answers.map { "\($0.questionNumber):\($0.challengeId):\($0.result)" }
             if let result = try reader.result(assessmentId: assessment.id) {
                 stored.results[key] = "\(result.pixScore)/\(result.meshLevel)/\(result.status)"
+            } else {
+                stored.unscored.append("\(key): session \(sessionStatus[assessment.sessionId] ?? "?"), candidate \(candidateStatus[key] ?? "?"), \(answers.count) answers")
             }
         }
         return stored
@@ -183,12 +194,12 @@ import Testing
         let candidates = reference.outcome.candidates.count
         #expect(candidates == 18)
 
-        let killAt = Self.killPoints(count: Self.kills, totalAnswers: reference.stored.answers)
+        let killAt = Self.killAtOverride ?? Self.killPoints(count: Self.kills, totalAnswers: reference.stored.answers)
         let chaos = try await Self.run(binary: binary, killAt: killAt)
         let outcome = chaos.outcome
         print("ChaosRunnerTests: K=\(chaos.killedAfterAnswers.count) SIGKILLs (planned after \(killAt) acknowledged answers, landed after \(chaos.killedAfterAnswers)); \(chaos.stored.answers) answers stored; retries \(outcome.retries.sorted { $0.key < $1.key }); errors \(outcome.summary.errors); digests \(outcome.digest == reference.outcome.digest ? "equal" : "DIFFER")")
 
-        #expect(chaos.killedAfterAnswers.count == Self.kills)
+        #expect(chaos.killedAfterAnswers.count == killAt.count)
         #expect(outcome.summary.errors.isEmpty, "no candidate failed: \(outcome.summary.errors)")
         if Self.kills > 0 { #expect((outcome.retries["DAEMON_UNAVAILABLE"] ?? 0) > 0, "the outages were lived through") }
         // Every certification is scored: a result row for each candidate, a result in the store
@@ -197,6 +208,7 @@ import Testing
         for row in outcome.candidates {
             #expect(row.status == "validated" || row.status == "rejected", "\(row.candidateKey): \(row.status)")
         }
+        #expect(chaos.stored.unscored.isEmpty, "tests without a result: \(chaos.stored.unscored)")
         #expect(chaos.stored.results.count == chaos.stored.journals.count)
         #expect(chaos.stored.journals.count == candidates)
         // The same answers to the same challenges, the same results, the same digest.
