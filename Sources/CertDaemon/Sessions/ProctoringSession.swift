@@ -373,8 +373,11 @@ actor ProctoringSession {
         for state in plan.candidates { candidates[state.id]!.state = state }
         context.gauges.add(.activeSessions, -1)
         context.gauges.add(.activeCandidates, -wasRunning.count)
-        try await context.write(.session(sessionRecord))
 
+        // The store learns the session is finalised only after every result and candidate
+        // status it implies is written: a crash in between leaves a session still open in the
+        // store, which the proctor finalises again after the restart (written results are
+        // never re-scored), rather than a finalised session with unscored tests.
         var scoredCount = 0
         for order in plan.toScore {
             guard let assessmentId = candidates[order.candidateId]?.assessmentId else { continue }
@@ -392,6 +395,7 @@ actor ProctoringSession {
                 publish(.candidateEndedDueToFinalization, order.candidateId, detail: order.abortReason.rawValue)
             }
         }
+        try await context.write(.session(sessionRecord))
         publish(.sessionFinalized, nil)
         let statuses = candidateOrder.map { candidates[$0]!.state.status }
         return FinalizationSummary(
