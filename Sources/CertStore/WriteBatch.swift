@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One queued write of the ``ResultWriter``. Values only, so a batch can be handed to the
 /// database queue.
@@ -95,25 +96,16 @@ enum WriteBatch {
     static func apply(_ operations: [WriteOperation], in db: Database) throws -> [OperationOutcome] {
         var outcomes: [OperationOutcome] = []
         outcomes.reserveCapacity(operations.count)
-        // Fetched once per batch, not once per row: the hot path is one bind + step per answer.
-        var answerStatement: Statement?
+        // Prepared once per batch: the hot path is one raw bind + step per answer, with no
+        // argument array or value boxing per row.
+        var answerStatement: AnswerInsert?
+        defer { answerStatement?.finalize() }
         for operation in operations {
             do {
                 switch operation {
                 case .answer(let answer):
-                    let statement: Statement
-                    if let answerStatement {
-                        statement = answerStatement
-                    } else {
-                        statement = try db.cachedStatement(sql: insertAnswer)
-                        answerStatement = statement
-                    }
-                    statement.setUncheckedArguments([
-                        answer.assessmentId, answer.questionNumber, answer.challengeId,
-                        answer.result, answer.recordedSeconds,
-                    ])
-                    try statement.execute()
-                    outcomes.append(.done)
+                    if answerStatement == nil { answerStatement = try AnswerInsert(db) }
+                    outcomes.append(try answerStatement!.insert(answer, for: operation))
                 case .session(let s):
                     try run(db, upsertSession, [
                         s.id, s.accessCode, s.invigilatorPasswordHash, s.name, s.centre, s.nominalDurationSeconds,
@@ -162,9 +154,6 @@ enum WriteBatch {
                     outcomes.append(.done)
                 }
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                // GRDB evicts a failed statement from its cache (SQLite cannot always reset it
-                // cleanly); drop our reference too so the next answer prepares a fresh one.
-                if case .answer = operation { answerStatement = nil }
                 outcomes.append(refusal(error, for: operation))
             }
         }
@@ -186,7 +175,69 @@ enum WriteBatch {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private static func refusal(_ error: DatabaseError, for operation: WriteOperation) -> OperationOutcome {
+    /// The answer insert on the raw SQLite statement: binds the row's five values in place
+    /// and steps. A constraint failure is the row's refusal (the same outcome as through GRDB);
+    /// any other failure is thrown and rolls the batch back.
+    struct AnswerInsert {
+        private let connection: OpaquePointer
+        private var statement: OpaquePointer?
+
+        init(_ db: Database) throws {
+            guard let connection = db.sqliteConnection else {
+                throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the write connection is closed")
+            }
+            self.connection = connection
+            var statement: OpaquePointer?
+            let code = sqlite3_prepare_v2(connection, WriteBatch.insertAnswer, -1, &statement, nil)
+            guard code == SQLITE_OK, statement != nil else {
+                sqlite3_finalize(statement)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(connection)), sql: WriteBatch.insertAnswer)
+            }
+            self.statement = statement
+        }
+
+        func insert(_ answer: AnswerRecord, for operation: WriteOperation) throws -> OperationOutcome {
+            guard let statement else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "finalized") }
+            sqlite3_reset(statement)
+            var assessmentId = answer.assessmentId
+            var challengeId = answer.challengeId
+            var result = answer.result
+            let code: Int32 = assessmentId.withUTF8 { assessment in
+                challengeId.withUTF8 { challenge in
+                    result.withUTF8 { resultText in
+                        // SQLITE_STATIC (nil): the bytes outlive the step below, which is
+                        // the only read of them.
+                        sqlite3_bind_text(statement, 1, assessment.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                          Int32(assessment.count), nil)
+                        sqlite3_bind_int64(statement, 2, Int64(answer.questionNumber))
+                        sqlite3_bind_text(statement, 3, challenge.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                          Int32(challenge.count), nil)
+                        sqlite3_bind_text(statement, 4, resultText.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                          Int32(resultText.count), nil)
+                        sqlite3_bind_double(statement, 5, answer.recordedSeconds)
+                        let code = sqlite3_step(statement)
+                        sqlite3_clear_bindings(statement)
+                        return code
+                    }
+                }
+            }
+            if code == SQLITE_DONE { return .done }
+            let extended = sqlite3_extended_errcode(connection)
+            let error = DatabaseError(resultCode: ResultCode(rawValue: extended),
+                                      message: String(cString: sqlite3_errmsg(connection)), sql: WriteBatch.insertAnswer)
+            sqlite3_reset(statement)
+            if code & 0xFF == SQLITE_CONSTRAINT { return WriteBatch.refusal(error, for: operation) }
+            throw error
+        }
+
+        mutating func finalize() {
+            sqlite3_finalize(statement)
+            statement = nil
+        }
+    }
+
+    fileprivate static func refusal(_ error: DatabaseError, for operation: WriteOperation) -> OperationOutcome {
         let detail = error.message ?? "constraint failed"
         if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             return .refused(StoreError(code: StoreError.unknownReference,

@@ -16,7 +16,12 @@ actor AdaptiveEngine {
         let candidateId: String
         let sessionKey: UInt64
         let candidateKey: UInt64
-        var test: AdaptiveTest
+        /// The test while it can still change; nil once its result is written (`evictTest`):
+        /// a finished test's buffers (estimator, selection masks, answers) are several KB, and
+        /// a year's run holds 150,000 of them.
+        var test: AdaptiveTest?
+        /// Answers given, kept when the test is evicted.
+        var answersCount = 0
         /// The time limit: the test ends once `durationLimitSeconds` have passed since the
         /// candidate's first start (the session's nominal duration). Checked on every request.
         let firstStartSeconds: Double
@@ -98,17 +103,22 @@ actor AdaptiveEngine {
         }
         var entry = Entry(
             sessionId: sessionId, candidateId: candidateId, sessionKey: SeededRandom.key(sessionId),
-            candidateKey: SeededRandom.key(candidateId), test: test, firstStartSeconds: firstStartSeconds,
-            durationLimitSeconds: durationLimitSeconds)
+            candidateKey: SeededRandom.key(candidateId), test: test, answersCount: test.answers.count,
+            firstStartSeconds: firstStartSeconds, durationLimitSeconds: durationLimitSeconds)
         entry.isCompleted = test.isComplete
         entry.isClosed = isClosed || test.isComplete
         entry.timeRanOut = timeRanOut && !test.isComplete
         entry.scored = scored
+        if entry.isClosed, var written = scored, written.written {
+            written.result.history = []
+            entry.scored = written
+            entry.test = nil
+        }
         if !entry.isClosed, let pendingAlertChallengeId {
             // Serve the challenge again so the ongoing alert still concerns the one on screen.
             var random = pickRandom(entry)
-            _ = try? entry.test.nextChallenge(using: &random)
-            if entry.test.currentChallengeId == pendingAlertChallengeId {
+            _ = try? entry.test!.nextChallenge(using: &random)
+            if entry.test!.currentChallengeId == pendingAlertChallengeId {
                 entry.pendingAlertChallengeId = pendingAlertChallengeId
             }
         }
@@ -118,14 +128,8 @@ actor AdaptiveEngine {
     func progress(assessmentId: String) -> AssessmentProgress? {
         guard let entry = entries[assessmentId] else { return nil }
         return AssessmentProgress(
-            answersCount: entry.test.answers.count, isClosed: entry.isClosed, isCompleted: entry.isCompleted,
+            answersCount: entry.answersCount, isClosed: entry.isClosed, isCompleted: entry.isCompleted,
             scored: entry.scored, pendingAlertChallengeId: entry.pendingAlertChallengeId)
-    }
-
-    /// The answers and validated alerts of a test (tests and reports).
-    func journal(assessmentId: String) -> (answers: [Answer], validatedAlertChallengeIds: Set<String>)? {
-        guard let entry = entries[assessmentId] else { return nil }
-        return (entry.test.answers, entry.test.validatedAlertChallengeIds)
     }
 
     // MARK: Candidate requests
@@ -140,10 +144,11 @@ actor AdaptiveEngine {
             try entry.checkTimeLimit(assessmentId: assessmentId, nowSeconds: nowSeconds)
             if entry.isClosed { return nil }
             if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
+            guard entry.test != nil else { return nil }
             var random = entry.pickRandom(seed: seed)
             let challenge: Challenge?
             do throws(SelectionError) {
-                challenge = try entry.test.nextChallenge(using: &random)
+                challenge = try entry.test!.nextChallenge(using: &random)
             } catch {
                 throw DaemonError(error)
             }
@@ -151,7 +156,7 @@ actor AdaptiveEngine {
             entry.version += 1
             return ChallengeResponse(
                 challengeId: challenge.id, competence: challenge.competence,
-                questionNumber: entry.test.answers.count + 1)
+                questionNumber: entry.answersCount + 1)
         }
     }
 
@@ -165,14 +170,16 @@ actor AdaptiveEngine {
             try entry.checkTimeLimit(assessmentId: assessmentId, nowSeconds: nowSeconds)
             if entry.isClosed { throw .testFinished(assessmentId) }
             if let pending = entry.pendingAlertChallengeId { throw .liveAlertOngoing(pending) }
-            let questionNumber = entry.test.answers.count + 1
+            guard entry.test != nil else { throw .testFinished(assessmentId) }
+            let questionNumber = entry.answersCount + 1
             do throws(SelectionError) {
-                try entry.test.record(Answer(challengeId: request.challengeId, result: request.result))
+                try entry.test!.record(Answer(challengeId: request.challengeId, result: request.result))
             } catch {
                 throw DaemonError(error)
             }
+            entry.answersCount += 1
             entry.version += 1
-            if entry.test.isComplete {
+            if entry.test!.isComplete {
                 entry.isClosed = true
                 entry.isCompleted = true
             }
@@ -197,7 +204,7 @@ actor AdaptiveEngine {
         if isCompleted {
             completed = try await scoreAndWrite(assessmentId: assessmentId, abortReason: nil)
         }
-        let answersCount = entries[assessmentId]?.test.answers.count ?? questionNumber
+        let answersCount = entries.index(forKey: assessmentId).map { entries.values[$0].answersCount } ?? questionNumber
         return AnswerOutcome(
             response: AnswerResponse(questionNumber: questionNumber, answersCount: answersCount, completed: isCompleted),
             completedResult: completed)
@@ -206,14 +213,14 @@ actor AdaptiveEngine {
     /// Takes back the last answer recorded in memory (its journal write failed): the test is
     /// replayed from its other answers, with the answered challenge on screen again.
     private func undoLastAnswer(assessmentId: String) {
-        guard var entry = entries[assessmentId], let last = entry.test.answers.last else { return }
-        let test = entry.test
+        guard var entry = entries[assessmentId], let test = entry.test, let last = test.answers.last else { return }
         guard let replayed = try? AdaptiveTest.replay(
             bank: test.bank, configuration: test.configuration, locale: test.locale,
             needsAccessibility: test.needsAccessibility, answers: Array(test.answers.dropLast()),
             validatedAlertChallengeIds: test.validatedAlertChallengeIds, currentChallengeId: last.challengeId)
         else { return }
         entry.test = replayed
+        entry.answersCount = replayed.answers.count
         entry.isClosed = false
         entry.isCompleted = false
         entry.version += 1
@@ -225,8 +232,10 @@ actor AdaptiveEngine {
     private func withEntry<Result>(
         _ assessmentId: String, _ body: (inout Entry) throws(DaemonError) -> Result
     ) throws(DaemonError) -> Result {
-        guard entries[assessmentId] != nil else { throw .assessmentNotFound(assessmentId) }
-        return try body(&entries[assessmentId]!)
+        // Looked up by index: `entries[id] != nil` would copy the whole entry (and retain
+        // every buffer of its test) just to test for presence.
+        guard let index = entries.index(forKey: assessmentId) else { throw .assessmentNotFound(assessmentId) }
+        return try body(&entries.values[index])
     }
 
     // MARK: Live alerts
@@ -237,9 +246,10 @@ actor AdaptiveEngine {
         guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
         try checkTimeLimit(&entry, assessmentId: assessmentId, nowSeconds: environment.clock.nowSeconds())
         if entry.isClosed { throw .testFinished(assessmentId) }
-        let answered = Set(entry.test.answers.map(\.challengeId))
+        guard let test = entry.test else { throw .testFinished(assessmentId) }
+        let answered = Set(test.answers.map(\.challengeId))
         var held = false
-        if entry.pendingAlertChallengeId == nil, entry.test.currentChallengeId == challengeId,
+        if entry.pendingAlertChallengeId == nil, test.currentChallengeId == challengeId,
             !answered.contains(challengeId)
         {
             entry.pendingAlertChallengeId = challengeId
@@ -247,8 +257,7 @@ actor AdaptiveEngine {
             entries[assessmentId] = entry
             held = true
         }
-        return AlertHold(
-            currentChallengeId: entry.test.currentChallengeId, answeredChallengeIds: answered, held: held)
+        return AlertHold(currentChallengeId: test.currentChallengeId, answeredChallengeIds: answered, held: held)
     }
 
     /// Lets the candidate go on with the same challenge (alert dismissed or refused).
@@ -263,8 +272,20 @@ actor AdaptiveEngine {
     /// dropped, and the next call serves a new one.
     func validateLiveAlert(assessmentId: String, challengeId: String) throws(DaemonError) {
         guard var entry = entries[assessmentId] else { throw .assessmentNotFound(assessmentId) }
+        guard entry.test != nil else {
+            // The result is written and the test evicted: nothing can change it any more.
+            // The same refusal as the test's own for a challenge the bank does not hold.
+            if environment.bank.challenge(withId: challengeId) == nil {
+                throw DaemonError(SelectionError(
+                    code: "UNKNOWN_CHALLENGE", message: "challenge \"\(challengeId)\" is not in the bank"))
+            }
+            if entry.pendingAlertChallengeId == challengeId { entry.pendingAlertChallengeId = nil }
+            entry.version += 1
+            entries[assessmentId] = entry
+            return
+        }
         do {
-            try entry.test.validateLiveAlert(challengeId: challengeId)
+            try entry.test!.validateLiveAlert(challengeId: challengeId)
         } catch {
             throw DaemonError(error)
         }
@@ -317,13 +338,14 @@ actor AdaptiveEngine {
         let started = ContinuousClock.now
         defer { meters.addBusy(since: started) }
         let entry = entries[assessmentId]!
+        guard let test = entry.test else { throw .internalError("Assessment \(assessmentId) already has a written result.") }
         let result: CertificationResult
         do {
             result = try Scoring.score(
-                answers: entry.test.answers, abortReason: abortReason,
-                validatedAlertChallengeIds: entry.test.validatedAlertChallengeIds, bank: environment.bank,
-                configuration: environment.algorithm, locale: entry.test.locale,
-                needsAccessibility: entry.test.needsAccessibility)
+                answers: test.answers, abortReason: abortReason,
+                validatedAlertChallengeIds: test.validatedAlertChallengeIds, bank: environment.bank,
+                configuration: environment.algorithm, locale: test.locale,
+                needsAccessibility: test.needsAccessibility)
         } catch {
             throw DaemonError(error)
         }
@@ -364,7 +386,7 @@ actor AdaptiveEngine {
             }
             if insertion == .inserted {
                 scored.verificationCode = code
-                entries[assessmentId]?.scored = scored
+                evictTest(assessmentId: assessmentId, written: scored)
                 return scored
             }
         }
@@ -385,6 +407,17 @@ actor AdaptiveEngine {
         }
     }
 
+    /// Keeps what later requests need once the result is written — the closed flags, the
+    /// answers count and the result without its estimate history (as recovery rebuilds it) —
+    /// and frees the test. A written result is never re-scored, so nothing reads the test again.
+    private func evictTest(assessmentId: String, written: ScoredResult) {
+        guard entries[assessmentId] != nil else { return }
+        var kept = written
+        kept.result.history = []
+        entries[assessmentId]!.scored = kept
+        entries[assessmentId]!.test = nil
+    }
+
     private func pickRandom(_ entry: Entry) -> SeededRandom {
         entry.pickRandom(seed: environment.seed)
     }
@@ -395,7 +428,7 @@ extension AdaptiveEngine.Entry {
     /// rebuilt after a crash picks what it would have picked.
     func pickRandom(seed: UInt64) -> SeededRandom {
         Draws.challengePick(
-            seed: seed, sessionKey: sessionKey, candidateKey: candidateKey, questionNumber: test.answers.count + 1)
+            seed: seed, sessionKey: sessionKey, candidateKey: candidateKey, questionNumber: answersCount + 1)
     }
 
     /// Refuses the request with TEST_DURATION_EXCEEDED once the test's time is up, closing a
