@@ -146,7 +146,7 @@ import Testing
     }
 
     @Test func gapIsProportionalOutsideTheBand() {
-        // Start −3, v = 0.5: gap |−3·0.5| = 1.5, so one correct answer on an easy item moves
+        // Start −3, v = 0.5: gap |−3·0.5| = 1.5, so one correct answer on a hard item (b = 4) would move the raw estimate far up; it moves
         // at most to −1.5.
         var estimator = CapacityEstimator(configuration: Self.configuration(variation: 0.5))
         estimator.add(Self.challenge(Item(a: 3, b: 4, correct: true)), correct: true)
