@@ -71,6 +71,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test helpers shared by several test targets (not shipped in any product).
+        .target(name: "CertTestSupport", dependencies: ["CertDaemon"], path: "Tests/CertTestSupport"),
         .testTarget(name: "CertCoreTests", dependencies: ["CertCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CertStoreTests",
@@ -79,14 +81,16 @@ let package = Package(
         .testTarget(
             name: "CertDaemonTests",
             dependencies: [
-                "CertCore", "CertStore", "CertDaemon",
+                "CertCore", "CertStore", "CertDaemon", "CertTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "CertLoadTests", dependencies: ["CertCore", "CertDaemon", "CertLoad"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CertCore", "CertStore", "CertDaemon", "CertLoad"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["CertCore", "CertStore", "CertDaemon", "CertLoad", "CertTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import CertCore
 import CertDaemon
+import CertTestSupport
 import CertStore
 import Foundation
 import Synchronization
@@ -246,90 +247,8 @@ final class ChaosLedger: Sendable {
     func acknowledged(_ candidate: String) -> [Int: String] { state.withLock { $0.acknowledged[candidate] ?? [:] } }
 }
 
-/// One blocking HTTP/1.1 keep-alive connection to 127.0.0.1 with read timeouts; nil replies
-/// mean the connection failed (refused, reset, closed, timed out).
-final class ChaosHTTP: @unchecked Sendable {
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [String: String]
-        var body: Data
-        var json: JSONValue? { try? JSONValue.parse(body) }
-        var errorCode: String? { json?["error"]?["code"]?.stringValue }
-    }
-
-    private let fd: Int32
-    private var buffer: [UInt8] = []
-    private let queue = DispatchQueue(label: "certsim.chaos.http")
-
-    init(port: Int, timeoutSeconds: Int = 20) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw ChaosFailure("cannot connect to 127.0.0.1:\(port)")
-        }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit { close(fd) }
-
-    func exchange(_ method: String, _ path: String, body: String? = nil, token: String? = nil) async -> Reply? {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        if let token { head += "Authorization: Bearer \(token)\r\n" }
-        let bodyBytes = Array((body ?? "").utf8)
-        if body != nil { head += "Content-Type: application/json\r\nContent-Length: \(bodyBytes.count)\r\n" }
-        let request = Array((head + "\r\n").utf8) + bodyBytes
-        return await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: self.blocking(request)) }
-        }
-    }
-
-    /// Sends a request and does not read its reply.
-    func sendOnly(_ method: String, _ path: String, body: String, token: String) {
-        let bytes = Array(("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body).utf8)
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    private func blocking(_ request: [UInt8]) -> Reply? {
-        let sent = request.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == request.count else { return nil }
-        func fill() -> Bool {
-            var chunk = [UInt8](repeating: 0, count: 16_384)
-            let count = recv(fd, &chunk, chunk.count, 0)
-            guard count > 0 else { return false }
-            buffer.append(contentsOf: chunk[0..<count])
-            return true
-        }
-        var headEnd: Int?
-        while headEnd == nil {
-            if buffer.count >= 4 {
-                headEnd = (0...(buffer.count - 4)).first { buffer[$0] == 13 && buffer[$0 + 1] == 10 && buffer[$0 + 2] == 13 && buffer[$0 + 3] == 10 }
-            }
-            if headEnd == nil, !fill() { return nil }
-        }
-        var lines = String(decoding: buffer[0..<headEnd!], as: UTF8.self).components(separatedBy: "\r\n")
-        let statusParts = lines.removeFirst().split(separator: " ")
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { return nil }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        let start = headEnd! + 4
-        while buffer.count < start + length { if !fill() { return nil } }
-        let body = Data(buffer[start..<(start + length)])
-        buffer.removeFirst(start + length)
-        return Reply(status: status, headers: headers, body: body)
-    }
-}
+/// The crash and shutdown tests' connection: the shared one of CertTestSupport.
+typealias ChaosHTTP = LoopbackHTTPConnection
 
 extension ControlResponse {
     func chaosResult() throws -> JSONValue {
