@@ -30,6 +30,10 @@ final class DaemonRuntime: Sendable {
     static func open(_ configuration: DaemonConfiguration) async throws -> DaemonRuntime {
         var writerConfiguration = ResultWriter.Configuration(durability: configuration.durability)
         writerConfiguration.pendingRowsMax = max(writerConfiguration.pendingRowsMax, configuration.limits.engineInFlightMax)
+        // The bank's shared selection tables are built by the first adaptive test; building
+        // them here keeps that work off the first candidate's request (and out of every
+        // concurrent start that would wait behind it).
+        _ = AdaptiveTest(bank: configuration.bank, configuration: configuration.algorithm)
         let writer = try ResultWriter(path: configuration.databasePath, configuration: writerConfiguration)
         let context = DaemonContext(configuration: configuration, writer: writer, metrics: DaemonMetrics())
         let runtime = DaemonRuntime(context: context)
