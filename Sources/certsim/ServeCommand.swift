@@ -81,6 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
             CommandFailure(code: error.code, message: error.message).exit()
         } catch let error as ControlSocketError {
             CommandFailure(code: "SOCKET_UNAVAILABLE", message: error.description).exit()
+        } catch let error as StoreError {
+            CommandFailure(code: error.code, message: error.message).exit()
         } catch let error as DaemonStartError {
             CommandFailure(code: "HTTP_UNAVAILABLE", message: error.description).exit()
         } catch {

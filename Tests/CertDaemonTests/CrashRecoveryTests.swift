@@ -79,7 +79,7 @@ import Testing
         if second.isRunning { second.terminate() }
         let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
         #expect(second.terminationReason == .exit && second.terminationStatus == 1)
-        #expect(message.contains("STORE_LOCKED"), "stderr: \(message)")
+        #expect(message.contains("error: STORE_LOCKED: "), "the store's own code, not wrapped: \(message)")
         #expect(message.contains(store), "stderr: \(message)")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/other.sock"))
 
