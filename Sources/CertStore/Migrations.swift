@@ -17,6 +17,12 @@ enum Migrations {
             try db.execute(sql: "PRAGMA application_id = \(Schema.applicationId)")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
+        migrator.registerMigration("v2") { db in
+            for statement in Schema.version2 {
+                try db.execute(sql: statement)
+            }
+            try db.execute(sql: "PRAGMA user_version = 2")
+        }
         return migrator
     }
 

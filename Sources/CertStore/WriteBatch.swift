@@ -29,9 +29,11 @@ enum OperationOutcome: Sendable, Equatable {
 /// and keeps the transaction), so one duplicate answer never costs its batch-mates their
 /// commit. Any other failure is thrown: the caller rolls the whole batch back.
 enum WriteBatch {
+    /// The journal is keyed by the assessment's `seq` (see ``Schema/version2``): the row takes
+    /// it from the assessment's id, and inserts nothing when no assessment has that id.
     static let insertAnswer = """
-        INSERT INTO answers (assessment_id, question_number, challenge_id, result, recorded_seconds)
-        VALUES (?, ?, ?, ?, ?)
+        INSERT INTO answer_journal (assessment_seq, question_number, challenge_id, result, recorded_seconds)
+        SELECT seq, ?2, ?3, ?4, ?5 FROM assessments WHERE id = ?1
         """
     static let upsertSession = """
         INSERT INTO sessions (id, access_code, invigilator_password_hash, name, centre, nominal_duration_seconds,
@@ -222,7 +224,11 @@ enum WriteBatch {
                     }
                 }
             }
-            if code == SQLITE_DONE { return .done }
+            if code == SQLITE_DONE {
+                if sqlite3_changes(connection) == 1 { return .done }
+                return .refused(StoreError(code: StoreError.unknownReference,
+                                           message: "No assessment \(answer.assessmentId) in the store."))
+            }
             let extended = sqlite3_extended_errcode(connection)
             let error = DatabaseError(resultCode: ResultCode(rawValue: extended),
                                       message: String(cString: sqlite3_errmsg(connection)), sql: WriteBatch.insertAnswer)

@@ -128,7 +128,7 @@ import Testing
         // Pull the table from under the writer through a second connection: its next
         // commit fails with "no such table", which is not a per-row refusal.
         let saboteur = try DatabaseQueue(path: path)
-        try await saboteur.write { db in try db.execute(sql: "DROP TABLE answers") }
+        try await saboteur.write { db in try db.execute(sql: "DROP TABLE answer_journal") }
         try saboteur.close()
 
         let codes = await withTaskGroup(of: String?.self, returning: [String?].self) { group in

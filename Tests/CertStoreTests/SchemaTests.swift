@@ -14,14 +14,18 @@ import Testing
         // Checked through an independent connection, not through CertStore.
         let check = try DatabaseQueue(path: path)
         try await check.read { db in
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 1)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 2)
             #expect(try Int.fetchOne(db, sql: "PRAGMA application_id") == 0x4353_494D)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             let tables = try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
                 """)
-            #expect(tables == ["alerts", "answers", "assessments", "candidates", "grdb_migrations",
+            #expect(tables == ["alerts", "answer_journal", "assessments", "candidates", "grdb_migrations",
                                "issue_reports", "results", "sessions"])
+            let views = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view'")
+            #expect(views == ["answers"])
+            let answerColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('answers') ORDER BY cid")
+            #expect(answerColumns == ["assessment_id", "question_number", "challenge_id", "result", "recorded_seconds"])
             let sessionColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('sessions') ORDER BY cid")
             #expect(sessionColumns == ["id", "access_code", "invigilator_password_hash", "name", "centre",
                                        "nominal_duration_seconds", "status", "created_seconds", "first_start_seconds",
@@ -90,6 +94,67 @@ import Testing
         #expect(try reader.recover().sessions == [Fixture.session])
     }
 
+    /// A store written by the version 1 schema (the answer journal keyed by the text id) is
+    /// migrated in place: the same answers read back through the reader, in question order,
+    /// and new answers, results and a second assessment go in after them.
+    @Test func versionOneStoreIsMigratedWithItsAnswers() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("v1.sqlite")
+        // Built with GRDB and the frozen version 1 tables only, as a version 1 certsim did.
+        let old = try DatabaseQueue(path: path)
+        var v1 = DatabaseMigrator()
+        v1.registerMigration("v1") { db in
+            for statement in Schema.version1 { try db.execute(sql: statement) }
+            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationId)")
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        try v1.migrate(old)
+        try await old.write { db in
+            try db.execute(sql: "INSERT INTO sessions (id, access_code, invigilator_password_hash, nominal_duration_seconds, status, created_seconds) VALUES ('s1', 'BCDF23', 'h', 6300, 'started', 100)")
+            for candidate in ["c1", "c2"] {
+                try db.execute(sql: "INSERT INTO candidates (session_id, candidate_id, external_index, status, needs_accessibility, locale) VALUES ('s1', ?, 1, 'started', 0, 'fr-fr')", arguments: [candidate])
+            }
+            // Inserted in an order unlike the ids' order, so the copied `seq` must follow insertion.
+            try db.execute(sql: "INSERT INTO assessments (id, session_id, candidate_id, token_hash, status, started_seconds) VALUES ('zz', 's1', 'c1', 't', 'started', 200)")
+            try db.execute(sql: "INSERT INTO assessments (id, session_id, candidate_id, token_hash, status, started_seconds) VALUES ('aa', 's1', 'c2', 't', 'started', 201)")
+            for question in [2, 1, 3] {
+                try db.execute(sql: "INSERT INTO answers VALUES ('zz', ?, ?, 'ko', ?)", arguments: [question, "ch\(question)", Double(question)])
+            }
+            try db.execute(sql: "INSERT INTO answers VALUES ('aa', 1, 'chA', 'ok', 9.5)")
+            try db.execute(sql: "INSERT INTO results (assessment_id, capacity, error_rate, pix_score, mesh_level, competence_levels, status, answers_count, verification_code, scored_seconds) VALUES ('aa', 0.5, 0.1, 200, 2, '{}', 'validated', 1, 'P-AAAA2222', 300)")
+        }
+        try old.close()
+
+        let writer = try ResultWriter(path: path)
+        try await writer.appendAnswer(AnswerRecord(assessmentId: "zz", questionNumber: 4, challengeId: "ch4", result: "ok", recordedSeconds: 4))
+        await #expect(throws: StoreError.self) {
+            try await writer.appendAnswer(AnswerRecord(assessmentId: "zz", questionNumber: 2, challengeId: "x", result: "ok", recordedSeconds: 5))
+        }
+        try await writer.close()
+
+        let reader = try StoreReader(path: path)
+        let journal = try reader.answers(ofAssessment: "zz")
+        #expect(journal.map(\.questionNumber) == [1, 2, 3, 4])
+        #expect(journal.map(\.challengeId) == ["ch1", "ch2", "ch3", "ch4"])
+        #expect(journal.map(\.result) == ["ko", "ko", "ko", "ok"])
+        #expect(journal.map(\.recordedSeconds) == [1, 2, 3, 4])
+        #expect(try reader.answers(ofAssessment: "aa") == [AnswerRecord(assessmentId: "aa", questionNumber: 1, challengeId: "chA", result: "ok", recordedSeconds: 9.5)])
+        #expect(try reader.countAnswers() == 5)
+        #expect(try reader.results().map(\.verificationCode) == ["P-AAAA2222"])
+        #expect(try reader.recover().inProgressAssessments.map(\.assessment.id) == ["zz"])
+
+        let check = try DatabaseQueue(path: path)
+        let (version, order, violations) = try await check.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA user_version"),
+             try String.fetchAll(db, sql: "SELECT id FROM assessments ORDER BY seq"),
+             try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count)
+        }
+        #expect(version == 2)
+        #expect(order == ["zz", "aa"])
+        #expect(violations == 0)
+    }
+
     @Test func newerSchemaIsRefused() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -98,7 +163,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "close must checkpoint the WAL")
 
         // user_version is the big-endian 32-bit integer at offset 60 of the database header.
-        try patchHeader(path, offset: 60, value: 2)
+        try patchHeader(path, offset: 60, value: 3)
 
         #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.newerSchema)
         #expect(await storeErrorCode { _ = try StoreReader(path: path) } == StoreError.newerSchema)
