@@ -1,5 +1,5 @@
 /// One candidate's adaptive test as a value (DESIGN §3.4): the answers, the pending challenge,
-/// the validated live alerts and the running estimate. The daemon's engine actor holds one per
+/// the validated live alerts and the running estimate. The daemon's engine holds one per
 /// candidate; every transition is a mutating function that either succeeds or throws and
 /// changes nothing.
 ///

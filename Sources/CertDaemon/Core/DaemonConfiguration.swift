@@ -35,7 +35,7 @@ public struct DaemonConfiguration: Sendable {
     public var algorithm: AlgorithmConfiguration
     /// Seeds every draw of the daemon (challenge picks, codes) with the ids involved.
     public var seed: UInt64
-    /// Number of AdaptiveEngine actors; assessments are sharded over them.
+    /// Number of AdaptiveEngines (each behind its own lock); assessments are sharded over them.
     public var engines: Int
     /// `durable`: an answer is acknowledged once committed; `relaxed`: once queued.
     public var durability: Durability

@@ -6,9 +6,10 @@ import Synchronization
 /// behind `CandidateService` and `ProctorService`. Owned by the daemon core.
 ///
 /// Hops per candidate request: `next` and `answer` look their route up in the lock-protected
-/// `RoutingTable` (no actor), then hop into one `AdaptiveEngine`; `answer` hops from there
-/// into the `ResultWriter` and returns once the answer is durable. Only the answer that
-/// completes a test adds a hop into the `ProctoringSession` (to record the completion).
+/// `RoutingTable` and compute in one `AdaptiveEngine` under its lock, both in the caller's
+/// task (no actor); `answer` then hops into the `ResultWriter` and returns once the answer is
+/// durable. Only the answer that completes a test adds a hop into the `ProctoringSession` (to
+/// record the completion).
 final class DaemonRuntime: Sendable {
     /// How long `shutdown` waits for requests in flight before closing the store anyway.
     static let shutdownDrainSecondsMax: Double = 10
@@ -109,7 +110,7 @@ final class DaemonRuntime: Sendable {
         try route.slot.enter()
         defer { route.slot.leave() }
         do {
-            return try await route.slot.engine.next(assessmentId: assessmentId)
+            return try route.slot.engine.next(assessmentId: assessmentId)
         } catch {
             try await timeRanOut(error, route)
         }

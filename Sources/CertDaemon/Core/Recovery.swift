@@ -99,7 +99,7 @@ struct Recovery {
                     let validated = recovered?.validatedLiveAlertChallengeIds
                         ?? alerts.filter { $0.kind == .live && $0.status == "validated" }.compactMap(\.challengeId)
                     let slot = context.pool.slot(for: assessmentId)
-                    try await slot.engine.restore(
+                    try slot.engine.restore(
                         assessmentId: assessmentId, sessionId: record.id, candidateId: candidateRecord.candidateId,
                         locale: candidateRecord.locale, needsAccessibility: candidateRecord.needsAccessibility,
                         answers: answers, validatedAlertChallengeIds: validated, pendingAlertChallengeId: pendingLiveAlert,

@@ -2,10 +2,10 @@ import CertCore
 import CertStore
 import Synchronization
 
-/// Counters of one engine that live outside its actor, so that admission (BUSY) and the
-/// metrics read them without a hop. Owned by the daemon core's engine pool.
+/// Counters of one engine that live outside its lock, so that admission (BUSY) and the
+/// metrics read them without taking it. Owned by the daemon core's engine pool.
 final class EngineMeters: Sendable {
-    /// Requests admitted and not finished (queued for the actor or running in it).
+    /// Requests admitted and not finished (computing, or waiting for the writer).
     let inFlight = Atomic<Int>(0)
     /// Time the engine spent computing (outside awaits), nanoseconds.
     let busyNanoseconds = Atomic<Int>(0)
@@ -51,7 +51,7 @@ final class EngineSlot: Sendable {
     }
 }
 
-/// The N `AdaptiveEngine` actors. An assessment lives in the engine chosen by a stable hash
+/// The N `AdaptiveEngine`s (each its own lock). An assessment lives in the engine chosen by a stable hash
 /// of its id (FNV-1a 64 modulo N), the same across restarts. Owned by the daemon core.
 final class EnginePool: Sendable {
     let slots: [EngineSlot]

@@ -132,7 +132,7 @@ actor ProctoringSession {
             token: token))
         if isFirstStart {
             context.gauges.add(.activeCandidates, 1)
-            await slot.engine.create(
+            slot.engine.create(
                 assessmentId: assessmentId, sessionId: id, candidateId: candidateId, locale: candidate.locale,
                 needsAccessibility: candidate.needsAccessibility, firstStartSeconds: candidate.state.firstStartSeconds ?? now,
                 durationLimitSeconds: session.nominalDurationSeconds)
@@ -221,7 +221,7 @@ actor ProctoringSession {
     {
         _ = try find(candidateId)
         let slot = context.pool.slot(for: assessmentId)
-        let hold = try await slot.engine.holdForLiveAlert(assessmentId: assessmentId, challengeId: challengeId)
+        let hold = try slot.engine.holdForLiveAlert(assessmentId: assessmentId, challengeId: challengeId)
         // Re-read after the await: another raise may have run meanwhile.
         var candidate = try find(candidateId)
         let now = context.nowSeconds()
@@ -232,7 +232,7 @@ actor ProctoringSession {
                 answeredChallengeIds: hold.answeredChallengeIds, nowSeconds: now)
         } catch {
             if hold.held, candidate.liveAlerts.ongoing == nil {
-                await slot.engine.releaseLiveAlert(assessmentId: assessmentId, challengeId: challengeId)
+                slot.engine.releaseLiveAlert(assessmentId: assessmentId, challengeId: challengeId)
             }
             throw DaemonError(error)
         }
@@ -270,9 +270,9 @@ actor ProctoringSession {
         candidates[candidateId] = candidate
         let engine = context.pool.slot(for: assessmentId).engine
         if validate {
-            try await engine.validateLiveAlert(assessmentId: assessmentId, challengeId: alert.challengeId)
+            try engine.validateLiveAlert(assessmentId: assessmentId, challengeId: alert.challengeId)
         } else {
-            await engine.releaseLiveAlert(assessmentId: assessmentId, challengeId: alert.challengeId)
+            engine.releaseLiveAlert(assessmentId: assessmentId, challengeId: alert.challengeId)
         }
         try await context.write(.alert(AlertRecord(
             id: alertId, assessmentId: assessmentId, kind: .live, challengeId: alert.challengeId,
@@ -352,7 +352,7 @@ actor ProctoringSession {
                 let assessmentId = candidate.assessmentId
             else { continue }
             let engine = context.pool.slot(for: assessmentId).engine
-            guard let progress = await engine.progress(assessmentId: assessmentId), progress.isCompleted else { continue }
+            guard let progress = engine.progress(assessmentId: assessmentId), progress.isCompleted else { continue }
             if progress.scored?.written != true {
                 // The completing answer was journalled but its result write failed: write it now.
                 _ = try await engine.writeCompletedResult(assessmentId: assessmentId)
@@ -417,7 +417,7 @@ actor ProctoringSession {
         var results: [(String, ScoredResult)] = []
         for candidateId in candidateOrder {
             guard let assessmentId = candidates[candidateId]?.assessmentId,
-                let scored = await context.pool.slot(for: assessmentId).engine.progress(assessmentId: assessmentId)?
+                let scored = context.pool.slot(for: assessmentId).engine.progress(assessmentId: assessmentId)?
                     .scored,
                 scored.written
             else { continue }
@@ -465,7 +465,7 @@ actor ProctoringSession {
             let candidate = candidates[candidateId]!
             var progress: AssessmentProgress?
             if let assessmentId = candidate.assessmentId {
-                progress = await context.pool.slot(for: assessmentId).engine.progress(assessmentId: assessmentId)
+                progress = context.pool.slot(for: assessmentId).engine.progress(assessmentId: assessmentId)
             }
             let current = candidates[candidateId]!
             rows.append(CandidateSummary(
@@ -519,7 +519,7 @@ actor ProctoringSession {
         for candidateId in candidateOrder {
             guard let assessmentId = candidates[candidateId]?.assessmentId else { continue }
             let engine = context.pool.slot(for: assessmentId).engine
-            guard let progress = await engine.progress(assessmentId: assessmentId), progress.isCompleted else { continue }
+            guard let progress = engine.progress(assessmentId: assessmentId), progress.isCompleted else { continue }
             if progress.scored?.written != true {
                 _ = try await engine.writeCompletedResult(assessmentId: assessmentId)
             }
