@@ -158,6 +158,14 @@ enum APIResponse {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A JSON body already written (see `FlatJSON`).
+    static func json(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(bytes.count)],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     static func text(_ text: String, contentType: String) -> Response {
         let buffer = ByteBuffer(string: text)
         return Response(

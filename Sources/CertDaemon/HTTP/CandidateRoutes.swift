@@ -64,7 +64,7 @@ public struct CandidateRoutes: Sendable {
                 sessionId: try context.parameters.require("sessionId"),
                 candidateId: try context.parameters.require("candidateId"),
                 accessCode: body.accessCode)
-            return try APIResponse.json(started)
+            return APIResponse.json(bytes: started.flatJSON)
         }
 
         router.get("/assessments/:assessmentId/next") { request, context in
@@ -72,15 +72,15 @@ public struct CandidateRoutes: Sendable {
                 assessmentId: try context.parameters.require("assessmentId"),
                 token: try bearerToken(of: request))
             guard let challenge else { return Response(status: .noContent) }
-            return try APIResponse.json(challenge)
+            return APIResponse.json(bytes: challenge.flatJSON)
         }
 
         router.post("/assessments/:assessmentId/answers") { request, context in
-            let body = try await decodeBody(AnswerRequest.self, from: request)
+            let body = try await decodeAnswer(from: request)
             let recorded = try await candidates.answer(
                 assessmentId: try context.parameters.require("assessmentId"),
                 token: try bearerToken(of: request), body)
-            return try APIResponse.json(recorded, status: .created)
+            return APIResponse.json(bytes: recorded.flatJSON, status: .created)
         }
 
         router.post("/assessments/:assessmentId/alerts") { request, context in
@@ -114,10 +114,19 @@ public struct CandidateRoutes: Sendable {
         return try APIResponse.decoder.decode(type, from: buffer)
     }
 
+    /// An answer's body: the narrow reader for the usual form, `JSONDecoder` for anything else
+    /// (so a refusal keeps its code and message).
+    private func decodeAnswer(from request: Request) async throws -> AnswerRequest {
+        let buffer = try await request.body.collect(upTo: limits.requestBodyBytesMax)
+        if let answer = buffer.withUnsafeReadableBytes({ AnswerRequest(flatJSON: $0) }) { return answer }
+        return try APIResponse.decoder.decode(AnswerRequest.self, from: buffer)
+    }
+
     private func bearerToken(of request: Request) throws(DaemonError) -> String {
         guard let header = request.headers[.authorization] else {
             throw APIError.missingToken
         }
+        if let token = Self.plainBearerToken(header) { return token }
         let prefix = "bearer "
         guard header.count > prefix.count, header.lowercased().hasPrefix(prefix) else {
             throw APIError.missingToken
@@ -125,6 +134,30 @@ public struct CandidateRoutes: Sendable {
         let token = header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty else { throw APIError.missingToken }
         return token
+    }
+
+    /// The token of an all-ASCII `Bearer <token>` header without surrounding blanks (the usual
+    /// form), read without building intermediate strings; nil sends the header to the general
+    /// rule above, which gives the same token for every header this accepts.
+    static func plainBearerToken(_ header: String) -> String? {
+        var header = header
+        return header.withUTF8 { bytes -> String? in
+            let prefix: StaticString = "bearer "
+            let prefixCount = prefix.utf8CodeUnitCount
+            guard bytes.count > prefixCount else { return nil }
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            let matches = prefix.withUTF8Buffer { expected in
+                // ASCII letters compare without case; the space must be a space.
+                (0..<prefixCount).allSatisfy {
+                    expected[$0] == 0x20 ? bytes[$0] == 0x20 : bytes[$0] | 0x20 == expected[$0]
+                }
+            }
+            guard matches else { return nil }
+            let first = bytes[prefixCount], last = bytes[bytes.count - 1]
+            func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+            guard !isBlank(first), !isBlank(last) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[prefixCount...]), as: UTF8.self)
+        }
     }
 }
 
