@@ -139,10 +139,8 @@ final class AdaptiveEngine: Sendable {
     }
 
     func progress(assessmentId: String) -> AssessmentProgress? {
-        entries.withLock { entries in
-            guard let index = entries.index(forKey: assessmentId) else { return nil }
-            let entry = entries.values[index]
-            return AssessmentProgress(
+        try? withEntry(assessmentId) { entry in
+            AssessmentProgress(
                 answersCount: entry.answersCount, isClosed: entry.isClosed, isCompleted: entry.isCompleted,
                 scored: entry.scored, pendingAlertChallengeId: entry.pendingAlertChallengeId)
         }
@@ -223,9 +221,9 @@ final class AdaptiveEngine: Sendable {
         if isCompleted {
             completed = try await scoreAndWrite(assessmentId: assessmentId, abortReason: nil)
         }
-        let answersCount = entries.withLock { entries in
-            entries.index(forKey: assessmentId).map { entries.values[$0].answersCount }
-        } ?? questionNumber
+        // Read through `withEntry` (in place): `entries.values[i].answersCount` would copy the
+        // whole entry, retaining every buffer of its test, to read one integer.
+        let answersCount = (try? withEntry(assessmentId) { $0.answersCount }) ?? questionNumber
         return AnswerOutcome(
             response: AnswerResponse(questionNumber: questionNumber, answersCount: answersCount, completed: isCompleted),
             completedResult: completed)
