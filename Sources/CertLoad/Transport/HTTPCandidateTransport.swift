@@ -30,12 +30,12 @@ public struct HTTPCandidateTransport: CandidateTransport {
 
     public func next(assessmentId: String, token: String) async throws(DaemonError) -> ChallengeResponse? {
         try await call(.GET, "/assessments/\(Self.escape(assessmentId))/next", token: token,
-                       body: Optional<StartRequest>.none, as: ChallengeResponse.self)
+                       bodyBytes: nil, as: ChallengeResponse.self, fast: ChallengeResponse.init(flatJSON:))
     }
 
     public func answer(assessmentId: String, token: String, _ request: AnswerRequest) async throws(DaemonError) -> AnswerResponse {
         try await call(.POST, "/assessments/\(Self.escape(assessmentId))/answers", token: token,
-                       body: request, as: AnswerResponse.self)!
+                       bodyBytes: request.flatJSON, as: AnswerResponse.self, fast: AnswerResponse.init(flatJSON:))!
     }
 
     public func raiseLiveAlert(assessmentId: String, token: String, challengeId: String) async throws(DaemonError) -> AlertResponse {
@@ -52,8 +52,6 @@ public struct HTTPCandidateTransport: CandidateTransport {
     private func call<Body: Encodable, Answer: Decodable>(
         _ method: HTTPMethod, _ path: String, token: String?, body: Body?, as: Answer.Type
     ) async throws(DaemonError) -> Answer? {
-        var headers: [(String, String)] = []
-        if let token { headers.append(("Authorization", "Bearer \(token)")) }
         var bytes: [UInt8]?
         if let body {
             do {
@@ -62,6 +60,17 @@ public struct HTTPCandidateTransport: CandidateTransport {
                 throw TransportErrorCode.error(TransportErrorCode.badResponse, "cannot encode the request: \(error)")
             }
         }
+        return try await call(method, path, token: token, bodyBytes: bytes, as: Answer.self, fast: { _ in nil })
+    }
+
+    /// Sends one request with its body already encoded; `fast` reads the usual form of the answer
+    /// (see `FlatJSON`), `JSONDecoder` the rest. Nil for a 204 answer.
+    private func call<Answer: Decodable>(
+        _ method: HTTPMethod, _ path: String, token: String?, bodyBytes bytes: [UInt8]?, as: Answer.Type,
+        fast: ([UInt8]) -> Answer?
+    ) async throws(DaemonError) -> Answer? {
+        var headers: [(String, String)] = []
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
         let response: HTTPClientResponse
         do {
             response = try await pool.send(HTTPClientRequest(method: method, path: path, headers: headers, body: bytes))
@@ -79,6 +88,7 @@ public struct HTTPCandidateTransport: CandidateTransport {
         let status = Int(response.status.code)
         if status == 204 { return nil }
         if (200..<300).contains(status) {
+            if let answer = fast(response.body) { return answer }
             do {
                 return try Self.decoder.decode(Answer.self, from: Data(response.body))
             } catch {
