@@ -17,8 +17,11 @@ import NIOPosix
 /// await pool.close()
 /// ```
 public actor HTTPConnectionPool {
-    /// Default bound on open connections to the daemon.
-    public static let defaultConnectionsMax = 32
+    /// Default bound on open connections to the daemon. Each connection carries one request at a
+    /// time, so this bounds the requests in flight: it must cover throughput × latency (10,000
+    /// requests/s × a few ms of durable answers is tens to a hundred), or candidates queue for a
+    /// connection and the queue shows as latency.
+    public static let defaultConnectionsMax = 256
     /// Largest response body accepted; a bigger one fails the request (the candidate API sends small JSON).
     public static let responseBodyBytesMax = 1 << 20
     /// Default time a request may take before its connection is closed and the request fails.
@@ -50,20 +53,16 @@ public actor HTTPConnectionPool {
     public func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
         let channel = try await checkOut()
         let promise = channel.eventLoop.makePromise(of: HTTPClientResponse.self)
-        // A request that outlives the timeout closes its connection, which fails its promise.
-        let timeout = channel.eventLoop.scheduleTask(in: requestTimeout) { channel.close(promise: nil) }
-        // A write that never reaches the socket (the connection closed meanwhile) fails the request
-        // instead of leaving it waiting for a response that cannot come.
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { promise.fail($0) }
-        channel.writeAndFlush(HTTPRequestWithPromise(request: request, host: host, promise: promise), promise: written)
+        // A request that outlives the timeout closes its connection, which fails its promise (the
+        // connection's `HTTPResponseCollector` keeps one timer, not one per request). A write that
+        // never reaches the socket (the connection closed meanwhile) fails the request instead of
+        // leaving it waiting for a response that cannot come.
+        channel.writeAndFlush(HTTPRequestWithPromise(request: request, host: host, promise: promise), promise: nil)
         do {
             let response = try await promise.futureResult.get()
-            timeout.cancel()
             checkIn(channel, reusable: response.keepAlive && channel.isActive)
             return response
         } catch {
-            timeout.cancel()
             checkIn(channel, reusable: false)
             throw error
         }
@@ -143,12 +142,13 @@ public actor HTTPConnectionPool {
     }
 
     private func connect() async throws -> any Channel {
-        try await ClientBootstrap(group: group)
+        let requestTimeout = self.requestTimeout
+        return try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(HTTPResponseCollector())
+                    try channel.pipeline.syncOperations.addHandler(HTTPResponseCollector(requestTimeout: requestTimeout))
                 }
             }
             .connect(host: host, port: port)
@@ -205,20 +205,39 @@ struct HTTPRequestWithPromise: Sendable {
 
 /// Writes a request and completes its promise when the matching response has been read.
 ///
-/// Requests on one connection are answered in order, so a FIFO of promises is enough.
+/// Requests on one connection are answered in order, so a FIFO of promises is enough. A request
+/// unanswered after `requestTimeout` closes the connection (failing every pending request); one
+/// timer per connection checks it, re-armed at most once per timeout rather than per request.
 final class HTTPResponseCollector: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPRequestWithPromise
     typealias OutboundOut = HTTPClientRequestPart
 
+    private let requestTimeout: TimeAmount
     private var pending: CircularBuffer<EventLoopPromise<HTTPClientResponse>> = []
     private var head: HTTPResponseHead?
     private var body: [UInt8] = []
+    /// When the oldest unanswered request was written; nil when none is pending.
+    private var oldestPendingSince: NIODeadline?
+    private var timer: Scheduled<Void>?
+
+    init(requestTimeout: TimeAmount) {
+        self.requestTimeout = requestTimeout
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let item = unwrapOutboundIn(data)
         let request = item.request
         pending.append(item.promise)
+        if oldestPendingSince == nil {
+            let now = NIODeadline.now()
+            oldestPendingSince = now
+            if timer == nil { armTimer(context: context, at: now + requestTimeout) }
+        }
+        // A write that fails (the connection closed meanwhile) fails the request.
+        let written = promise ?? context.eventLoop.makePromise(of: Void.self)
+        let requestPromise = item.promise
+        written.futureResult.whenFailure { requestPromise.fail($0) }
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: item.host)
         for (name, value) in request.headers { headers.add(name: name, value: value) }
@@ -233,7 +252,30 @@ final class HTTPResponseCollector: ChannelDuplexHandler {
         let requestHead = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path, headers: headers)
         context.write(wrapOutboundOut(.head(requestHead)), promise: nil)
         if let buffer { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
-        context.write(wrapOutboundOut(.end(nil)), promise: promise)
+        context.write(wrapOutboundOut(.end(nil)), promise: written)
+    }
+
+    private func armTimer(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
+            self.timerFired(context: loopBoundContext.value)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard let since = oldestPendingSince else { return }
+        let due = since + requestTimeout
+        if NIODeadline.now() >= due {
+            context.close(promise: nil)
+        } else {
+            armTimer(context: context, at: due)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -247,16 +289,20 @@ final class HTTPResponseCollector: ChannelDuplexHandler {
                 context.close(promise: nil)
                 return
             }
-            body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
+            buffer.withUnsafeReadableBytes { body.append(contentsOf: $0) }
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
         case .end:
             guard let responseHead = head, let promise = pending.popFirst() else { return }
             head = nil
+            oldestPendingSince = pending.isEmpty ? nil : NIODeadline.now()
             promise.succeed(HTTPClientResponse(status: responseHead.status, headers: responseHead.headers,
                                                body: body, keepAlive: responseHead.isKeepAlive))
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
         failAll(HTTPClientError.connectionClosed)
         context.fireChannelInactive()
     }
@@ -267,6 +313,7 @@ final class HTTPResponseCollector: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: any Error) {
+        oldestPendingSince = nil
         while let promise = pending.popFirst() { promise.fail(error) }
     }
 }
