@@ -23,9 +23,12 @@ catsim 0.21 ships no EAP estimator, so it is written here on catsim's BaseEstima
 catsim.irt.icc_hpc for the item curves. One simulation of 32 answers gives the 5/20/32 figures
 from catsim's per-step estimate history.
 
-Speed: examinees per second of catsim (its own simulation timer) and of `certsim run` in-process
-(the run's own certifications per second, 32-answer pass), plus certsim's engine micro-benchmark
-(Benchmarks/ package, read from its newest saved baseline; ns per answer step x 32 answers).
+Speed: examinees per second of catsim (its own simulation timer: the loop over the examinees,
+set-up excluded) and of `certsim run` in-process (the run's own certifications per second over its
+candidate phase: process start, bank load, session set-up and the final read-back excluded), timed
+on an extra 32-answer pass of --speed-examinees examinees, plus certsim's engine micro-benchmark
+(Benchmarks/ package, read from its newest saved baseline; ns per answer step x 32 answers). CPU
+seconds and examinees per CPU-second are printed beside the wall-clock figures.
 
 Usage:  python3 Benchmarks/peers/catsim_compare.py [--examinees 1000] [--certsim PATH]
 It creates Benchmarks/peers/.venv and installs requirements.txt on first use.
@@ -162,12 +165,12 @@ durability: {durability}
 """
 
 
-def run_certsim(certsim: Path, work: Path, length: int, args) -> dict:
-    scenario = work / f"peers-catsim-{length}.yaml"
-    scenario.write_text(scenario_text(work / "bank.json", length, args.examinees, args.seed, args.durability,
-                                      args.concurrency))
-    out = work / f"out-{length}"
-    store = work / f"store-{length}.sqlite"
+def run_certsim(certsim: Path, work: Path, length: int, args, examinees: int | None = None, tag: str = "") -> dict:
+    scenario = work / f"peers-catsim-{length}{tag}.yaml"
+    scenario.write_text(scenario_text(work / "bank.json", length, examinees or args.examinees, args.seed,
+                                      args.durability, args.concurrency))
+    out = work / f"out-{length}{tag}"
+    store = work / f"store-{length}{tag}.sqlite"
     # A kept directory may hold a previous run: certsim refuses session ids that already exist.
     shutil.rmtree(out, ignore_errors=True)
     for suffix in ("", "-wal", "-shm"):
@@ -267,14 +270,14 @@ def engine_benchmark(explicit: str | None):
         return None
     whole = [ns for name, ns in medians.items() if "whole test" in name]
     if whole:
-        step_ns, detail = whole[0], f"median step (record + next) over a whole test {whole[0] / 1000:.1f} us"
+        step_ns, detail = whole[0], f"median step (record + next) over a whole test {whole[0]:.0f} ns"
     else:
         step_ns = sum(medians.values()) / len(medians)
         detail = "median step (record + next) " + ", ".join(
-            f"{name.rsplit(' ', 1)[-1]} {ns / 1000:.1f} us" for name, ns in sorted(medians.items()))
+            f"{name.rsplit(' ', 1)[-1]} {ns:.0f} ns" for name, ns in sorted(medians.items()))
     when = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     description = (f"baseline '{path.parent.name}' saved {when}: {detail}; x {TEST_LENGTH} answers; "
-                   f"engine defaults (flash, rules on)")
+                   f"the benchmark's own configuration: default engine, flash estimator, rules on")
     return 1e9 / (step_ns * TEST_LENGTH), description
 
 
@@ -302,7 +305,8 @@ def git_build() -> str:
                               text=True, timeout=30).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "Sources"],
                                capture_output=True, text=True, timeout=30).stdout.strip()
-        return head + (" + uncommitted Sources/ changes" if dirty else "")
+        # The tree when this script runs: the binary given may have been built before or after.
+        return f"HEAD {head}" + (" (tree has uncommitted Sources/ changes)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -317,6 +321,10 @@ def main() -> None:
     parser.add_argument("--durability", choices=["relaxed", "durable"], default="relaxed",
                         help="certsim store durability (default relaxed: catsim stores nothing)")
     parser.add_argument("--concurrency", type=int, default=64, help="certsim candidates in flight (default 64)")
+    parser.add_argument("--speed-examinees", type=int, default=15000,
+                        help="examinees of an extra 32-answer certsim pass timed for speed only (default 15000; "
+                             "0: time the accuracy pass). A pass of --examinees lasts well under a second, "
+                             "too short to time on shared cores")
     parser.add_argument("--engine-baseline", help="a results.json of the Benchmarks package (default: newest saved)")
     parser.add_argument("--engine-ns-per-answer", type=float,
                         help="certsim engine benchmark figure to use instead of a saved baseline (ns per answer step)")
@@ -328,6 +336,7 @@ def main() -> None:
     if not certsim.exists():
         sys.exit(f"no certsim binary at {certsim}: run `swift build -c release --product certsim` first")
 
+    load_at_start = os.getloadavg()[0]
     bank = json.loads(Path(args.bank).read_text())
     challenges = [c for c in bank["challenges"] if c["locale"] == "fr-fr"]
     index_of = {c["id"]: i for i, c in enumerate(challenges)}
@@ -352,16 +361,27 @@ def main() -> None:
             1 for length in LENGTHS if length != TEST_LENGTH
             for key, items in sequences[length].items() if full.get(key, [])[:length] != items)
 
+        speed_run = certsim_runs[TEST_LENGTH]
+        if args.speed_examinees > 0:
+            print(f"certsim run: {args.speed_examinees} examinees, {TEST_LENGTH} answers (speed only) ...",
+                  file=sys.stderr, flush=True)
+            speed_run = run_certsim(certsim, work, TEST_LENGTH, args, examinees=args.speed_examinees, tag="-speed")
+
         rows32 = certsim_runs[TEST_LENGTH]["rows"]
         true_thetas = [float(r["true_theta"]) for r in rows32]
 
         # --- catsim on the same abilities.
         print(f"catsim: {len(true_thetas)} examinees, {TEST_LENGTH} answers ...", file=sys.stderr, flush=True)
+        load_at_catsim = os.getloadavg()[0]
         items = numpy.column_stack([a, b, numpy.zeros_like(a), numpy.ones_like(a)])
         estimator = GridEAPEstimator()
         simulator = Simulator(CatsimItemBank(items), numpy.asarray(true_thetas), seed=args.catsim_seed)
+        cpu_before = time.process_time()
         simulator.simulate(FixedPointInitializer(START_THETA), MaxInfoSelector(), estimator,
                            MinErrorStopper(1e-9, min_items=TEST_LENGTH, max_items=TEST_LENGTH))
+        # Process CPU around simulate(): the loop that simulator.duration times, plus the few
+        # lines of set-up and tear-down inside simulate() (catsim runs on one thread).
+        catsim_cpu = time.process_time() - cpu_before
         catsim_rate = len(true_thetas) / simulator.duration
         print("replaying certsim's tests with the catsim-side estimator and selector ...", file=sys.stderr, flush=True)
         replay = replay_check(sequences[TEST_LENGTH], results32, rows32, index_of, CatsimItemBank(items))
@@ -383,37 +403,61 @@ def main() -> None:
         table.append((length, "catsim", k_stats, bound(k_infos), len(true_thetas)))
         table.append((length, "certsim", c_stats, bound(c_infos), len(rows)))
 
-    summary32 = certsim_runs[TEST_LENGTH]["summary"]
+    summary32 = speed_run["summary"]
     run_rate = summary32["certificationsPerSecond"]
+    accuracy_summary = certsim_runs[TEST_LENGTH]["summary"]
     if args.engine_ns_per_answer:
         engine = (1e9 / (args.engine_ns_per_answer * TEST_LENGTH),
-                  f"given: {args.engine_ns_per_answer:.0f} ns per answer step x {TEST_LENGTH} answers")
+                  f"given on the command line: {args.engine_ns_per_answer:.0f} ns per answer step x {TEST_LENGTH} answers")
     else:
         engine = engine_benchmark(args.engine_baseline)
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"catsim_compare — {now} — certsim build {git_build()} ({certsim}) — catsim {catsim.__version__ if hasattr(catsim, '__version__') else '0.21.0'}, numpy {numpy.__version__}")
+    print(f"catsim_compare — {now} — repository {git_build()} ({certsim}) — catsim {catsim.__version__ if hasattr(catsim, '__version__') else '0.21.0'}, numpy {numpy.__version__}")
     print(f"bank {Path(args.bank).name}: {len(challenges)} items, 2PL P=1/(1+exp(a(b-θ))); {len(true_thetas)} examinees, "
           f"true θ from certsim (seed {args.seed}, N(0,1)); EAP 81-point grid −9..9, N(0,1) prior, SE = posterior sd; "
           f"pure max-information; θ0 = {START_THETA}")
     print()
-    print(f"{'speed':46s} examinees/s   ratio to catsim    target")
-    print(f"  {'catsim 0.21 (Simulator)':44s} {catsim_rate:>11.1f}")
+    run_cpu = summary32["cpuSeconds"]
+    run_count = summary32["certifications"]["completed"]
+    catsim_cpu_rate = len(true_thetas) / catsim_cpu
+    run_cpu_rate = run_count / run_cpu if run_cpu > 0 else float("nan")
     debug = "/debug/" in str(certsim.resolve())
+
+    def verdict(ratio: float, target: float) -> str:
+        return "met" if ratio >= target else "MISSED"
+
+    print(f"{'speed':40s} wall s    CPU s   examinees/s   ratio    examinees/CPU-s   ratio   target")
+    print(f"  {'catsim 0.21 (Simulator)':38s}{simulator.duration:>7.2f} {catsim_cpu:>8.2f} {catsim_rate:>13.1f}"
+          f"{'':9s}{catsim_cpu_rate:>18.1f}")
     label = f"certsim run (inproc{', DEBUG build' if debug else ''}, {args.durability})"
-    print(f"  {label:44s} "
-          f"{run_rate:>11.1f}     {run_rate / catsim_rate:>10.1f}×     ≥ {TARGET_RUN_RATIO:.0f}×  "
-          f"{'met' if run_rate / catsim_rate >= TARGET_RUN_RATIO else 'MISSED'}")
+    print(f"  {label:38s}{summary32['wallSeconds']:>7.2f} {run_cpu:>8.2f} {run_rate:>13.1f} {run_rate / catsim_rate:>7.1f}×"
+          f"{run_cpu_rate:>18.1f} {run_cpu_rate / catsim_cpu_rate:>6.1f}×   ≥ {TARGET_RUN_RATIO:.0f}×: "
+          f"{verdict(run_rate / catsim_rate, TARGET_RUN_RATIO)} (wall) / "
+          f"{verdict(run_cpu_rate / catsim_cpu_rate, TARGET_RUN_RATIO)} (CPU)")
     if engine:
         engine_rate, engine_description = engine
-        print(f"  {'certsim engine benchmark':44s} {engine_rate:>11.1f}     {engine_rate / catsim_rate:>10.1f}×     "
-              f"≥ {TARGET_ENGINE_RATIO:.0f}× {'met' if engine_rate / catsim_rate >= TARGET_ENGINE_RATIO else 'MISSED'}")
+        print(f"  {'certsim engine benchmark (one thread)':38s}{'':16s} {engine_rate:>13.1f} "
+              f"{engine_rate / catsim_rate:>7.1f}×{engine_rate:>18.1f} {engine_rate / catsim_cpu_rate:>6.1f}×   "
+              f"≥ {TARGET_ENGINE_RATIO:.0f}×: {verdict(engine_rate / catsim_rate, TARGET_ENGINE_RATIO)} (wall) / "
+              f"{verdict(engine_rate / catsim_cpu_rate, TARGET_ENGINE_RATIO)} (CPU)")
         print(f"    ({engine_description})")
     else:
         print("  certsim engine benchmark     (no saved baseline under Benchmarks/.benchmarkBaselines: not measured)")
-    print(f"  (certsim run{' (DEBUG build)' if debug else ''}: {summary32['certifications']['completed']} certifications in {summary32['wallSeconds']:.2f} s "
-          f"run wall, {certsim_runs[TEST_LENGTH]['process_wall_seconds']:.2f} s process wall, concurrency {args.concurrency}; "
-          f"catsim: {simulator.duration:.2f} s)")
+    print(f"  (certsim run timed on {run_count} examinees; the {args.examinees}-examinee accuracy pass: "
+          f"{accuracy_summary['certificationsPerSecond']:.1f} examinees/s, {accuracy_summary['wallSeconds']:.2f} s wall, "
+          f"{accuracy_summary['cpuSeconds']:.2f} s CPU)")
+    print(f"  1-minute load average: {load_at_start:.2f} at the start, {load_at_catsim:.2f} before catsim, "
+          f"{os.getloadavg()[0]:.2f} at the end; {os.cpu_count()} CPUs. On shared cores the wall figures follow "
+          f"the other load; the per-CPU-second ratios do not (the engine benchmark's median is one thread's "
+          f"time per step, compared with catsim's examinees per CPU-second).")
+    print(f"  timers: catsim = Simulator.duration, its loop over the examinees (select, answer, estimate), set-up "
+          f"excluded; certsim run = the run's candidate phase from summary.json: every candidate's start, 32 "
+          f"next/answer, finish and scoring, store writes ({args.durability}), session closes; process start, bank "
+          f"load, session set-up and the final read-back excluded (process wall "
+          f"{speed_run['process_wall_seconds']:.2f} s, concurrency {args.concurrency}). CPU s = process CPU over "
+          f"the same span (catsim: around simulate(), one thread). The engine benchmark is one thread, record + "
+          f"next only: no answer simulation, no store, no scoring.")
     print()
     print("answers  tool      n      bias      RMSE (± s.e.)      mean SE   bound 1/sqrt(1+I)   RMSE/bound")
     for length, tool, (bias, rmse, se, rmse_se), limit, n in table:

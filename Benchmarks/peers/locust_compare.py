@@ -6,17 +6,23 @@ shipped bank, the daemon's default engine settings and durability), then:
 
 1. certsim's runner: `certsim run SCENARIO --daemon http://127.0.0.1:PORT --control SOCKET
    --transport http`, a scenario written here (N candidates in sessions of 30, every behaviour off,
-   time scale 0, concurrency U). Its simulated proctors create the sessions, enrol and authorise
-   over the control socket while the candidates run.
-2. Locust (PyPI, headless, FastHttpUser, U users, no wait, for --seconds): the candidates are
-   first created, enrolled and authorised over the control socket by this script (not timed),
-   then locustfile.py plays the flow (start, next/answer until 204) once per candidate.
+   time scale 0, concurrency U). Its simulated proctors create the sessions and enrol the
+   candidates over the control socket before the run's timer starts, then authorise each
+   candidate and close each session while the candidates run (timed).
+2. Locust (PyPI, headless, FastHttpUser, U users, no wait, for --seconds), once per entry of
+   --locust-processes (1 = Locust's default single process; N > 1 = `--processes N`, a master and
+   N workers): the candidates are first created, enrolled and authorised over the control socket
+   by this script (not timed), then locustfile.py plays the flow (start, next/answer until 204)
+   once per candidate.
 
 It prints, side by side: certifications per second, answers per second, p99 of `next` and of
-`answer` (ms) of each, and the ratio of certifications per second (target: certsim >= 3x Locust).
-The daemon is stopped (SIGTERM, then SIGKILL after a bound) whatever happens.
+`answer` (ms) of each, the CPU seconds of the load generator and of the daemon during each
+phase, the load average before each phase, and the ratio of certifications per second
+(target: certsim >= 3x Locust). The daemon is stopped (SIGTERM, then SIGKILL after a bound)
+whatever happens.
 
 Usage:  python3 Benchmarks/peers/locust_compare.py [--users 64] [--seconds 30] [--certsim-candidates 3000]
+            [--locust-processes 1,2]
 It creates Benchmarks/peers/.venv and installs requirements.txt on first use.
 """
 
@@ -27,6 +33,7 @@ import json
 import os
 import random
 import re
+import resource
 import select
 import signal
 import socket
@@ -118,6 +125,41 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=SERVE_STOP_TIMEOUT_SECONDS)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (all its threads), from /proc; NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this script's finished (waited-for) child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Phase:
+    """CPU of the load generator (the child process run inside the block, with its own children)
+    and of the daemon, wall time and the 1-minute load average at the start of one phase."""
+
+    def __init__(self, daemon_pid: int) -> None:
+        self.daemon_pid = daemon_pid
+
+    def __enter__(self):
+        self.load = os.getloadavg()[0]
+        self.wall = time.monotonic()
+        self.generator = children_cpu_seconds()
+        self.daemon = process_cpu_seconds(self.daemon_pid)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.monotonic() - self.wall
+        self.generator = children_cpu_seconds() - self.generator
+        self.daemon = process_cpu_seconds(self.daemon_pid) - self.daemon
+
+
 def provision(socket_path: str, count: int, seed: int) -> list[dict]:
     """Creates sessions of SESSION_SIZE, enrols and authorises `count` candidates; their thetas ~ N(0,1)."""
     rng = random.Random(seed)
@@ -167,24 +209,39 @@ def run_certsim(certsim: Path, work: Path, url: str, socket_path: str, bank: Pat
     return json.loads((out / "summary.json").read_text())
 
 
-def run_locust(work: Path, url: str, pool: list[dict], bank: Path, args) -> dict:
-    pool_path = work / "pool.json"
+def run_locust(work: Path, url: str, pool: list[dict], bank: Path, processes: int, args) -> dict:
+    pool_path = work / f"pool-{processes}.json"
     pool_path.write_text(json.dumps(pool))
-    prefix = work / "locust"
+    prefix = work / f"locust-{processes}"
+    cpu_dir = work / f"locust-cpu-{processes}"
+    cpu_dir.mkdir(exist_ok=True)
     env = dict(os.environ, CERTSIM_PEERS_POOL=str(pool_path), CERTSIM_PEERS_BANK=str(bank),
-               CERTSIM_PEERS_SEED=str(args.seed))
+               CERTSIM_PEERS_SEED=str(args.seed), CERTSIM_PEERS_WORKERS=str(processes),
+               CERTSIM_PEERS_CPU_DIR=str(cpu_dir))
     locust = Path(sys.executable).parent / "locust"
-    completed = subprocess.run(
-        [str(locust), "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(args.users), "-r", str(args.users),
-         "-t", f"{args.seconds}s", "--host", url, "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",
-         "--loglevel", "WARNING"],
-        capture_output=True, text=True, env=env, timeout=args.seconds + LOCUST_EXTRA_SECONDS)
+    command = [str(locust), "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(args.users), "-r",
+               str(args.users), "-t", f"{args.seconds}s", "--host", url, "--csv", str(prefix), "--only-summary",
+               "--stop-timeout", "5", "--loglevel", "WARNING"]
+    if processes > 1:
+        command += ["--processes", str(processes)]
+    # Own session, so that a timeout can end the master and its forked workers together.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               start_new_session=True)
+    try:
+        _, stderr = process.communicate(timeout=args.seconds + LOCUST_EXTRA_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        _, stderr = process.communicate(timeout=SERVE_STOP_TIMEOUT_SECONDS)
+    completed = subprocess.CompletedProcess(command, process.returncode, "", stderr)
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     failures = sum(int(row["Failure Count"]) for name, row in rows.items() if name != "Aggregated")
     if "certification" not in rows:
         sys.exit(f"Locust finished no certification (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
-    return {"rows": rows, "failures": failures, "exit": completed.returncode, "stderr": completed.stderr}
+    # Each Locust process's own CPU seconds, written by locustfile.py at exit (master + workers).
+    reported = [float(path.read_text()) for path in cpu_dir.glob("*.cpu")]
+    return {"rows": rows, "failures": failures, "exit": completed.returncode, "stderr": completed.stderr,
+            "processes": processes, "cpu": sum(reported) if reported else None, "cpu_processes": len(reported)}
 
 
 def git_build() -> str:
@@ -193,7 +250,8 @@ def git_build() -> str:
                               text=True, timeout=30).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "Sources"],
                                capture_output=True, text=True, timeout=30).stdout.strip()
-        return head + (" + uncommitted Sources/ changes" if dirty else "")
+        # The tree when this script runs: the binary given may have been built before or after.
+        return f"HEAD {head}" + (" (tree has uncommitted Sources/ changes)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -207,13 +265,23 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=64, help="Locust users = certsim run concurrency (default 64)")
     parser.add_argument("--seconds", type=int, default=30, help="Locust run time (default 30)")
     parser.add_argument("--certsim-candidates", type=int, default=3000, help="certifications of the certsim run (default 3000)")
-    parser.add_argument("--pool", type=int, default=3000, help="candidates provisioned for Locust (default 3000)")
+    parser.add_argument("--pool", type=int, default=3000,
+                        help="candidates provisioned for each Locust run (default 3000)")
+    parser.add_argument("--locust-processes", default="1,2",
+                        help="comma-separated Locust runs: 1 = one process (Locust's default), N > 1 = "
+                             "--processes N (default 1,2: both)")
     parser.add_argument("--durability", choices=["durable", "relaxed"], default="durable", help="serve's durability")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--keep", help="keep the daemon's data, the scenario and both tools' outputs in this directory")
     args = parser.parse_args()
     if not 1 <= args.pool <= POOL_MAX or not 1 <= args.users <= 10_000 or not 1 <= args.seconds <= 600:
         sys.exit("out-of-range --pool, --users or --seconds")
+    try:
+        locust_processes = [int(value) for value in args.locust_processes.split(",")]
+    except ValueError:
+        sys.exit("--locust-processes: comma-separated integers, e.g. 1,2")
+    if not locust_processes or not all(1 <= n <= 64 for n in locust_processes):
+        sys.exit("--locust-processes: each in 1...64")
     certsim, bank = Path(args.certsim), Path(args.bank).resolve()
     runner = Path(args.runner) if args.runner else certsim
     if not certsim.exists():
@@ -225,21 +293,31 @@ def main() -> None:
         data = work / "serve-data"
         data.mkdir(exist_ok=True)
         serve, url, socket_path = start_serve(certsim, data, bank, args.durability)
+        locust_runs = []
         try:
             print(f"certsim serve at {url}; certsim run --transport http: {args.certsim_candidates} certifications, "
                   f"concurrency {args.users} ...", file=sys.stderr, flush=True)
-            summary = run_certsim(runner, work, url, socket_path, bank, args)
-            print(f"provisioning {args.pool} candidates for Locust over the control socket ...", file=sys.stderr, flush=True)
-            pool = provision(socket_path, args.pool, args.seed)
-            print(f"locust: {args.users} users, {args.seconds} s ...", file=sys.stderr, flush=True)
-            locust = run_locust(work, url, pool, bank, args)
+            with Phase(serve.pid) as certsim_phase:
+                summary = run_certsim(runner, work, url, socket_path, bank, args)
+            for run_index, processes in enumerate(locust_processes):
+                print(f"provisioning {args.pool} candidates for Locust over the control socket ...", file=sys.stderr,
+                      flush=True)
+                pool = provision(socket_path, args.pool, args.seed + 1 + run_index)
+                print(f"locust: {args.users} users, {args.seconds} s, "
+                      f"{'one process' if processes == 1 else f'--processes {processes}'} ...", file=sys.stderr,
+                      flush=True)
+                with Phase(serve.pid) as phase:
+                    result = run_locust(work, url, pool, bank, processes, args)
+                result["phase"] = phase
+                if result["cpu"] is not None:
+                    phase.generator = result["cpu"]  # summed per process: exact with forked workers too
+                locust_runs.append(result)
+                if int(result["rows"]["certification"]["Request Count"]) >= args.pool:
+                    print(f"warning: Locust ({processes} process(es)) used up the provisioned pool before the time "
+                          "ran out; raise --pool", file=sys.stderr)
         finally:
             stop(serve)
 
-    rows = locust["rows"]
-    certs = rows["certification"]
-    locust_rate = float(certs["Requests/s"])
-    locust_answers = float(rows["answer"]["Requests/s"]) if "answer" in rows else 0.0
     certsim_rate = summary["certificationsPerSecond"]
     latency = summary["latency"]
 
@@ -250,28 +328,51 @@ def main() -> None:
                 return value[key] / 1000.0
         return float("nan")
 
-    def locust_p99(name: str) -> float:
-        return float(rows[name]["99%"]) if name in rows else float("nan")
-
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"locust_compare — {now} — certsim build {git_build()}: serve {certsim}, run {runner} — locust {locust_version()}")
+    print(f"locust_compare — {now} — repository {git_build()}: serve {certsim}, run {runner} — locust {locust_version()}")
     print(f"one certsim serve on {url} ({args.durability}, default engines), bank {bank.name}; "
-          f"{args.users} concurrent candidates on each side, no think time")
+          f"{args.users} concurrent candidates on each side, no think time; {os.cpu_count()} CPUs")
     print()
-    print("                              certs/s   answers/s   p99 next ms   p99 answer ms   certifications   errors")
-    print(f"  certsim run --transport http {certsim_rate:>7.1f} {summary['answersPerSecond']:>11.1f} "
+    print("                                  certs/s   answers/s   p99 next ms   p99 answer ms   certifications"
+          "   errors   load   wall s   generator CPU s   daemon CPU s")
+    print(f"  {'certsim run --transport http':32s}{certsim_rate:>7.1f} {summary['answersPerSecond']:>11.1f} "
           f"{p99_ms('next'):>13.2f} {p99_ms('answer'):>15.2f} {summary['certifications']['completed']:>16} "
-          f"{sum(summary['errors'].values()):>8}")
-    print(f"  locust {locust_version():21s} {locust_rate:>7.1f} {locust_answers:>11.1f} {locust_p99('next'):>13.2f} "
-          f"{locust_p99('answer'):>15.2f} {int(certs['Request Count']):>16} {locust['failures']:>8}")
-    ratio = certsim_rate / locust_rate if locust_rate else float("inf")
+          f"{sum(summary['errors'].values()):>8} {certsim_phase.load:>6.2f} {summary['wallSeconds']:>8.1f} "
+          f"{summary['cpuSeconds']:>17.1f} {certsim_phase.daemon:>14.1f}")
+    for run in locust_runs:
+        rows, phase = run["rows"], run["phase"]
+        certs = rows["certification"]
+        label = f"locust {locust_version()}" + (" (1 process)" if run["processes"] == 1 else f" (--processes {run['processes']})")
+        answers = float(rows["answer"]["Requests/s"]) if "answer" in rows else 0.0
+        p99 = {name: float(rows[name]["99%"]) if name in rows else float("nan") for name in ("next", "answer")}
+        print(f"  {label:32s}{float(certs['Requests/s']):>7.1f} {answers:>11.1f} {p99['next']:>13.2f} "
+              f"{p99['answer']:>15.2f} {int(certs['Request Count']):>16} {run['failures']:>8} {phase.load:>6.2f} "
+              f"{args.seconds:>8.1f} {phase.generator:>17.1f} {phase.daemon:>14.1f}")
     print()
-    print(f"ratio certsim / Locust certifications per second: {ratio:.2f}×  (target ≥ {TARGET_RATIO:.0f}×: "
-          f"{'met' if ratio >= TARGET_RATIO else 'MISSED'})")
-    print(f"(certsim run wall {summary['wallSeconds']:.1f} s, cpu {summary['cpuSeconds']:.1f} s; Locust {args.seconds} s, "
-          f"Locust's p99 are its stats CSV's 99% column, rounded by Locust to 2 significant digits)")
-    if int(certs["Request Count"]) >= args.pool:
-        print("warning: Locust used up the provisioned pool before the time ran out; raise --pool", file=sys.stderr)
+    for run in locust_runs:
+        locust_rate = float(run["rows"]["certification"]["Requests/s"])
+        ratio = certsim_rate / locust_rate if locust_rate else float("inf")
+        processes = "one process" if run["processes"] == 1 else f"--processes {run['processes']}"
+        print(f"ratio certsim / Locust ({processes}) certifications per second: {ratio:.2f}×  "
+              f"(target ≥ {TARGET_RATIO:.0f}×: {'met' if ratio >= TARGET_RATIO else 'MISSED'})")
+    certsim_count = summary["certifications"]["completed"]
+    per_cert = [f"certsim run {1000 * summary['cpuSeconds'] / certsim_count:.1f} ms generator + "
+                f"{1000 * certsim_phase.daemon / certsim_count:.1f} ms daemon"] if certsim_count else []
+    for run in locust_runs:
+        count = int(run["rows"]["certification"]["Request Count"])
+        if count:
+            per_cert.append(f"Locust ({run['processes']} process{'es' if run['processes'] > 1 else ''}) "
+                            f"{1000 * run['phase'].generator / count:.1f} ms generator + "
+                            f"{1000 * run['phase'].daemon / count:.1f} ms daemon")
+    print("CPU per certification: " + "; ".join(per_cert))
+    print(f"timers: certsim = the run's candidate phase (summary.json): every candidate's start, next/answer until "
+          f"204, and its simulated proctor's session work (sessions created and candidates enrolled beforehand, "
+          f"not timed; authorisation and session closes timed); Locust = its own stats window, from the spawn to "
+          f"the last request of the --seconds run, with the candidates provisioned beforehand (not timed). "
+          f"generator CPU s: certsim = process CPU over its candidate phase; Locust = the sum of every Locust "
+          f"process's own CPU (master and workers, start-up included). daemon CPU s: certsim serve over the whole phase. load = 1-minute load "
+          f"average just before the phase. Locust's p99 are its stats CSV's 99% column, rounded by Locust "
+          f"to 2 significant digits.")
 
 
 def locust_version() -> str:

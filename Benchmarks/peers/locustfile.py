@@ -8,14 +8,22 @@ challenge's (a, b), like certsim's simulated candidates. No think time (as fast 
 `certsim run` with time_scale 0). A finished certification is reported as a pseudo-request of type
 CERT named "certification" whose response time is the whole test, so Locust's stats CSV counts it.
 
-Environment: CERTSIM_PEERS_POOL (JSON list of {sessionId, candidateId, accessCode, theta}) and
-CERTSIM_PEERS_BANK (the daemon's bank file). Run by locust_compare.py; see README.md.
+On exit every Locust process (the master and each worker) writes its own CPU seconds to
+CERTSIM_PEERS_CPU_DIR/<pid>.cpu when that variable is set: forked workers are not always waited
+for by the master, so the script cannot rely on its children's resource usage.
+
+Environment: CERTSIM_PEERS_POOL (JSON list of {sessionId, candidateId, accessCode, theta}),
+CERTSIM_PEERS_BANK (the daemon's bank file) and CERTSIM_PEERS_WORKERS (Locust's --processes, 1 when
+Locust runs as one process). With --processes N every worker process holds a copy of the pool, so
+each takes only its own share (every N-th candidate from its worker index): no candidate is started
+twice. Run by locust_compare.py; see README.md.
 """
 
 import json
 import math
 import os
 import random
+import resource
 import time
 
 from locust import FastHttpUser, constant, events, task
@@ -25,7 +33,9 @@ from locust.exception import StopUser
 QUESTIONS_MAX = 1000
 
 with open(os.environ["CERTSIM_PEERS_POOL"]) as _handle:
-    _POOL = iter(json.load(_handle))
+    _POOL_ALL = json.load(_handle)
+_WORKERS = max(1, int(os.environ.get("CERTSIM_PEERS_WORKERS", "1")))
+_POOL = None  # this process's share, chosen on the first task (the worker index is known by then)
 with open(os.environ["CERTSIM_PEERS_BANK"]) as _handle:
     _ITEMS = {c["id"]: (c["discriminant"], c["difficulty"]) for c in json.load(_handle)["challenges"]}
 _RANDOM = random.Random(int(os.environ.get("CERTSIM_PEERS_SEED", "1")))
@@ -36,6 +46,11 @@ class Candidate(FastHttpUser):
 
     @task
     def certification(self) -> None:
+        global _POOL
+        if _POOL is None:
+            index = max(0, getattr(self.environment.runner, "worker_index", 0))
+            _POOL = iter(_POOL_ALL[index::_WORKERS])
+            _RANDOM.seed(int(os.environ.get("CERTSIM_PEERS_SEED", "1")) + index)
         candidate = next(_POOL, None)
         if candidate is None:
             raise StopUser()  # the provisioned pool is used up
@@ -69,3 +84,12 @@ class Candidate(FastHttpUser):
             return
         events.request.fire(request_type="CERT", name="certification", response_length=0, exception=None,
                             context={}, response_time=(time.perf_counter() - started) * 1000.0)
+
+
+@events.quit.add_listener
+def _record_cpu(**_kwargs) -> None:
+    directory = os.environ.get("CERTSIM_PEERS_CPU_DIR")
+    if directory:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        with open(os.path.join(directory, f"{os.getpid()}.cpu"), "w") as handle:
+            handle.write(f"{usage.ru_utime + usage.ru_stime}\n")
