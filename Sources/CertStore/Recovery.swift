@@ -107,7 +107,12 @@ public struct StoreReader: Sendable {
     /// Every result, ordered by assessment id.
     public func results() throws(StoreError) -> [ResultRecord] {
         try read("reading results") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM results ORDER BY assessment_id").map(Self.result)
+            // The competence levels are decoded once per distinct text and shared by the rows
+            // that repeat it (a year's 150,000 results hold a handful of distinct tables).
+            var decoded: [String: [String: Int]] = [:]
+            return try Row.fetchAll(db, sql: "SELECT * FROM results ORDER BY assessment_id").map { row in
+                try Self.result(row, levels: &decoded)
+            }
         }
     }
 
@@ -196,8 +201,19 @@ public struct StoreReader: Sendable {
     }
 
     private static func result(_ row: Row) throws -> ResultRecord {
+        var decoded: [String: [String: Int]] = [:]
+        return try result(row, levels: &decoded)
+    }
+
+    private static func result(_ row: Row, levels decoded: inout [String: [String: Int]]) throws -> ResultRecord {
         let json: String = row["competence_levels"]
-        let levels = try JSONDecoder().decode([String: Int].self, from: Data(json.utf8))
+        let levels: [String: Int]
+        if let known = decoded[json] {
+            levels = known
+        } else {
+            levels = try JSONDecoder().decode([String: Int].self, from: Data(json.utf8))
+            if decoded.count < 4_096 { decoded[json] = levels }
+        }
         return ResultRecord(assessmentId: row["assessment_id"], capacity: row["capacity"], errorRate: row["error_rate"],
                             pixScore: row["pix_score"], meshLevel: row["mesh_level"], competenceLevels: levels,
                             status: row["status"], answersCount: row["answers_count"],

@@ -389,6 +389,7 @@ final class AdaptiveEngine: Sendable {
     {
         if let scored = progress(assessmentId: assessmentId)?.scored, scored.written { return scored }
         var scored = try score(assessmentId: assessmentId, abortReason: abortReason)
+        scored.result.competenceLevels = environment.competenceLevels.intern(scored.result.competenceLevels)
         let attemptsMax = environment.limits.verificationCodeAttemptsMax
         var random = Draws.verificationCodes(seed: environment.seed, assessmentId: assessmentId)
         let registry = environment.verificationCodes

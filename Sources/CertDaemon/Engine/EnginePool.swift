@@ -110,6 +110,27 @@ struct EngineEnvironment: Sendable {
     let clock: any DaemonClock
     let writer: ResultWriter
     let verificationCodes: CodeRegistry
+    /// Shared copies of the competence levels of the results kept in memory.
+    let competenceLevels = CompetenceLevelsInterner()
+}
+
+/// One shared copy of each distinct competence-level table. A result keeps its table for the
+/// life of the daemon (the engine's written result, the certificate index), and the tables
+/// repeat: levels come from the global capacity, so a day holds a few distinct ones, not one
+/// per candidate. Sharing them saves about 0.8 KB per certification (a 16-entry dictionary),
+/// a few hundred MB over a year's run. Owned by the daemon core; lock-protected.
+final class CompetenceLevelsInterner: Sendable {
+    /// Distinct tables kept at most; past it a table is returned as it is (still correct).
+    static let tablesMax = 4_096
+    private let tables = Mutex(Set<[String: Int]>())
+
+    func intern(_ levels: [String: Int]) -> [String: Int] {
+        tables.withLock { tables in
+            if let index = tables.firstIndex(of: levels) { return tables[index] }
+            if tables.count < Self.tablesMax { tables.insert(levels) }
+            return levels
+        }
+    }
 }
 
 /// The verification codes in use (loaded from the store at start), so that a fresh code is
