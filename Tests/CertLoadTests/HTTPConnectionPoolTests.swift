@@ -89,4 +89,20 @@ import Testing
             await pool.close()
         }
     }
+
+    @Test func aRequestThatWouldBreakTheFramingIsRefusedNotSent() {
+        let allocator = ByteBufferAllocator()
+        func bytes(_ request: HTTPClientRequest) -> String? {
+            HTTPResponseCollector.serialize(request, host: "127.0.0.1", allocator: allocator).map { String(buffer: $0) }
+        }
+        #expect(bytes(HTTPClientRequest(method: .GET, path: "/a", headers: [("Authorization", "Bearer t")]))
+                == "GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer t\r\n\r\n")
+        #expect(bytes(HTTPClientRequest(method: .POST, path: "/b", body: Array("{}".utf8)))
+                == "POST /b HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        #expect(bytes(HTTPClientRequest(method: .POST, path: "/c")) == "POST /c HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+        #expect(bytes(HTTPClientRequest(method: .GET, path: "/a b")) == nil)
+        #expect(bytes(HTTPClientRequest(method: .GET, path: "")) == nil)
+        #expect(bytes(HTTPClientRequest(method: .GET, path: "/a", headers: [("Authorization", "Bearer t\r\nX: y")])) == nil)
+        #expect(bytes(HTTPClientRequest(method: .GET, path: "/a", headers: [("Bad Name", "v")])) == nil)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -16,7 +17,7 @@ import NIOPosix
 /// let response = try await pool.send(HTTPClientRequest(method: .GET, path: "/healthz"))
 /// await pool.close()
 /// ```
-public actor HTTPConnectionPool {
+public final class HTTPConnectionPool: @unchecked Sendable {
     /// Default bound on open connections to the daemon. Each connection carries one request at a
     /// time, so this bounds the requests in flight: it must cover throughput × latency (10,000
     /// requests/s × a few ms of durable answers is tens to a hundred), or candidates queue for a
@@ -32,10 +33,13 @@ public actor HTTPConnectionPool {
     private let group: any EventLoopGroup
     private let connectionsMax: Int
     private let requestTimeout: TimeAmount
+
+    // The pool's state, behind `lock` (held only for a few instructions, never across an await):
+    // a request takes a connection and gives it back without hopping to another executor.
+    private let lock = NSLock()
     private var idle: [any Channel] = []
     private var openCount = 0
-    private var waiters: [CheckedContinuation<any Channel, any Error>] = []
-    private var waitersHead = 0
+    private var waiters = CircularBuffer<CheckedContinuation<any Channel, any Error>>()
     private var closed = false
 
     public init(host: String, port: Int, connectionsMax: Int = defaultConnectionsMax,
@@ -70,74 +74,116 @@ public actor HTTPConnectionPool {
 
     /// Closes every connection; requests waiting for one fail.
     public func close() async {
-        closed = true
-        let channels = idle
-        idle.removeAll()
-        openCount -= channels.count
-        for waiter in waiters[waitersHead...] { waiter.resume(throwing: HTTPClientError.poolClosed) }
-        waiters.removeAll()
-        waitersHead = 0
+        let (channels, waiting) = lock.withLock {
+            closed = true
+            let channels = idle
+            idle.removeAll()
+            openCount -= channels.count
+            let waiting = waiters
+            waiters.removeAll()
+            return (channels, waiting)
+        }
+        for waiter in waiting { waiter.resume(throwing: HTTPClientError.poolClosed) }
         for channel in channels { try? await channel.close() }
     }
 
-    private func checkOut() async throws -> any Channel {
-        if closed { throw HTTPClientError.poolClosed }
+    private enum Decision {
+        case use(any Channel)
+        case connect
+        case refuse
+        case wait
+    }
+
+    /// Under the lock: an idle live connection, or a free slot to open one.
+    private func decideLocked() -> Decision {
+        if closed { return .refuse }
         while let channel = idle.popLast() {
-            if channel.isActive { return channel }
+            if channel.isActive { return .use(channel) }
             openCount -= 1
         }
         if openCount < connectionsMax {
             openCount += 1
-            do {
-                return try await connect()
-            } catch {
-                openCount -= 1
-                wakeOneWaiterWithNewConnection()
-                throw HTTPClientError.connectFailed("\(host):\(port): \(error)")
+            return .connect
+        }
+        return .wait
+    }
+
+    private func checkOut() async throws -> any Channel {
+        let decision = lock.withLock { decideLocked() }
+        switch decision {
+        case .use(let channel): return channel
+        case .refuse: throw HTTPClientError.poolClosed
+        case .connect: return try await connectForSlot()
+        case .wait: break
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let decision = lock.withLock {
+                let decision = decideLocked()
+                if case .wait = decision { waiters.append(continuation) }
+                return decision
+            }
+            switch decision {
+            case .use(let channel): continuation.resume(returning: channel)
+            case .refuse: continuation.resume(throwing: HTTPClientError.poolClosed)
+            case .connect:
+                Task {
+                    do { continuation.resume(returning: try await self.connectForSlot()) } catch { continuation.resume(throwing: error) }
+                }
+            case .wait: break
             }
         }
-        return try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    /// Opens a connection for a slot already counted in `openCount`; a failure gives the slot back.
+    private func connectForSlot() async throws -> any Channel {
+        do {
+            return try await connect()
+        } catch {
+            let waiter = lock.withLock {
+                openCount -= 1
+                return takeWaiterForNewConnectionLocked()
+            }
+            if let waiter { openForWaiter(waiter) }
+            throw HTTPClientError.connectFailed("\(host):\(port): \(error)")
+        }
     }
 
     private func checkIn(_ channel: any Channel, reusable: Bool) {
-        if !reusable || closed {
-            openCount -= 1
-            channel.close(promise: nil)
-            wakeOneWaiterWithNewConnection()
-            return
+        enum Outcome {
+            case closeIt(CheckedContinuation<any Channel, any Error>?)
+            case handTo(CheckedContinuation<any Channel, any Error>)
+            case keptIdle
         }
-        if waitersHead < waiters.count {
-            let waiter = waiters[waitersHead]
-            advanceWaiters()
-            waiter.resume(returning: channel)
-        } else {
-            idle.append(channel)
-        }
-    }
-
-    /// A connection slot came free: open a fresh connection for the longest waiter, if any.
-    private func wakeOneWaiterWithNewConnection() {
-        guard waitersHead < waiters.count, openCount < connectionsMax, !closed else { return }
-        let waiter = waiters[waitersHead]
-        advanceWaiters()
-        openCount += 1
-        Task {
-            do {
-                waiter.resume(returning: try await self.connect())
-            } catch {
-                self.connectionFailed()
-                waiter.resume(throwing: HTTPClientError.connectFailed("\(self.host):\(self.port): \(error)"))
+        let outcome: Outcome = lock.withLock {
+            if !reusable || closed {
+                openCount -= 1
+                return .closeIt(takeWaiterForNewConnectionLocked())
             }
+            if let waiter = waiters.popFirst() { return .handTo(waiter) }
+            idle.append(channel)
+            return .keptIdle
+        }
+        switch outcome {
+        case .closeIt(let waiter):
+            channel.close(promise: nil)
+            if let waiter { openForWaiter(waiter) }
+        case .handTo(let waiter):
+            waiter.resume(returning: channel)
+        case .keptIdle:
+            break
         }
     }
 
-    private func connectionFailed() { openCount -= 1 }
+    /// Under the lock: a connection slot came free; the longest waiter, if any, gets it.
+    private func takeWaiterForNewConnectionLocked() -> CheckedContinuation<any Channel, any Error>? {
+        guard !waiters.isEmpty, openCount < connectionsMax, !closed else { return nil }
+        openCount += 1
+        return waiters.popFirst()
+    }
 
-    private func advanceWaiters() {
-        waitersHead += 1
-        if waitersHead > 1024, waitersHead * 2 > waiters.count {
-            waiters.removeFirst(waitersHead)
-            waitersHead = 0
+    private func openForWaiter(_ waiter: CheckedContinuation<any Channel, any Error>) {
+        Task {
+            do { waiter.resume(returning: try await self.connectForSlot()) } catch { waiter.resume(throwing: error) }
         }
     }
 
@@ -147,7 +193,9 @@ public actor HTTPConnectionPool {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestBytesWriter())
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(HTTPResponseCollector(requestTimeout: requestTimeout))
                 }
             }
@@ -186,6 +234,8 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible {
     case connectionClosed
     case responseTooLarge(Int)
     case poolClosed
+    /// The request cannot be framed as HTTP/1.1 (a control character in its path or a header).
+    case invalidRequest(String)
 
     public var description: String {
         switch self {
@@ -193,6 +243,28 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible {
         case .connectionClosed: "the daemon closed the connection before answering"
         case .responseTooLarge(let bytes): "response body over \(bytes) bytes"
         case .poolClosed: "the HTTP client is closed"
+        case .invalidRequest(let detail): "the request cannot be sent as HTTP/1.1: \(detail)"
+        }
+    }
+}
+
+/// The bottom of a connection's pipeline: writes the bytes `HTTPResponseCollector` serialised and
+/// drops the request heads, which only the response decoder above needs (to pair each response
+/// with its request's method).
+final class HTTPRequestBytesWriter: ChannelOutboundHandler {
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head:
+            promise?.succeed(())
+        case .body(.byteBuffer(let buffer)):
+            context.write(wrapOutboundOut(buffer), promise: promise)
+        case .body(.fileRegion):
+            promise?.fail(HTTPClientError.invalidRequest("file bodies are not supported"))
+        case .end:
+            promise?.succeed(())
         }
     }
 }
@@ -228,6 +300,14 @@ final class HTTPResponseCollector: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let item = unwrapOutboundIn(data)
         let request = item.request
+        // The request is written as bytes in one buffer (one write, no header table to build); the
+        // response decoder still gets a head, to pair each response with its request's method.
+        guard let bytes = Self.serialize(request, host: item.host, allocator: context.channel.allocator) else {
+            let error = HTTPClientError.invalidRequest("\(request.method) \(request.path)")
+            item.promise.fail(error)
+            promise?.fail(error)
+            return
+        }
         pending.append(item.promise)
         if oldestPendingSince == nil {
             let now = NIODeadline.now()
@@ -238,21 +318,55 @@ final class HTTPResponseCollector: ChannelDuplexHandler {
         let written = promise ?? context.eventLoop.makePromise(of: Void.self)
         let requestPromise = item.promise
         written.futureResult.whenFailure { requestPromise.fail($0) }
-        var headers = HTTPHeaders()
-        headers.add(name: "Host", value: item.host)
-        for (name, value) in request.headers { headers.add(name: name, value: value) }
-        var buffer: ByteBuffer?
-        if let bytes = request.body {
-            headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Content-Length", value: String(bytes.count))
-            buffer = context.channel.allocator.buffer(bytes: bytes)
-        } else if request.method == .POST || request.method == .PUT {
-            headers.add(name: "Content-Length", value: "0")
+        context.write(wrapOutboundOut(.head(Self.head(for: request.method))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: written)
+    }
+
+    private static let getHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    private static let postHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+
+    private static func head(for method: HTTPMethod) -> HTTPRequestHead {
+        switch method {
+        case .GET: getHead
+        case .POST: postHead
+        default: HTTPRequestHead(version: .http1_1, method: method, uri: "/")
         }
-        let requestHead = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path, headers: headers)
-        context.write(wrapOutboundOut(.head(requestHead)), promise: nil)
-        if let buffer { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
-        context.write(wrapOutboundOut(.end(nil)), promise: written)
+    }
+
+    /// The request line, headers and body; nil when the path or a header would break the framing
+    /// (a control character, a space in the path, a header name that is not a token).
+    static func serialize(_ request: HTTPClientRequest, host: String, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        func isFieldValue(_ text: String) -> Bool { !text.utf8.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F } }
+        func isToken(_ text: String) -> Bool {
+            !text.isEmpty && text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
+        }
+        guard !request.path.isEmpty, request.path.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }), isFieldValue(host),
+              request.headers.allSatisfy({ isToken($0.0) && isFieldValue($0.1) })
+        else { return nil }
+        var buffer = allocator.buffer(capacity: 160 + request.path.utf8.count + (request.body?.count ?? 0))
+        buffer.writeString(request.method.rawValue)
+        buffer.writeStaticString(" ")
+        buffer.writeString(request.path)
+        buffer.writeStaticString(" HTTP/1.1\r\nHost: ")
+        buffer.writeString(host)
+        buffer.writeStaticString("\r\n")
+        for (name, value) in request.headers {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        if let body = request.body {
+            buffer.writeStaticString("Content-Type: application/json\r\nContent-Length: ")
+            buffer.writeString(String(body.count))
+            buffer.writeStaticString("\r\n\r\n")
+            buffer.writeBytes(body)
+        } else if request.method == .POST || request.method == .PUT {
+            buffer.writeStaticString("Content-Length: 0\r\n\r\n")
+        } else {
+            buffer.writeStaticString("\r\n")
+        }
+        return buffer
     }
 
     private func armTimer(context: ChannelHandlerContext, at deadline: NIODeadline) {
