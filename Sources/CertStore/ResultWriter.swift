@@ -76,9 +76,12 @@ public actor ResultWriter {
 
     private typealias Completion = CheckedContinuation<Result<OperationOutcome, StoreError>, Never>
 
-    private struct Pending {
-        var operation: WriteOperation
-        var completion: Completion?
+    /// Rows taken from the queue for one commit: the operations (handed to the database queue
+    /// as they are) and, at the same positions, who waits for each.
+    private struct Batch {
+        var operations: [WriteOperation] = []
+        var completions: [Completion?] = []
+        var count: Int { operations.count }
     }
 
     /// What callers touch when they submit: the queue and the writer's condition, behind a
@@ -88,9 +91,10 @@ public actor ResultWriter {
     private struct Inbox {
         /// Waiting rows, oldest first, from `head` on (`head` advances instead of removing from
         /// the front, so taking part of the queue does not shift the rest).
-        var items: [Pending] = []
+        var operations: [WriteOperation] = []
+        var completions: [Completion?] = []
         var head = 0
-        var count: Int { items.count - head }
+        var count: Int { operations.count - head }
         /// Rows ever submitted (`flush` waits until this many are processed).
         var submitted: UInt64 = 0
         /// A drain task is running or about to: the next submission need not start one.
@@ -100,19 +104,25 @@ public actor ResultWriter {
 
         /// Takes up to `limit` rows from the front. Takes the whole array (no copy) when the
         /// batch is everything queued, as it is whenever the writer keeps up.
-        mutating func take(upTo limit: Int) -> [Pending] {
+        mutating func take(upTo limit: Int) -> Batch {
             let taken = Swift.min(count, limit)
-            if head == 0 && taken == items.count {
-                defer { items = [] }
-                return items
+            if head == 0 && taken == operations.count {
+                defer {
+                    operations = []
+                    completions = []
+                }
+                return Batch(operations: operations, completions: completions)
             }
-            let batch = Array(items[head..<(head + taken)])
+            let batch = Batch(operations: Array(operations[head..<(head + taken)]),
+                              completions: Array(completions[head..<(head + taken)]))
             head += taken
-            if head == items.count {
-                items.removeAll(keepingCapacity: true)
+            if head == operations.count {
+                operations.removeAll(keepingCapacity: true)
+                completions.removeAll(keepingCapacity: true)
                 head = 0
-            } else if head * 2 >= items.count {
-                items.removeFirst(head)
+            } else if head * 2 >= operations.count {
+                operations.removeFirst(head)
+                completions.removeFirst(head)
                 head = 0
             }
             return batch
@@ -309,12 +319,12 @@ public actor ResultWriter {
     /// if none runs. With `waitForCommit`, suspends until the operation's batch is committed.
     private nonisolated func submit(_ operation: WriteOperation, waitForCommit: Bool) async throws(StoreError) -> OperationOutcome {
         guard waitForCommit else {
-            try enqueue(Pending(operation: operation, completion: nil))
+            try enqueue(operation, completion: nil)
             return .done
         }
         let outcome = await withCheckedContinuation { (continuation: Completion) in
             do throws(StoreError) {
-                try enqueue(Pending(operation: operation, completion: continuation))
+                try enqueue(operation, completion: continuation)
             } catch {
                 continuation.resume(returning: .failure(error))
             }
@@ -322,7 +332,7 @@ public actor ResultWriter {
         return try outcome.get()
     }
 
-    private nonisolated func enqueue(_ item: Pending) throws(StoreError) {
+    private nonisolated func enqueue(_ operation: WriteOperation, completion: Completion?) throws(StoreError) {
         let batchRowsMax = configuration.batchRowsMax
         let (startDrain, batchFull) = try inbox.withLock { inbox throws(StoreError) -> (Bool, Bool) in
             if inbox.isClosing {
@@ -333,7 +343,8 @@ public actor ResultWriter {
                 throw StoreError(code: StoreError.busy,
                                  message: "The result writer of \(path) has \(inbox.count) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
             }
-            inbox.items.append(item)
+            inbox.operations.append(operation)
+            inbox.completions.append(completion)
             inbox.submitted &+= 1
             let startDrain = !inbox.draining
             inbox.draining = true
@@ -383,7 +394,7 @@ public actor ResultWriter {
         let batch = inbox.withLock { $0.take(upTo: configuration.batchRowsMax) }
         let count = batch.count
         guard count > 0 else { return }
-        let operations = batch.map(\.operation)
+        let operations = batch.operations
         lastCommitStart = clock.now
         let result: Result<[OperationOutcome], StoreError>
         var elapsed = Duration.zero
@@ -420,18 +431,18 @@ public actor ResultWriter {
             totalBatchRows += count
             totalCommitMicroseconds += microseconds
             latencies.record(microseconds)
-            for (item, outcome) in zip(batch, outcomes) {
+            for (completion, outcome) in zip(batch.completions, outcomes) {
                 if case .refused = outcome { counters.rowsRefused += 1 }
                 else if case .verificationCodeTaken = outcome { counters.rowsRefused += 1 }
                 else { counters.rowsCommitted += 1 }
-                item.completion?.resume(returning: .success(outcome))
+                completion?.resume(returning: .success(outcome))
             }
         case .failure(let error):
             inbox.withLock { inbox in
                 if inbox.failure == nil { inbox.failure = error }
             }
             counters.rowsFailed += count
-            for item in batch { item.completion?.resume(returning: .failure(error)) }
+            for completion in batch.completions { completion?.resume(returning: .failure(error)) }
             failQueued()
         }
         resumeFlushWaiters()
@@ -439,7 +450,7 @@ public actor ResultWriter {
 
     /// Fails every queued operation with the writer's failure; the drain ends.
     private func failQueued() {
-        let (queued, failure) = inbox.withLock { inbox -> ([Pending], StoreError?) in
+        let (queued, failure) = inbox.withLock { inbox -> (Batch, StoreError?) in
             let queued = inbox.take(upTo: inbox.count)
             inbox.draining = false
             return (queued, inbox.failure)
@@ -447,7 +458,7 @@ public actor ResultWriter {
         guard let failure else { return }
         counters.rowsFailed += queued.count
         processedCount &+= UInt64(queued.count)
-        for item in queued { item.completion?.resume(returning: .failure(failure)) }
+        for completion in queued.completions { completion?.resume(returning: .failure(failure)) }
         resumeFlushWaiters()
     }
 

@@ -168,13 +168,34 @@ enum WriteBatch {
         try statement.execute()
     }
 
-    /// Sorted keys, so the same levels always give the same bytes.
+    /// Sorted keys (by their UTF-8 bytes), so the same levels always give the same bytes.
+    /// Written by hand, not with `JSONEncoder`: it runs once per certification on the writer's
+    /// thread, where the encoder cost more than the row's insert. Keys are escaped as JSON
+    /// requires (quote, backslash, control characters); the test reads the text back with
+    /// `JSONDecoder` and compares it with `JSONEncoder`'s output.
     static func competenceLevelsJSON(_ levels: [String: Int]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // Encoding [String: Int] cannot fail.
-        let data = (try? encoder.encode(levels)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        let sorted = levels.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var text = "{"
+        for (position, (key, level)) in sorted.enumerated() {
+            if position > 0 { text += "," }
+            text += "\""
+            for scalar in key.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case "\n": text += "\\n"
+                case "\r": text += "\\r"
+                case "\t": text += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+            text += "\":"
+            text += String(level)
+        }
+        return text + "}"
     }
 
     /// The answer insert on the raw SQLite statement: binds the row's five values in place
