@@ -9,17 +9,36 @@ import Synchronization
 /// sessions, recovery) and by a session when a candidate starts (new assessment, new token);
 /// reads are a dictionary lookup under the lock. Owned by the daemon core's SessionSupervisor.
 final class RoutingTable: Sendable {
-    struct Route: Sendable {
+    /// Where an assessment's requests go. A class, so that a lookup hands out one reference
+    /// rather than copying (and retaining) its five fields at every request.
+    final class Route: Sendable {
         let assessmentId: String
         let sessionId: String
         let candidateId: String
         let slot: EngineSlot
         let session: ProctoringSession
-        /// The bearer token of the latest start; nil after a restart until the candidate resumes.
+        /// The token given at registration; the table keeps the current one (`setToken`).
+        let registeredToken: String?
+
+        init(assessmentId: String, sessionId: String, candidateId: String, slot: EngineSlot,
+             session: ProctoringSession, token: String?) {
+            self.assessmentId = assessmentId
+            self.sessionId = sessionId
+            self.candidateId = candidateId
+            self.slot = slot
+            self.session = session
+            self.registeredToken = token
+        }
+    }
+
+    /// A route and the bearer token of the latest start (nil after a restart until the
+    /// candidate resumes).
+    private struct Entry {
+        let route: Route
         var token: String?
     }
 
-    private let routes = Mutex([String: Route]())
+    private let routes = Mutex([String: Entry]())
     private let sessions = Mutex([String: ProctoringSession]())
 
     // MARK: Sessions
@@ -53,14 +72,18 @@ final class RoutingTable: Sendable {
     /// The route of an assessment if `token` is its current token: unknown id → 404
     /// ASSESSMENT_NOT_FOUND, another token (another candidate's, an old one) → 403 INVALID_TOKEN.
     func route(assessmentId: String, token: String) throws(DaemonError) -> Route {
-        let route = routes.withLock { $0[assessmentId] }
+        let (route, tokenMatches) = routes.withLock { table -> (Route?, Bool) in
+            guard let index = table.index(forKey: assessmentId) else { return (nil, false) }
+            let entry = table.values[index]
+            return (entry.route, entry.token == token)
+        }
         guard let route else { throw .assessmentNotFound(assessmentId) }
-        guard let current = route.token, current == token else { throw .invalidToken }
+        guard tokenMatches else { throw .invalidToken }
         return route
     }
 
     func route(assessmentId: String) -> Route? {
-        routes.withLock { $0[assessmentId] }
+        routes.withLock { $0[assessmentId]?.route }
     }
 
     func containsAssessment(_ id: String) -> Bool {
@@ -71,9 +94,9 @@ final class RoutingTable: Sendable {
     func register(_ route: Route) {
         routes.withLock { table in
             if table[route.assessmentId] != nil {
-                table[route.assessmentId]!.token = route.token
+                table[route.assessmentId]!.token = route.registeredToken
             } else {
-                table[route.assessmentId] = route
+                table[route.assessmentId] = Entry(route: route, token: route.registeredToken)
             }
         }
     }
