@@ -123,14 +123,7 @@ final class CrowdFixture: @unchecked Sendable {
 
     static func shared() async throws -> CrowdFixture {
         if let fixture { return fixture }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let bank = try ItemBank.load(path: root.appendingPathComponent("Scenarios/banks/crcn-synthetic-1.json").path)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certsim-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let core = try await DaemonCore.open(DaemonConfiguration(
-            bank: bank, seed: 11, durability: .durable,
-            databasePath: directory.appendingPathComponent("crowd.sqlite").path))
+        let core = try await openBenchCore(seed: 11, durability: .durable, file: "crowd.sqlite")
         let made = CrowdFixture(core: core)
         fixture = made
         return made
@@ -212,14 +205,8 @@ final class DaemonFixture: @unchecked Sendable {
 
     static func shared(_ durability: Durability) async throws -> DaemonFixture {
         if let fixture = fixtures[durability] { return fixture }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let bank = try ItemBank.load(path: root.appendingPathComponent("Scenarios/banks/crcn-synthetic-1.json").path)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certsim-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let core = try await DaemonCore.open(DaemonConfiguration(
-            bank: bank, seed: 7, engines: 1, durability: durability,
-            databasePath: directory.appendingPathComponent("daemon-\(durability.rawValue).sqlite").path))
+        let core = try await openBenchCore(seed: 7, engines: 1, durability: durability,
+                                           file: "daemon-\(durability.rawValue).sqlite")
         let created = try await core.proctors.createSession(CreateSessionRequest(name: "bench"))
         let fixture = DaemonFixture(core: core, sessionId: created.sessionId, accessCode: created.accessCode)
         fixtures[durability] = fixture
@@ -254,4 +241,18 @@ final class DaemonFixture: @unchecked Sendable {
         guard let current else { return }
         self.current = next.map { Served(assessmentId: current.assessmentId, token: current.token, challengeId: $0.challengeId) }
     }
+}
+
+/// An in-process daemon core on the shipped bank and a scratch store `file` (in a per-process
+/// temporary folder).
+func openBenchCore(seed: UInt64, engines: Int = ProcessInfo.processInfo.activeProcessorCount, durability: Durability,
+                   file: String) async throws -> DaemonCore {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let bank = try ItemBank.load(path: root.appendingPathComponent("Scenarios/banks/crcn-synthetic-1.json").path)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certsim-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return try await DaemonCore.open(DaemonConfiguration(
+        bank: bank, seed: seed, engines: engines, durability: durability,
+        databasePath: directory.appendingPathComponent(file).path))
 }
