@@ -74,7 +74,10 @@ public actor ResultWriter {
         case verificationCodeTaken
     }
 
-    private typealias Completion = CheckedContinuation<Result<OperationOutcome, StoreError>, Never>
+    /// Unsafe (not checked) because one is made per row on the hot path and the checked kind
+    /// allocates a guard object each time; each is resumed exactly once, by the commit that
+    /// holds its row or by the refusal of its enqueue.
+    private typealias Completion = UnsafeContinuation<Result<OperationOutcome, StoreError>, Never>
 
     /// Rows taken from the queue for one commit: the operations (handed to the database queue
     /// as they are) and, at the same positions, who waits for each.
@@ -136,6 +139,8 @@ public actor ResultWriter {
     private let lock: StoreLock
 
     private let inbox = Mutex(Inbox())
+    /// Used inside transactions only (see ``AssessmentKeys``).
+    private let keys = AssessmentKeys()
     private var lastCommitStart: ContinuousClock.Instant?
     private let clock = ContinuousClock()
 
@@ -322,7 +327,7 @@ public actor ResultWriter {
             try enqueue(operation, completion: nil)
             return .done
         }
-        let outcome = await withCheckedContinuation { (continuation: Completion) in
+        let outcome = await withUnsafeContinuation { (continuation: Completion) in
             do throws(StoreError) {
                 try enqueue(operation, completion: continuation)
             } catch {
@@ -405,7 +410,7 @@ public actor ResultWriter {
                 let started = ContinuousClock.now
                 var outcomes: [OperationOutcome] = []
                 try db.inTransaction(.immediate) {
-                    outcomes = try WriteBatch.apply(operations, in: db)
+                    outcomes = try WriteBatch.apply(operations, in: db, keys: keys)
                     return .commit
                 }
                 return (outcomes, ContinuousClock.now - started)

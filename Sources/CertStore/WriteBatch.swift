@@ -29,8 +29,14 @@ enum OperationOutcome: Sendable, Equatable {
 /// and keeps the transaction), so one duplicate answer never costs its batch-mates their
 /// commit. Any other failure is thrown: the caller rolls the whole batch back.
 enum WriteBatch {
-    /// The journal is keyed by the assessment's `seq` (see ``Schema/version2``): the row takes
-    /// it from the assessment's id, and inserts nothing when no assessment has that id.
+    /// The journal row of an assessment whose `seq` the writer knows (``AssessmentKeys``).
+    static let insertAnswerBySeq = """
+        INSERT INTO answer_journal (assessment_seq, question_number, challenge_id, result, recorded_seconds)
+        VALUES (?1, ?2, ?3, ?4, ?5)
+        """
+    /// The journal is keyed by the assessment's `seq` (see ``Schema/version2``): when the writer
+    /// does not know it (an assessment stored before a restart), the row takes it from the
+    /// assessment's id, and inserts nothing when no assessment has that id.
     static let insertAnswer = """
         INSERT INTO answer_journal (assessment_seq, question_number, challenge_id, result, recorded_seconds)
         SELECT seq, ?2, ?3, ?4, ?5 FROM assessments WHERE id = ?1
@@ -95,7 +101,7 @@ enum WriteBatch {
 
     /// Runs `operations` in `db` (the caller holds the transaction). Returns one outcome per
     /// operation, in order; throws only failures that must roll the batch back.
-    static func apply(_ operations: [WriteOperation], in db: Database) throws -> [OperationOutcome] {
+    static func apply(_ operations: [WriteOperation], in db: Database, keys: AssessmentKeys) throws -> [OperationOutcome] {
         var outcomes: [OperationOutcome] = []
         outcomes.reserveCapacity(operations.count)
         // Prepared once per batch: the hot path is one raw bind + step per answer, with no
@@ -107,7 +113,8 @@ enum WriteBatch {
                 switch operation {
                 case .answer(let answer):
                     if answerStatement == nil { answerStatement = try AnswerInsert(db) }
-                    outcomes.append(try answerStatement!.insert(answer, for: operation))
+                    outcomes.append(try answerStatement!.insert(answer, seq: keys.seq(of: answer.assessmentId),
+                                                                for: operation))
                 case .session(let s):
                     try run(db, upsertSession, [
                         s.id, s.accessCode, s.invigilatorPasswordHash, s.name, s.centre, s.nominalDurationSeconds,
@@ -125,6 +132,11 @@ enum WriteBatch {
                     try run(db, upsertAssessment, [
                         a.id, a.sessionId, a.candidateId, a.tokenHash, a.status, a.startedSeconds,
                     ])
+                    if keys.seq(of: a.id) == nil,
+                       let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM assessments WHERE id = ?"),
+                                                    arguments: [a.id]) {
+                        keys.remember(a.id, seq: seq)
+                    }
                     outcomes.append(.done)
                 case .assessmentStatus(let assessmentId, let status):
                     try run(db, updateAssessmentStatus, [status, assessmentId])
@@ -203,25 +215,39 @@ enum WriteBatch {
     /// any other failure is thrown and rolls the batch back.
     struct AnswerInsert {
         private let connection: OpaquePointer
-        private var statement: OpaquePointer?
+        private var byId: OpaquePointer?
+        private var bySeq: OpaquePointer?
 
         init(_ db: Database) throws {
             guard let connection = db.sqliteConnection else {
                 throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the write connection is closed")
             }
             self.connection = connection
-            var statement: OpaquePointer?
-            let code = sqlite3_prepare_v2(connection, WriteBatch.insertAnswer, -1, &statement, nil)
-            guard code == SQLITE_OK, statement != nil else {
-                sqlite3_finalize(statement)
-                throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                    message: String(cString: sqlite3_errmsg(connection)), sql: WriteBatch.insertAnswer)
+            byId = try Self.prepare(WriteBatch.insertAnswer, on: connection)
+            do {
+                bySeq = try Self.prepare(WriteBatch.insertAnswerBySeq, on: connection)
+            } catch {
+                sqlite3_finalize(byId)
+                throw error
             }
-            self.statement = statement
         }
 
-        func insert(_ answer: AnswerRecord, for operation: WriteOperation) throws -> OperationOutcome {
-            guard let statement else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "finalized") }
+        private static func prepare(_ sql: String, on connection: OpaquePointer) throws -> OpaquePointer {
+            var statement: OpaquePointer?
+            let code = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
+            guard code == SQLITE_OK, let statement else {
+                sqlite3_finalize(statement)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+            }
+            return statement
+        }
+
+        /// Inserts by `seq` when known (no look-up of the text id), else by the assessment's id.
+        func insert(_ answer: AnswerRecord, seq: Int64?, for operation: WriteOperation) throws -> OperationOutcome {
+            guard let statement = seq == nil ? byId : bySeq else {
+                throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "finalized")
+            }
             sqlite3_reset(statement)
             var assessmentId = answer.assessmentId
             var challengeId = answer.challengeId
@@ -231,8 +257,12 @@ enum WriteBatch {
                     result.withUTF8 { resultText in
                         // SQLITE_STATIC (nil): the bytes outlive the step below, which is
                         // the only read of them.
-                        sqlite3_bind_text(statement, 1, assessment.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                                          Int32(assessment.count), nil)
+                        if let seq {
+                            sqlite3_bind_int64(statement, 1, seq)
+                        } else {
+                            sqlite3_bind_text(statement, 1, assessment.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                              Int32(assessment.count), nil)
+                        }
                         sqlite3_bind_int64(statement, 2, Int64(answer.questionNumber))
                         sqlite3_bind_text(statement, 3, challenge.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
                                           Int32(challenge.count), nil)
@@ -259,8 +289,10 @@ enum WriteBatch {
         }
 
         mutating func finalize() {
-            sqlite3_finalize(statement)
-            statement = nil
+            sqlite3_finalize(byId)
+            sqlite3_finalize(bySeq)
+            byId = nil
+            bySeq = nil
         }
     }
 
@@ -284,5 +316,26 @@ enum WriteBatch {
         default:
             return .refused(StoreError(code: StoreError.constraint, message: "The row was refused (\(detail))."))
         }
+    }
+}
+
+/// Assessment id → `seq`, as stored, so that an answer row is inserted by its number without
+/// looking the text id up in `assessments` (about a microsecond of the writer's time per
+/// answer). Filled when the writer stores an assessment; an id it does not know (stored before
+/// a restart, or past `entriesMax`) goes through the look-up instead, with the same outcome.
+///
+/// Owned by the ``ResultWriter``; touched only inside its transactions, which run one at a time
+/// on the database queue — hence `@unchecked Sendable`. A commit that fails makes the writer
+/// refuse every later write, so a number remembered in a rolled-back batch is never used.
+final class AssessmentKeys: @unchecked Sendable {
+    /// Most ids remembered; past it, new ones go through the look-up.
+    static let entriesMax = 1_000_000
+    private var seqById: [String: Int64] = [:]
+
+    func seq(of assessmentId: String) -> Int64? { seqById[assessmentId] }
+
+    func remember(_ assessmentId: String, seq: Int64) {
+        guard seqById.count < Self.entriesMax else { return }
+        seqById[assessmentId] = seq
     }
 }
