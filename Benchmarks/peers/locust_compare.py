@@ -245,15 +245,7 @@ def run_locust(work: Path, url: str, pool: list[dict], bank: Path, processes: in
 
 
 def git_build() -> str:
-    try:
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=30).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "Sources"],
-                               capture_output=True, text=True, timeout=30).stdout.strip()
-        # The tree when this script runs: the binary given may have been built before or after.
-        return f"HEAD {head}" + (" (tree has uncommitted Sources/ changes)" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    return peers_venv.repository_label(REPO)
 
 
 def main() -> None:

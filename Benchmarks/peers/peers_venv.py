@@ -1,6 +1,7 @@
 """Re-runs the calling script inside Benchmarks/peers/.venv, creating the virtualenv and
 installing requirements.txt from PyPI first when needed. Used by catsim_compare.py and
-locust_compare.py; no other side effect."""
+locust_compare.py; no other side effect. Also holds what both scripts print about the
+repository they ran from."""
 
 import os
 import subprocess
@@ -51,3 +52,16 @@ def _pip_install(python: Path) -> None:
         [str(python), "-m", "pip", "install", "-q", "--timeout", str(PIP_NETWORK_TIMEOUT_SECONDS),
          "-r", str(REQUIREMENTS)],
         check=True, timeout=PIP_INSTALL_TIMEOUT_SECONDS)
+
+
+def repository_label(repo: Path) -> str:
+    """The repository's HEAD as the scripts print it, noting uncommitted changes under Sources/
+    (the tree when the script runs: the binary given may have been built before or after)."""
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", "Sources"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+        return f"HEAD {head}" + (" (tree has uncommitted Sources/ changes)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
