@@ -11,8 +11,9 @@ import Synchronization
 /// Not an actor: its tests sit behind a lock, held only for the computation (an estimate
 /// update and a selection take well under a microsecond), never across an await. So `next`
 /// runs in the caller's task without a hop, and `answer` computes in place and then waits for
-/// the writer; measured on a year's run, the two hops into an engine actor per answer (and the
-/// one back to it after the commit) were a larger share of the CPU than the engine itself.
+/// the writer. Profiled on an academy day, the task switches around an engine actor (two hops
+/// in per answer, one back after the commit) took a larger share of the CPU than the engine's
+/// own computation.
 /// The same interleavings as an actor's: the state can change at each `await`, nowhere else.
 /// The candidate's request never goes through the supervisor or the session actor, except
 /// for the answer that completes the test (the session then records the completion).
