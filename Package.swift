@@ -87,7 +87,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CertLoadTests", dependencies: ["CertCore", "CertDaemon", "CertLoad"]),
+        .testTarget(name: "CertLoadTests", dependencies: ["CertCore", "CertDaemon", "CertLoad", "CertTestSupport"]),
         .testTarget(
             name: "EndToEndTests", dependencies: ["CertCore", "CertStore", "CertDaemon", "CertLoad", "CertTestSupport"]
         ),

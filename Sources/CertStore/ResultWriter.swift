@@ -153,8 +153,6 @@ public actor ResultWriter {
     private var processedCount: UInt64 = 0
     private var flushWaiters: [(target: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
 
-    private var isClosed = false
-
     private var counters = WriterStats()
     private var latencies: CommitLatencyWindow
     private var totalBatchRows = 0
@@ -273,7 +271,6 @@ public actor ResultWriter {
         guard !wasClosing else { return }
         var flushFailure: StoreError?
         do { try await flush() } catch { flushFailure = error }
-        isClosed = true
         do {
             try queue.close()
         } catch {

@@ -123,7 +123,7 @@ import Testing
     @Test func mutatedBanksDecodeOrFailWithAKnownCode() {
         let valid = Self.smallBank.encoded()
         #expect(Self.bankOutcome(valid) == nil)
-        var random = FuzzRandom(seed: 0xBA4C)
+        var random = SplitMix64(state: 0xBA4C)
         var codes: [String: Int] = [:]
         for _ in 0..<Self.fuzzCasesPerLoop {
             let input = FuzzMutator.mutate(valid, using: &random)
@@ -187,7 +187,7 @@ import Testing
             + #"],"abortReason":"candidate","validatedAlertChallengeIds":[""# + ids[0]
             + #""],"algorithm":{"variationPercent":0.3,"maximumAssessmentLength":32},"estimator":"eap"}"#).utf8)
         #expect(Self.scoreOutcome(valid, bank: bank) == nil)
-        var random = FuzzRandom(seed: 0x5C0E)
+        var random = SplitMix64(state: 0x5C0E)
         var codes: [String: Int] = [:]
         for _ in 0..<Self.fuzzCasesPerLoop {
             let input = FuzzMutator.mutate(valid, using: &random)
@@ -197,18 +197,6 @@ import Testing
     }
 }
 
-/// SplitMix64, independent of the engine's generator: the fuzz loops replay from their seed.
-struct FuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Structure-unaware mutations of a valid document: truncation, byte flips, deleted and
 /// repeated spans, and splices of tokens that parsers find hard (huge numbers, deep nesting,
@@ -221,7 +209,7 @@ enum FuzzMutator {
         "\"competence\":\"9.9\"", "\"level\":0", "\"discriminant\":-2",
     ].map { Array($0.utf8) } + [[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0x00], [0xEF, 0xBB, 0xBF]]
 
-    static func mutate(_ data: Data, using random: inout FuzzRandom) -> Data {
+    static func mutate(_ data: Data, using random: inout SplitMix64) -> Data {
         var bytes = Array(data)
         let rounds = 1 + Int(random.next() % 3)
         for _ in 0..<rounds where !bytes.isEmpty {

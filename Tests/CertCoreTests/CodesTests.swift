@@ -1,7 +1,7 @@
 import Testing
 @testable import CertCore
 
-/// SplitMix64: a small generator independent of CertCore's own.
+/// SplitMix64: a small generator independent of CertCore's own (the fuzz loops replay from their seed).
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {

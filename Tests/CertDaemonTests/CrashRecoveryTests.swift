@@ -3,6 +3,7 @@ import CertDaemon
 import Foundation
 import Synchronization
 import Testing
+import CertTestSupport
 
 /// Kills a real `certsim serve` process with SIGKILL in the middle of a session, restarts it on
 /// the same store, and checks that every acknowledged answer survived and that the tests resume
@@ -345,13 +346,7 @@ func runCapturing(_ path: String, _ arguments: [String], timeoutSeconds: Double)
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(timeoutSeconds)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-        process.terminate()
-        return nil
-    }
-    guard process.terminationStatus == 0 else { return nil }
+    guard process.waitForExit(seconds: timeoutSeconds), process.terminationStatus == 0 else { return nil }
     return try String(contentsOfFile: outputPath, encoding: .utf8)
 }
 

@@ -2,6 +2,7 @@ import CertCore
 import CertDaemon
 import Foundation
 import Testing
+import CertTestSupport
 
 /// Malformed input for the two network interfaces of a running daemon (in process, HTTP on
 /// 127.0.0.1 port 0, control socket in a temporary directory): a hand-written corpus, then a
@@ -145,7 +146,7 @@ import Testing
         let daemon = try await Reliability.daemon(in: directory)
         let candidate = try await Self.prepare(daemon)
         var connection = try RawHTTPConnection(port: daemon.httpPort)
-        var random = ReliabilityRandom(seed: 0x4774)
+        var random = SplitMix64(seed: 0x4774)
         let templates: [(String, String)] = [
             ("/assessments/\(candidate.assessmentId)/answers", #"{"challengeId":"\#(candidate.challengeId)","result":"ko"}"#),
             ("/assessments/\(candidate.assessmentId)/alerts", #"{"challengeId":"\#(candidate.challengeId)"}"#),
@@ -270,7 +271,7 @@ import Testing
             #"{"id":5,"cmd":"session.list"}"#,
             #"{"id":6,"cmd":"stats"}"#,
         ]
-        var random = ReliabilityRandom(seed: 0xC7A1)
+        var random = SplitMix64(seed: 0xC7A1)
         var outcomes: [String: Int] = [:]
         for index in 0..<Self.controlFuzzCases {
             var line = ReliabilityMutator.mutate(Data(templates[random.below(templates.count)].utf8), using: &random)
@@ -298,7 +299,7 @@ enum ReliabilityMutator {
         "\"challengeId\":\"zz\"", "\"sessionId\":\"S2\"", "\"result\":\"maybe\"",
     ].map { Array($0.utf8) } + [[0xFF], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0x00]]
 
-    static func mutate(_ data: Data, using random: inout ReliabilityRandom) -> Data {
+    static func mutate(_ data: Data, using random: inout SplitMix64) -> Data {
         var bytes = Array(data)
         for _ in 0..<(1 + random.below(3)) where !bytes.isEmpty {
             let at = random.below(bytes.count)

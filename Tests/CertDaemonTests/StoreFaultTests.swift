@@ -3,6 +3,7 @@ import CertDaemon
 import CertStore
 import Foundation
 import Testing
+import CertTestSupport
 
 /// The result store going wrong under the daemon: a file from a newer schema, a corrupt or
 /// foreign file, a read-only file or directory, a full disk at start and in the middle of a
@@ -87,7 +88,7 @@ import Testing
         let valid = directory + "/valid.sqlite"
         try await Self.populate(valid)
         let validBytes = try Data(contentsOf: URL(fileURLWithPath: valid))
-        var random = ReliabilityRandom(seed: 0xC0DE)
+        var random = SplitMix64(seed: 0xC0DE)
 
         var cases: [(name: String, bytes: Data, expected: Set<String>)] = [
             ("text", Data("certification results, not a database\n".utf8), [StoreError.corrupt]),
@@ -266,12 +267,7 @@ enum Shell {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning {
-            process.terminate()
-            return false
-        }
+        guard process.waitForExit(seconds: timeoutSeconds) else { return false }
         return process.terminationStatus == 0
     }
 }

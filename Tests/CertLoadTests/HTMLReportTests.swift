@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CertLoad
+import CertTestSupport
 
 @Suite struct HTMLReportTests {
     static func files(name: String = "sample") -> RunFiles {
@@ -9,7 +10,7 @@ import Testing
         var thresholds = Thresholds()
         thresholds.latency = [LatencyThreshold(operation: "next", percentile: .p99, limitMilliseconds: 20)]
         summary.thresholds = ThresholdCheck.evaluate(summary, against: thresholds)
-        var random = TestRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         let candidates = (0..<200).map { i -> CandidateRow in
             let theta = Double(Int(random.next() % 600)) / 100 - 3
             let estimate = theta + Double(Int(random.next() % 100)) / 100 - 0.5

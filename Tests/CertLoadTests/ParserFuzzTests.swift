@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CertLoad
+import CertTestSupport
 
 /// Bad input for the scenario parser: a hand-written corpus of malformed YAML and JSON
 /// scenarios, then a seeded generative loop of a fixed count mutating the shipped smoke
@@ -114,7 +115,7 @@ import Testing
 
     @Test func mutatedScenariosParseOrFailWithAKnownCode() {
         #expect(Self.outcome(Self.smoke) == nil)
-        var random = ScenarioFuzzRandom(seed: 0x5CE7)
+        var random = SplitMix64(seed: 0x5CE7)
         var outcomes: [String: Int] = [:]
         let tokens = [
             ": ", "\n", "  ", "\t", "- ", "[", "]", "{", "}", ",", "&x ", "*x", "!!str ", "!!float ", "? ", "|\n", ">\n",
@@ -152,15 +153,3 @@ import Testing
     }
 }
 
-/// SplitMix64 for the fuzz loop (replays from its seed).
-struct ScenarioFuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CertLoad
+import CertTestSupport
 
 /// Every scenario the project ships parses with the strict parser, and its bank file exists.
 @Suite struct ShippedScenarioTests {
@@ -40,7 +41,7 @@ import Testing
         #expect(day.day.sessionsPerWave * day.day.waves == 480)
         let year = try Scenario.load(path: Self.scenariosDirectory.appendingPathComponent("academy-year.yaml").path)
         #expect(year.day.candidates == 150_000 && year.timeScale == 0)
-        var random = TestRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let sessions = year.day.plan(using: &random)
         #expect(sessions.reduce(0) { $0 + $1.candidates } == 150_000)
         let smoke = try Scenario.load(path: Self.scenariosDirectory.appendingPathComponent("smoke.yaml").path)

@@ -1,5 +1,6 @@
 import Testing
 @testable import CertLoad
+import CertTestSupport
 
 @Suite struct TimelineTests {
     @Test func bucketsCountAnswersAndKeepThePeak() {
@@ -44,20 +45,20 @@ import Testing
         var day = DayShape()
         day.centres = 3; day.sessionsPerCentre = 2; day.waves = 2; day.waveSpacingMinutes = 120
         day.candidatesPerSession = CountRange(20, 30)
-        var random = TestRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         let plan = day.plan(using: &random)
         #expect(plan.count == 12)
         #expect(plan.map(\.index) == Array(0..<12))
         #expect(plan.filter { $0.wave == 1 }.allSatisfy { $0.opensAtSeconds == 7200 })
         #expect(plan.allSatisfy { (20...30).contains($0.candidates) })
-        var again = TestRandom(seed: 1)
+        var again = SplitMix64(seed: 1)
         #expect(day.plan(using: &again) == plan)
     }
 
     @Test func explicitTotalDerivesTheWaves() {
         var day = DayShape()
         day.centres = 2; day.candidatesPerSession = CountRange(fixed: 30); day.candidates = 100
-        var random = TestRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         let plan = day.plan(using: &random)
         #expect(plan.map(\.candidates) == [30, 30, 30, 10])
         #expect(plan.map(\.wave) == [0, 0, 1, 1])

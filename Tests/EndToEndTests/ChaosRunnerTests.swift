@@ -5,6 +5,7 @@ import CertStore
 import Foundation
 import Synchronization
 import Testing
+import CertTestSupport
 
 /// Crash chaos through the runner: a multi-session scenario runs with `ScenarioRunner.run`
 /// against an external `certsim serve`, which the test kills with SIGKILL at K seeded moments
@@ -319,16 +320,7 @@ final class FixedPortServe: Sendable {
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     @discardableResult
-    func waitForExit(seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return false
-        }
-        return true
-    }
+    func waitForExit(seconds: Double) -> Bool { process.waitForExit(seconds: seconds) }
 
     func log() -> String { (try? String(contentsOfFile: directory + "/serve.log", encoding: .utf8)) ?? "" }
 }

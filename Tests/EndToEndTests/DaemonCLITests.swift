@@ -1,6 +1,7 @@
 import CertCore
 import Foundation
 import Testing
+import CertTestSupport
 
 /// `certsim serve` and `certsim ctl` as a proctor uses them: real processes, a real control
 /// socket, tables on stdout, `error: CODE: message` and a non-zero exit on refusals, graceful
@@ -140,9 +141,7 @@ final class ServeUnderTest: Sendable {
     }
 
     func waitForExit(seconds: Double = 60) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { throw CLIFailure("certsim serve did not stop within \(seconds) s") }
+        guard process.waitForExit(seconds: seconds) else { throw CLIFailure("certsim serve did not stop within \(seconds) s") }
     }
 
     func cleanUp() {
@@ -200,10 +199,7 @@ enum CLIProcess {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
         try process.run()
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+        guard process.waitForExit(seconds: timeoutSeconds) else {
             throw CLIFailure("certsim \(arguments.joined(separator: " ")) did not finish within \(timeoutSeconds) s")
         }
         return Result(

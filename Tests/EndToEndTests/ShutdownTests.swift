@@ -194,16 +194,7 @@ final class ServeChild: Sendable {
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     @discardableResult
-    func waitForExit(seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return false
-        }
-        return true
-    }
+    func waitForExit(seconds: Double) -> Bool { process.waitForExit(seconds: seconds) }
 
     var exitStatus: Int32? {
         process.isRunning ? nil : (process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus)
