@@ -16,7 +16,9 @@ public struct CodesError: Error, Equatable, Sendable, Codable, CustomStringConve
 }
 
 /// The codes people type: certificate verification codes, session access codes and
-/// invigilator passwords. Generation draws from a caller's seeded generator, so a run replays.
+/// invigilator passwords. Generation draws from the caller's generator: a seeded one for access
+/// codes, so a run replays; the daemon's `Secrets` passes the system's cryptographic generator
+/// for invigilator passwords and verification codes, which must not follow from the public seed.
 ///
 /// Owned by CertCore. Index draws use this file's own bounded-integer routine rather than the
 /// standard library's, so a seed gives the same codes whatever the toolchain.
@@ -87,14 +89,16 @@ public enum Codes {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// 6 characters of ``invigilatorPasswordAlphabet``, repeats allowed.
+    /// 6 distinct characters of ``invigilatorPasswordAlphabet`` (DESIGN §3.6; partial
+    /// Fisher–Yates as in ``verificationCode(using:)``, so every character can appear in every
+    /// position). The daemon draws it with the system's cryptographic generator, never a seeded one.
     public static func invigilatorPassword<R: RandomNumberGenerator>(using random: inout R) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(invigilatorPasswordLength)
-        for _ in 0..<invigilatorPasswordLength {
-            bytes.append(invigilatorPasswordAlphabet[uniformIndex(below: invigilatorPasswordAlphabet.count, using: &random)])
+        var pool = invigilatorPasswordAlphabet
+        for position in 0..<invigilatorPasswordLength {
+            let pick = position + uniformIndex(below: pool.count - position, using: &random)
+            pool.swapAt(position, pick)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: pool[0..<invigilatorPasswordLength], as: UTF8.self)
     }
 
     /// Draws codes of `kind` until `isTaken` says one is free, at most `limit` times, then throws
@@ -130,10 +134,11 @@ public enum Codes {
             && bytes[accessLetterCount...].allSatisfy(accessDigits.contains)
     }
 
-    /// Exactly 6 characters of ``invigilatorPasswordAlphabet``.
+    /// Exactly 6 distinct characters of ``invigilatorPasswordAlphabet`` (case-sensitive).
     public static func isWellFormedInvigilatorPassword(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         return bytes.count == invigilatorPasswordLength && bytes.allSatisfy(invigilatorPasswordAlphabet.contains)
+            && Set(bytes).count == invigilatorPasswordLength
     }
 
     /// A typed verification code made canonical (surrounding spaces removed, upper case), or nil

@@ -23,6 +23,12 @@ enum Migrations {
             }
             try db.execute(sql: "PRAGMA user_version = 2")
         }
+        migrator.registerMigration("v3") { db in
+            for statement in Schema.version3 {
+                try db.execute(sql: statement)
+            }
+            try db.execute(sql: "PRAGMA user_version = 3")
+        }
         return migrator
     }
 

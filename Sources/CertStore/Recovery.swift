@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 import GRDB
 
@@ -19,6 +20,8 @@ public struct RecoverySnapshot: Sendable, Equatable {
     public var candidates: [CandidateRecord]
     /// Every assessment without a result, ordered by start time then id.
     public var inProgressAssessments: [RecoveredAssessment]
+    /// Every candidate's lifecycle journal, ordered by session, candidate, then ordinal.
+    public var events: [CandidateEventRecord] = []
 }
 
 /// Read-only access to a store file: the recovery read at daemon start, and queries for the
@@ -49,14 +52,14 @@ public struct StoreReader: Sendable {
     public func recover() throws(StoreError) -> RecoverySnapshot {
         try read("recovering") { db in
             let sessions = try Row.fetchAll(db, sql: "SELECT * FROM sessions ORDER BY created_seconds, id")
-                .map(Self.session)
+                .map { try Self.session($0) }
             let candidates = try Row.fetchAll(db, sql: "SELECT * FROM candidates ORDER BY session_id, external_index, candidate_id")
-                .map(Self.candidate)
+                .map { try Self.candidate($0) }
             let assessments = try Row.fetchAll(db, sql: """
                 SELECT * FROM assessments
                 WHERE NOT EXISTS (SELECT 1 FROM results WHERE results.assessment_id = assessments.id)
                 ORDER BY started_seconds, id
-                """).map(Self.assessment)
+                """).map { try Self.assessment($0) }
             var recovered: [RecoveredAssessment] = []
             recovered.reserveCapacity(assessments.count)
             for assessment in assessments {
@@ -69,7 +72,11 @@ public struct StoreReader: Sendable {
                 recovered.append(RecoveredAssessment(assessment: assessment, answers: answers,
                                                      validatedLiveAlertChallengeIds: alerts))
             }
-            return RecoverySnapshot(sessions: sessions, candidates: candidates, inProgressAssessments: recovered)
+            let events = try Row.fetchAll(db, sql: """
+                SELECT * FROM candidate_events ORDER BY session_id, candidate_id, ordinal
+                """).map { try Self.event($0) }
+            return RecoverySnapshot(sessions: sessions, candidates: candidates, inProgressAssessments: recovered,
+                                    events: events)
         }
     }
 
@@ -78,7 +85,7 @@ public struct StoreReader: Sendable {
     public func assessments() throws(StoreError) -> [AssessmentRecord] {
         try read("reading assessments") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM assessments ORDER BY session_id, candidate_id, started_seconds, id")
-                .map(Self.assessment)
+                .map { try Self.assessment($0) }
         }
     }
 
@@ -120,7 +127,7 @@ public struct StoreReader: Sendable {
     public func result(assessmentId: String) throws(StoreError) -> ResultRecord? {
         try read("reading a result") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM results WHERE assessment_id = ?", arguments: [assessmentId])
-                .map(Self.result)
+                .map { try Self.result($0) }
         }
     }
 
@@ -128,7 +135,7 @@ public struct StoreReader: Sendable {
     public func result(verificationCode: String) throws(StoreError) -> ResultRecord? {
         try read("checking a verification code") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM results WHERE verification_code = ?", arguments: [verificationCode])
-                .map(Self.result)
+                .map { try Self.result($0) }
         }
     }
 
@@ -136,7 +143,7 @@ public struct StoreReader: Sendable {
     public func alerts(ofAssessment assessmentId: String) throws(StoreError) -> [AlertRecord] {
         try read("reading alerts") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE assessment_id = ? ORDER BY created_seconds, id",
-                             arguments: [assessmentId]).map(Self.alert)
+                             arguments: [assessmentId]).map { try Self.alert($0) }
         }
     }
 
@@ -166,38 +173,59 @@ public struct StoreReader: Sendable {
     private static func fetchAnswers(_ db: Database, assessmentId: String) throws -> [AnswerRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM answers WHERE assessment_id = ? ORDER BY question_number",
                          arguments: [assessmentId]).map { row in
-            AnswerRecord(assessmentId: row["assessment_id"], questionNumber: row["question_number"],
-                         challengeId: row["challenge_id"], result: row["result"],
-                         recordedSeconds: row["recorded_seconds"])
+            let c = Columns(row, table: "answer_journal", key: "\(assessmentId)#\(row["question_number"] ?? "?")")
+            return AnswerRecord(assessmentId: try c.text("assessment_id"), questionNumber: try c.int("question_number"),
+                                challengeId: try c.text("challenge_id"), result: try c.text("result"),
+                                recordedSeconds: try c.double("recorded_seconds"))
         }
     }
 
-    private static func session(_ row: Row) -> SessionRecord {
-        SessionRecord(id: row["id"], accessCode: row["access_code"],
-                      invigilatorPasswordHash: row["invigilator_password_hash"], name: row["name"],
-                      centre: row["centre"], nominalDurationSeconds: row["nominal_duration_seconds"],
-                      status: row["status"],
-                      createdSeconds: row["created_seconds"], firstStartSeconds: row["first_start_seconds"],
-                      finalizedSeconds: row["finalized_seconds"], publishedSeconds: row["published_seconds"])
+    private static func session(_ row: Row) throws -> SessionRecord {
+        let c = Columns(row, table: "sessions", key: row["id"] ?? "?")
+        return SessionRecord(
+            id: try c.text("id"), accessCode: try c.text("access_code"),
+            invigilatorPasswordHash: try c.text("invigilator_password_hash"), name: try c.optionalText("name"),
+            centre: try c.optionalText("centre"), nominalDurationSeconds: try c.double("nominal_duration_seconds"),
+            status: try c.text("status"), createdSeconds: try c.double("created_seconds"),
+            firstStartSeconds: try c.optionalDouble("first_start_seconds"),
+            finalizedSeconds: try c.optionalDouble("finalized_seconds"),
+            publishedSeconds: try c.optionalDouble("published_seconds"))
     }
 
-    private static func candidate(_ row: Row) -> CandidateRecord {
-        CandidateRecord(sessionId: row["session_id"], candidateId: row["candidate_id"],
-                        externalIndex: row["external_index"], status: row["status"],
-                        abortReason: row["abort_reason"], needsAccessibility: row["needs_accessibility"],
-                        locale: row["locale"], trueAbility: row["true_ability"])
+    private static func candidate(_ row: Row) throws -> CandidateRecord {
+        let c = Columns(row, table: "candidates", key: "\(row["session_id"] ?? "?")/\(row["candidate_id"] ?? "?")")
+        return CandidateRecord(
+            sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"),
+            externalIndex: try c.int("external_index"), status: try c.text("status"),
+            abortReason: try c.optionalText("abort_reason"), needsAccessibility: try c.int("needs_accessibility") != 0,
+            locale: try c.text("locale"), trueAbility: try c.optionalDouble("true_ability"))
     }
 
-    private static func assessment(_ row: Row) -> AssessmentRecord {
-        AssessmentRecord(id: row["id"], sessionId: row["session_id"], candidateId: row["candidate_id"],
-                         tokenHash: row["token_hash"], status: row["status"], startedSeconds: row["started_seconds"])
+    private static func assessment(_ row: Row) throws -> AssessmentRecord {
+        let c = Columns(row, table: "assessments", key: row["id"] ?? "?")
+        return AssessmentRecord(
+            id: try c.text("id"), sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"),
+            tokenHash: try c.text("token_hash"), status: try c.text("status"),
+            startedSeconds: try c.double("started_seconds"))
     }
 
-    private static func alert(_ row: Row) -> AlertRecord {
-        let kind: String = row["kind"]
-        return AlertRecord(id: row["id"], assessmentId: row["assessment_id"], kind: AlertRecord.Kind(rawValue: kind) ?? .live,
-                           challengeId: row["challenge_id"], status: row["status"],
-                           createdSeconds: row["created_seconds"], resolvedSeconds: row["resolved_seconds"])
+    private static func event(_ row: Row) throws -> CandidateEventRecord {
+        let c = Columns(row, table: "candidate_events",
+                        key: "\(row["session_id"] ?? "?")/\(row["candidate_id"] ?? "?")#\(row["ordinal"] ?? "?")")
+        return CandidateEventRecord(
+            sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"), ordinal: try c.int("ordinal"),
+            kind: try c.text("kind"), atSeconds: try c.double("at_seconds"), answersCount: try c.int("answers_count"),
+            detail: try c.optionalText("detail"))
+    }
+
+    private static func alert(_ row: Row) throws -> AlertRecord {
+        let c = Columns(row, table: "alerts", key: row["id"] ?? "?")
+        let kindText = try c.text("kind")
+        guard let kind = AlertRecord.Kind(rawValue: kindText) else { throw c.corrupt("kind", "unknown value \"\(kindText)\"") }
+        return AlertRecord(id: try c.text("id"), assessmentId: try c.text("assessment_id"), kind: kind,
+                           challengeId: try c.optionalText("challenge_id"), status: try c.text("status"),
+                           createdSeconds: try c.double("created_seconds"),
+                           resolvedSeconds: try c.optionalDouble("resolved_seconds"))
     }
 
     private static func result(_ row: Row) throws -> ResultRecord {
@@ -206,17 +234,82 @@ public struct StoreReader: Sendable {
     }
 
     private static func result(_ row: Row, levels decoded: inout [String: [String: Int]]) throws -> ResultRecord {
-        let json: String = row["competence_levels"]
+        let c = Columns(row, table: "results", key: row["assessment_id"] ?? "?")
+        let json = try c.text("competence_levels")
         let levels: [String: Int]
         if let known = decoded[json] {
             levels = known
         } else {
-            levels = try JSONDecoder().decode([String: Int].self, from: Data(json.utf8))
+            guard let parsed = try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8)) else {
+                throw c.corrupt("competence_levels", "not a JSON object of levels")
+            }
+            levels = parsed
             if decoded.count < 4_096 { decoded[json] = levels }
         }
-        return ResultRecord(assessmentId: row["assessment_id"], capacity: row["capacity"], errorRate: row["error_rate"],
-                            pixScore: row["pix_score"], meshLevel: row["mesh_level"], competenceLevels: levels,
-                            status: row["status"], answersCount: row["answers_count"],
-                            verificationCode: row["verification_code"], scoredSeconds: row["scored_seconds"])
+        return ResultRecord(
+            assessmentId: try c.text("assessment_id"), capacity: try c.double("capacity"),
+            errorRate: try c.double("error_rate"), pixScore: try c.int("pix_score"), meshLevel: try c.int("mesh_level"),
+            competenceLevels: levels, status: try c.text("status"), answersCount: try c.int("answers_count"),
+            verificationCode: try c.text("verification_code"), scoredSeconds: try c.double("scored_seconds"))
+    }
+}
+
+/// Reads one stored row's columns strictly: a value of the wrong type (or a NULL where one is
+/// required) is `STORE_CORRUPT` naming the table, the row and the column — never a default.
+struct Columns {
+    let row: Row
+    let table: String
+    let key: String
+
+    init(_ row: Row, table: String, key: String) {
+        self.row = row
+        self.table = table
+        self.key = key
+    }
+
+    func corrupt(_ column: String, _ what: String) -> StoreError {
+        StoreError(code: StoreError.corrupt,
+                   message: "Table \(table), row \(key), column \(column): \(what); the store is damaged.")
+    }
+
+    private func value(_ column: String) throws -> DatabaseValue {
+        guard row.hasColumn(column) else { throw corrupt(column, "missing column") }
+        let value: DatabaseValue = row[column]
+        return value
+    }
+
+    func text(_ column: String) throws -> String {
+        guard case .string(let text) = try value(column).storage else { throw corrupt(column, "not a text value") }
+        return text
+    }
+
+    func optionalText(_ column: String) throws -> String? {
+        let value = try value(column)
+        if value.isNull { return nil }
+        guard case .string(let text) = value.storage else { throw corrupt(column, "not a text value") }
+        return text
+    }
+
+    func int(_ column: String) throws -> Int {
+        guard case .int64(let number) = try value(column).storage else { throw corrupt(column, "not an integer") }
+        return Int(number)
+    }
+
+    func double(_ column: String) throws -> Double {
+        switch try value(column).storage {
+        case .double(let number) where number.isFinite: return number
+        case .int64(let number): return Double(number)
+        default: throw corrupt(column, "not a finite number")
+        }
+    }
+
+    func optionalDouble(_ column: String) throws -> Double? {
+        let value = try value(column)
+        if value.isNull { return nil }
+        switch value.storage {
+        case .double(let number) where number.isFinite: return number
+        case .int64(let number): return Double(number)
+        default: throw corrupt(column, "not a finite number")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import CertCore
 import GRDB
 import Synchronization
 
@@ -30,10 +31,8 @@ import Synchronization
 ///
 /// ```swift
 /// let writer = try ResultWriter(path: "day.sqlite")
-/// try await writer.upsertSession(session)
-/// try await writer.appendAnswer(AnswerRecord(assessmentId: "a1", questionNumber: 1,
-///                                            challengeId: "rec1", result: "ok",
-///                                            recordedSeconds: clock.nowSeconds))
+/// try await writer.submit(.session(session))
+/// try await writer.submit([.answer(answer), .result(result)])   // one request: all or nothing
 /// try await writer.close()
 /// ```
 public actor ResultWriter {
@@ -66,24 +65,29 @@ public actor ResultWriter {
         }
     }
 
-    /// Whether a verification code was free when a result was inserted.
-    public enum ResultInsertion: Sendable, Equatable {
-        case inserted
-        /// Another result already holds this verification code: nothing was written; draw a
-        /// new code and call ``ResultWriter/insertResult(_:)`` again.
-        case verificationCodeTaken
-    }
+    /// Who waits for a queued entry: resumed once, by the commit that holds it (success, or the
+    /// entry's refusal) or by the refusal of its enqueue. Unsafe (not checked) because one is
+    /// made per request on the hot path and the checked kind allocates a guard object each time.
+    public typealias Completion = UnsafeContinuation<Result<Void, StoreError>, Never>
 
-    /// Unsafe (not checked) because one is made per row on the hot path and the checked kind
-    /// allocates a guard object each time; each is resumed exactly once, by the commit that
-    /// holds its row or by the refusal of its enqueue.
-    private typealias Completion = UnsafeContinuation<Result<OperationOutcome, StoreError>, Never>
+    /// Who waits for one queued entry: a suspended task, or a ticket read later.
+    enum Waiter: Sendable {
+        case continuation(Completion)
+        case ticket(CommitTicket)
+
+        func resume(_ result: Result<Void, StoreError>) {
+            switch self {
+            case .continuation(let continuation): continuation.resume(returning: result)
+            case .ticket(let ticket): ticket.complete(result)
+            }
+        }
+    }
 
     /// Rows taken from the queue for one commit: the operations (handed to the database queue
     /// as they are) and, at the same positions, who waits for each.
     private struct Batch {
-        var operations: [WriteOperation] = []
-        var completions: [Completion?] = []
+        var operations: [QueuedWrite] = []
+        var completions: [Waiter?] = []
         var count: Int { operations.count }
     }
 
@@ -95,8 +99,8 @@ public actor ResultWriter {
     private struct Inbox {
         /// Waiting rows, oldest first, from `head` on (`head` advances instead of removing from
         /// the front, so taking part of the queue does not shift the rest).
-        var operations: [WriteOperation] = []
-        var completions: [Completion?] = []
+        var operations: [QueuedWrite] = []
+        var completions: [Waiter?] = []
         var head = 0
         var count: Int { operations.count - head }
         /// Rows ever submitted (`flush` waits until this many are processed).
@@ -188,63 +192,63 @@ public actor ResultWriter {
 
     // MARK: Writes
 
-    /// Appends one answer to the journal. In `durable` mode returns once it is committed;
-    /// in `relaxed` mode once it is queued. Throws `STORE_DUPLICATE_ANSWER` (durable mode) if
-    /// the assessment already has that question number, `STORE_UNKNOWN_REFERENCE` for an
-    /// unknown assessment, `STORE_BUSY` when the queue is full, `STORE_UNHEALTHY`, `STORE_CLOSED`.
-    public nonisolated func appendAnswer(_ answer: AnswerRecord) async throws(StoreError) {
-        try await submitExpectingDone(.answer(answer), waitForCommit: configuration.durability == .durable)
+    /// Writes one row. In `durable` mode returns once it is committed; in `relaxed` mode once
+    /// it is queued. Throws the row's refusal (durable mode): `STORE_DUPLICATE_ANSWER`,
+    /// `STORE_DUPLICATE_RESULT`, `STORE_VERIFICATION_CODE_TAKEN`, `STORE_UNKNOWN_REFERENCE`,
+    /// `STORE_CONSTRAINT`; and `STORE_BUSY` when the queue is full, `STORE_UNHEALTHY`, `STORE_CLOSED`.
+    public nonisolated func submit(_ write: StoreWrite) async throws(StoreError) {
+        try await submit(.single(write))
     }
 
-    /// Inserts or replaces a session row (status changes included).
-    public nonisolated func upsertSession(_ session: SessionRecord) async throws(StoreError) {
-        try await submitExpectingDone(.session(session), waitForCommit: configuration.durability == .durable)
+    /// Writes the rows of one request in one transaction, all or nothing: the first refused row
+    /// rolls the others back and is thrown. Returns as ``submit(_:)-(StoreWrite)`` does.
+    public nonisolated func submit(_ writes: [StoreWrite]) async throws(StoreError) {
+        guard !writes.isEmpty else { return }
+        try await submit(writes.count == 1 ? .single(writes[0]) : .group(writes))
     }
 
-    /// Inserts or replaces a candidate row; its session must be stored first.
-    public nonisolated func upsertCandidate(_ candidate: CandidateRecord) async throws(StoreError) {
-        try await submitExpectingDone(.candidate(candidate), waitForCommit: configuration.durability == .durable)
+    /// Throws what a write queued now would meet at once (`STORE_CLOSED`, `STORE_UNHEALTHY`,
+    /// `STORE_BUSY`). A caller that must not change its state unless the write is queued checks
+    /// this first, changes its state, then queues with ``enqueue(_:completion:)``.
+    public nonisolated func checkAccepting() throws(StoreError) {
+        try inbox.withLock { inbox throws(StoreError) in
+            try admission(inbox, ignoringQueueLimit: false)
+        }
     }
 
-    /// Inserts or replaces an assessment row; its candidate must be stored first.
-    public nonisolated func upsertAssessment(_ assessment: AssessmentRecord) async throws(StoreError) {
-        try await submitExpectingDone(.assessment(assessment), waitForCommit: configuration.durability == .durable)
+    /// Queues the rows of one request (one entry, committed all or nothing), in the caller's
+    /// task, past the queue limit (the caller checked ``checkAccepting()`` before changing its
+    /// state). `completion` is resumed once the entry is committed (durable mode) or at once
+    /// (relaxed mode, or nil rows); a closed or failed writer resumes it with that failure.
+    public nonisolated func enqueue(_ writes: [StoreWrite], completion: Completion) {
+        if writes.isEmpty {
+            completion.resume(returning: .success(()))
+            return
+        }
+        let entry: QueuedWrite = writes.count == 1 ? .single(writes[0]) : .group(writes)
+        let durable = configuration.durability == .durable
+        do throws(StoreError) {
+            try enqueue(entry, completion: durable ? .continuation(completion) : nil, ignoringQueueLimit: true)
+            if !durable { completion.resume(returning: .success(())) }
+        } catch {
+            completion.resume(returning: .failure(error))
+        }
     }
 
-    /// Changes an assessment's status. In durable mode, an unknown id throws `STORE_UNKNOWN_REFERENCE`.
-    public nonisolated func updateAssessmentStatus(assessmentId: String, status: String) async throws(StoreError) {
-        try await submitExpectingDone(.assessmentStatus(assessmentId: assessmentId, status: status),
-                                      waitForCommit: configuration.durability == .durable)
-    }
-
-    /// Changes a candidate's status and abort reason. In durable mode, an unknown candidate
-    /// throws `STORE_UNKNOWN_REFERENCE`.
-    public nonisolated func updateCandidateStatus(sessionId: String, candidateId: String, status: String,
-                                      abortReason: String?) async throws(StoreError) {
-        try await submitExpectingDone(
-            .candidateStatus(sessionId: sessionId, candidateId: candidateId, status: status, abortReason: abortReason),
-            waitForCommit: configuration.durability == .durable)
-    }
-
-    /// Inserts or replaces a live or companion alert (same `id` when its status changes).
-    public nonisolated func upsertAlert(_ alert: AlertRecord) async throws(StoreError) {
-        try await submitExpectingDone(.alert(alert), waitForCommit: configuration.durability == .durable)
-    }
-
-    /// Inserts an issue report.
-    public nonisolated func insertIssueReport(_ report: IssueReportRecord) async throws(StoreError) {
-        try await submitExpectingDone(.issueReport(report), waitForCommit: configuration.durability == .durable)
-    }
-
-    /// Inserts the result of an assessment. Always waits for the commit, in both modes,
-    /// because the caller needs the outcome: ``ResultInsertion/verificationCodeTaken`` when
-    /// the code is already used (draw another and retry, a bounded number of times).
-    /// Throws `STORE_DUPLICATE_RESULT` if the assessment already has a result.
-    public nonisolated func insertResult(_ result: ResultRecord) async throws(StoreError) -> ResultInsertion {
-        switch try await submit(.result(result), waitForCommit: true) {
-        case .done: return .inserted
-        case .verificationCodeTaken: return .verificationCodeTaken
-        case .refused(let error): throw error
+    /// ``enqueue(_:completion:)`` for a caller that must queue without suspending (under its
+    /// own lock) and waits later: `ticket` completes as the continuation would resume.
+    public nonisolated func enqueue(_ writes: [StoreWrite], ticket: CommitTicket) {
+        if writes.isEmpty {
+            ticket.complete(.success(()))
+            return
+        }
+        let entry: QueuedWrite = writes.count == 1 ? .single(writes[0]) : .group(writes)
+        let durable = configuration.durability == .durable
+        do throws(StoreError) {
+            try enqueue(entry, completion: durable ? .ticket(ticket) : nil, ignoringQueueLimit: true)
+            if !durable { ticket.complete(.success(())) }
+        } catch {
+            ticket.complete(.failure(error))
         }
     }
 
@@ -308,44 +312,39 @@ public actor ResultWriter {
 
     // MARK: Queue
 
-    private nonisolated func submitExpectingDone(_ operation: WriteOperation, waitForCommit: Bool) async throws(StoreError) {
-        switch try await submit(operation, waitForCommit: waitForCommit) {
-        case .done: return
-        case .verificationCodeTaken:
-            // Only results can collide on a verification code; they use insertResult.
-            throw StoreError(code: StoreError.constraint, message: "Verification code already used.")
-        case .refused(let error): throw error
-        }
-    }
-
-    /// Queues `operation` under the inbox lock, in the caller's task, and starts the drain task
-    /// if none runs. With `waitForCommit`, suspends until the operation's batch is committed.
-    private nonisolated func submit(_ operation: WriteOperation, waitForCommit: Bool) async throws(StoreError) -> OperationOutcome {
-        guard waitForCommit else {
-            try enqueue(operation, completion: nil)
-            return .done
+    /// Queues `entry` under the inbox lock, in the caller's task, and starts the drain task
+    /// if none runs. In durable mode, suspends until the entry's batch is committed.
+    private nonisolated func submit(_ entry: QueuedWrite) async throws(StoreError) {
+        guard configuration.durability == .durable else {
+            try enqueue(entry, completion: nil, ignoringQueueLimit: false)
+            return
         }
         let outcome = await withUnsafeContinuation { (continuation: Completion) in
             do throws(StoreError) {
-                try enqueue(operation, completion: continuation)
+                try enqueue(entry, completion: .continuation(continuation), ignoringQueueLimit: false)
             } catch {
                 continuation.resume(returning: .failure(error))
             }
         }
-        return try outcome.get()
+        try outcome.get()
     }
 
-    private nonisolated func enqueue(_ operation: WriteOperation, completion: Completion?) throws(StoreError) {
+    private nonisolated func admission(_ inbox: Inbox, ignoringQueueLimit: Bool) throws(StoreError) {
+        if inbox.isClosing {
+            throw StoreError(code: StoreError.closed, message: "The result writer of \(path) is closed.")
+        }
+        if let failure = inbox.failure { throw failure }
+        if !ignoringQueueLimit, inbox.count >= configuration.pendingRowsMax {
+            throw StoreError(code: StoreError.busy,
+                             message: "The result writer of \(path) has \(inbox.count) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
+        }
+    }
+
+    private nonisolated func enqueue(_ operation: QueuedWrite, completion: Waiter?,
+                                     ignoringQueueLimit: Bool) throws(StoreError) {
         let batchRowsMax = configuration.batchRowsMax
         let (startDrain, batchFull) = try inbox.withLock { inbox throws(StoreError) -> (Bool, Bool) in
-            if inbox.isClosing {
-                throw StoreError(code: StoreError.closed, message: "The result writer of \(path) is closed.")
-            }
-            if let failure = inbox.failure { throw failure }
-            if inbox.count >= configuration.pendingRowsMax {
-                throw StoreError(code: StoreError.busy,
-                                 message: "The result writer of \(path) has \(inbox.count) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
-            }
+            try admission(inbox, ignoringQueueLimit: ignoringQueueLimit)
             inbox.operations.append(operation)
             inbox.completions.append(completion)
             inbox.submitted &+= 1
@@ -435,17 +434,21 @@ public actor ResultWriter {
             totalCommitMicroseconds += microseconds
             latencies.record(microseconds)
             for (completion, outcome) in zip(batch.completions, outcomes) {
-                if case .refused = outcome { counters.rowsRefused += 1 }
-                else if case .verificationCodeTaken = outcome { counters.rowsRefused += 1 }
-                else { counters.rowsCommitted += 1 }
-                completion?.resume(returning: .success(outcome))
+                switch outcome {
+                case .done:
+                    counters.rowsCommitted += 1
+                    completion?.resume(.success(()))
+                case .refused(let error):
+                    counters.rowsRefused += 1
+                    completion?.resume(.failure(error))
+                }
             }
         case .failure(let error):
             inbox.withLock { inbox in
                 if inbox.failure == nil { inbox.failure = error }
             }
             counters.rowsFailed += count
-            for completion in batch.completions { completion?.resume(returning: .failure(error)) }
+            for completion in batch.completions { completion?.resume(.failure(error)) }
             failQueued()
         }
         resumeFlushWaiters()
@@ -461,7 +464,7 @@ public actor ResultWriter {
         guard let failure else { return }
         counters.rowsFailed += queued.count
         processedCount &+= UInt64(queued.count)
-        for completion in queued.completions { completion?.resume(returning: .failure(failure)) }
+        for completion in queued.completions { completion?.resume(.failure(failure)) }
         resumeFlushWaiters()
     }
 
@@ -496,5 +499,41 @@ public actor ResultWriter {
             self.sleeper = nil
             sleeper.resume()
         }
+    }
+}
+
+/// The commit of one queued entry, for a caller that queued it without suspending (under its
+/// own lock) and waits afterwards. Completed exactly once by the writer; waited on at most once.
+public final class CommitTicket: Sendable {
+    private struct State {
+        var result: Result<Void, StoreError>?
+        var waiter: UnsafeContinuation<Result<Void, StoreError>, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    func complete(_ result: Result<Void, StoreError>) {
+        let waiter = state.withLock { state -> UnsafeContinuation<Result<Void, StoreError>, Never>? in
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    /// Returns once the entry is committed (durable mode) or queued (relaxed mode); throws its
+    /// refusal or the writer's failure.
+    public func wait() async throws(StoreError) {
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Void, StoreError>, Never>) in
+            let ready = state.withLock { state -> Result<Void, StoreError>? in
+                if let result = state.result { return result }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        try result.get()
     }
 }

@@ -6,7 +6,7 @@
 public enum Schema {
     /// The schema version this build writes, kept in `PRAGMA user_version`. A file whose
     /// version is higher was written by a newer certsim and is refused (`STORE_NEWER_SCHEMA`).
-    public static let version: Int32 = 2
+    public static let version: Int32 = 3
 
     /// Marks a SQLite file as a certsim store (`PRAGMA application_id`, the ASCII "CSIM"), so a
     /// SQLite file of another program is refused instead of being migrated.
@@ -159,6 +159,28 @@ public enum Schema {
         CREATE VIEW answers AS
         SELECT a.id AS assessment_id, j.question_number, j.challenge_id, j.result, j.recorded_seconds
         FROM answer_journal j JOIN assessments a ON a.seq = j.assessment_seq
+        """,
+    ]
+
+    /// Version 3: the candidates' lifecycle journal. Everything an invigilator or a candidate
+    /// did besides answering (authorisations with their time, starts, live and companion alerts
+    /// and their outcomes, ends, finalisation) is one row, written in the same transaction as
+    /// the change it records, so that recovery replays it with the answer journal through the
+    /// same transitions the daemon runs. Keyed by candidate and ordinal: rows of one candidate
+    /// sit together, in order.
+    static let version3: [String] = [
+        """
+        CREATE TABLE candidate_events (
+            session_id TEXT NOT NULL,
+            candidate_id TEXT NOT NULL,
+            ordinal INTEGER NOT NULL CHECK (ordinal >= 1),
+            kind TEXT NOT NULL,
+            at_seconds REAL NOT NULL,
+            answers_count INTEGER NOT NULL CHECK (answers_count >= 0),
+            detail TEXT,
+            PRIMARY KEY (session_id, candidate_id, ordinal),
+            FOREIGN KEY (session_id, candidate_id) REFERENCES candidates(session_id, candidate_id)
+        ) WITHOUT ROWID
         """,
     ]
 }

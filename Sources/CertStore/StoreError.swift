@@ -43,6 +43,8 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public static let duplicateAnswer = "STORE_DUPLICATE_ANSWER"
     /// A result for this assessment is already stored; results are written once.
     public static let duplicateResult = "STORE_DUPLICATE_RESULT"
+    /// Another result already holds this verification code.
+    public static let verificationCodeTaken = "STORE_VERIFICATION_CODE_TAKEN"
     /// A row refers to a session, candidate or assessment that the store does not hold.
     public static let unknownReference = "STORE_UNKNOWN_REFERENCE"
     /// A row breaks another constraint of the schema (bad value).

@@ -1,25 +1,18 @@
+import CertCore
 import Foundation
 import GRDB
 import GRDBSQLite
 
-/// One queued write of the ``ResultWriter``. Values only, so a batch can be handed to the
-/// database queue.
-enum WriteOperation: Sendable {
-    case answer(AnswerRecord)
-    case session(SessionRecord)
-    case candidate(CandidateRecord)
-    case assessment(AssessmentRecord)
-    case assessmentStatus(assessmentId: String, status: String)
-    case candidateStatus(sessionId: String, candidateId: String, status: String, abortReason: String?)
-    case alert(AlertRecord)
-    case result(ResultRecord)
-    case issueReport(IssueReportRecord)
+/// One entry of the ``ResultWriter``'s queue: a row, or the rows of one request, which
+/// commit together or not at all.
+enum QueuedWrite: Sendable {
+    case single(StoreWrite)
+    case group([StoreWrite])
 }
 
-/// What became of one operation of a committed batch.
+/// What became of one queued entry of a committed batch.
 enum OperationOutcome: Sendable, Equatable {
     case done
-    case verificationCodeTaken
     case refused(StoreError)
 }
 
@@ -94,84 +87,118 @@ enum WriteBatch {
                              competence_levels, status, answers_count, verification_code, scored_seconds)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
+    static let insertCandidateEvent = """
+        INSERT INTO candidate_events (session_id, candidate_id, ordinal, kind, at_seconds, answers_count, detail)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
     static let insertIssueReport = """
         INSERT INTO issue_reports (id, assessment_id, category, details, created_seconds)
         VALUES (?, ?, ?, ?, ?)
         """
 
-    /// Runs `operations` in `db` (the caller holds the transaction). Returns one outcome per
-    /// operation, in order; throws only failures that must roll the batch back.
-    static func apply(_ operations: [WriteOperation], in db: Database, keys: AssessmentKeys) throws -> [OperationOutcome] {
+    /// Runs `entries` in `db` (the caller holds the transaction). Returns one outcome per
+    /// entry, in order; throws only failures that must roll the batch back. A group runs inside
+    /// a savepoint: the first refused row rolls the group's rows back, and the group's outcome
+    /// is that refusal.
+    static func apply(_ entries: [QueuedWrite], in db: Database, keys: AssessmentKeys) throws -> [OperationOutcome] {
         var outcomes: [OperationOutcome] = []
-        outcomes.reserveCapacity(operations.count)
+        outcomes.reserveCapacity(entries.count)
         // Prepared once per batch: the hot path is one raw bind + step per answer, with no
         // argument array or value boxing per row.
-        var answerStatement: AnswerInsert?
-        defer { answerStatement?.finalize() }
-        for operation in operations {
-            do {
-                switch operation {
-                case .answer(let answer):
-                    if answerStatement == nil { answerStatement = try AnswerInsert(db) }
-                    outcomes.append(try answerStatement!.insert(answer, seq: keys.seq(of: answer.assessmentId),
-                                                                for: operation))
-                case .session(let s):
-                    try run(db, upsertSession, [
-                        s.id, s.accessCode, s.invigilatorPasswordHash, s.name, s.centre, s.nominalDurationSeconds,
-                        s.status, s.createdSeconds,
-                        s.firstStartSeconds, s.finalizedSeconds, s.publishedSeconds,
-                    ])
-                    outcomes.append(.done)
-                case .candidate(let c):
-                    try run(db, upsertCandidate, [
-                        c.sessionId, c.candidateId, c.externalIndex, c.status, c.abortReason,
-                        c.needsAccessibility, c.locale, c.trueAbility,
-                    ])
-                    outcomes.append(.done)
-                case .assessment(let a):
-                    try run(db, upsertAssessment, [
-                        a.id, a.sessionId, a.candidateId, a.tokenHash, a.status, a.startedSeconds,
-                    ])
-                    if keys.seq(of: a.id) == nil,
-                       let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM assessments WHERE id = ?"),
-                                                    arguments: [a.id]) {
-                        keys.remember(a.id, seq: seq)
-                    }
-                    outcomes.append(.done)
-                case .assessmentStatus(let assessmentId, let status):
-                    try run(db, updateAssessmentStatus, [status, assessmentId])
-                    outcomes.append(db.changesCount == 1 ? .done : .refused(StoreError(
-                        code: StoreError.unknownReference,
-                        message: "No assessment \(assessmentId) in the store.")))
-                case .candidateStatus(let sessionId, let candidateId, let status, let abortReason):
-                    try run(db, updateCandidateStatus, [status, abortReason, sessionId, candidateId])
-                    outcomes.append(db.changesCount == 1 ? .done : .refused(StoreError(
-                        code: StoreError.unknownReference,
-                        message: "No candidate \(candidateId) in session \(sessionId) in the store.")))
-                case .alert(let a):
-                    try run(db, upsertAlert, [
-                        a.id, a.assessmentId, a.kind.rawValue, a.challengeId, a.status,
-                        a.createdSeconds, a.resolvedSeconds,
-                    ])
-                    outcomes.append(.done)
-                case .result(let r):
-                    try run(db, insertResult, [
-                        r.assessmentId, r.capacity, r.errorRate, r.pixScore, r.meshLevel,
-                        competenceLevelsJSON(r.competenceLevels), r.status, r.answersCount,
-                        r.verificationCode, r.scoredSeconds,
-                    ])
-                    outcomes.append(.done)
-                case .issueReport(let i):
-                    try run(db, insertIssueReport, [
-                        i.id, i.assessmentId, i.category, i.details, i.createdSeconds,
-                    ])
-                    outcomes.append(.done)
+        var answers = AnswerStatement()
+        defer { answers.finalize() }
+        for entry in entries {
+            switch entry {
+            case .single(let write):
+                outcomes.append(try applyOne(write, in: db, keys: keys, answers: &answers))
+            case .group(let writes):
+                try db.execute(sql: "SAVEPOINT request")
+                var outcome = OperationOutcome.done
+                for write in writes {
+                    outcome = try applyOne(write, in: db, keys: keys, answers: &answers)
+                    if outcome != .done { break }
                 }
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                outcomes.append(refusal(error, for: operation))
+                if outcome != .done { try db.execute(sql: "ROLLBACK TO request") }
+                try db.execute(sql: "RELEASE request")
+                outcomes.append(outcome)
             }
         }
         return outcomes
+    }
+
+    /// The answer insert, prepared on first use in a batch.
+    struct AnswerStatement {
+        var insert: AnswerInsert?
+        mutating func get(_ db: Database) throws -> AnswerInsert {
+            if let insert { return insert }
+            insert = try AnswerInsert(db)
+            return insert!
+        }
+        mutating func finalize() { insert?.finalize() }
+    }
+
+    private static func applyOne(_ write: StoreWrite, in db: Database, keys: AssessmentKeys,
+                                 answers: inout AnswerStatement) throws -> OperationOutcome {
+        do {
+            switch write {
+            case .answer(let answer):
+                return try answers.get(db).insert(answer, seq: keys.seq(of: answer.assessmentId), for: write)
+            case .session(let s):
+                try run(db, upsertSession, [
+                    s.id, s.accessCode, s.invigilatorPasswordHash, s.name, s.centre, s.nominalDurationSeconds,
+                    s.status, s.createdSeconds,
+                    s.firstStartSeconds, s.finalizedSeconds, s.publishedSeconds,
+                ])
+            case .candidate(let c):
+                try run(db, upsertCandidate, [
+                    c.sessionId, c.candidateId, c.externalIndex, c.status, c.abortReason,
+                    c.needsAccessibility, c.locale, c.trueAbility,
+                ])
+            case .assessment(let a):
+                try run(db, upsertAssessment, [
+                    a.id, a.sessionId, a.candidateId, a.tokenHash, a.status, a.startedSeconds,
+                ])
+                if keys.seq(of: a.id) == nil,
+                   let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM assessments WHERE id = ?"),
+                                                arguments: [a.id]) {
+                    keys.remember(a.id, seq: seq)
+                }
+            case .assessmentStatus(let assessmentId, let status):
+                try run(db, updateAssessmentStatus, [status, assessmentId])
+                if db.changesCount != 1 {
+                    return .refused(StoreError(code: StoreError.unknownReference,
+                                               message: "No assessment \(assessmentId) in the store."))
+                }
+            case .candidateStatus(let sessionId, let candidateId, let status, let abortReason):
+                try run(db, updateCandidateStatus, [status, abortReason, sessionId, candidateId])
+                if db.changesCount != 1 {
+                    return .refused(StoreError(code: StoreError.unknownReference,
+                                               message: "No candidate \(candidateId) in session \(sessionId) in the store."))
+                }
+            case .alert(let a):
+                try run(db, upsertAlert, [
+                    a.id, a.assessmentId, a.kind.rawValue, a.challengeId, a.status,
+                    a.createdSeconds, a.resolvedSeconds,
+                ])
+            case .result(let r):
+                try run(db, insertResult, [
+                    r.assessmentId, r.capacity, r.errorRate, r.pixScore, r.meshLevel,
+                    competenceLevelsJSON(r.competenceLevels), r.status, r.answersCount,
+                    r.verificationCode, r.scoredSeconds,
+                ])
+            case .issueReport(let i):
+                try run(db, insertIssueReport, [
+                    i.id, i.assessmentId, i.category, i.details, i.createdSeconds,
+                ])
+            case .candidateEvent(let e):
+                try run(db, insertCandidateEvent, [
+                    e.sessionId, e.candidateId, e.ordinal, e.kind, e.atSeconds, e.answersCount, e.detail,
+                ])
+            }
+            return .done
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            return refusal(error, for: write)
+        }
     }
 
     private static func run(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws {
@@ -244,7 +271,7 @@ enum WriteBatch {
         }
 
         /// Inserts by `seq` when known (no look-up of the text id), else by the assessment's id.
-        func insert(_ answer: AnswerRecord, seq: Int64?, for operation: WriteOperation) throws -> OperationOutcome {
+        func insert(_ answer: AnswerRecord, seq: Int64?, for operation: StoreWrite) throws -> OperationOutcome {
             guard let statement = seq == nil ? byId : bySeq else {
                 throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "finalized")
             }
@@ -296,7 +323,7 @@ enum WriteBatch {
         }
     }
 
-    fileprivate static func refusal(_ error: DatabaseError, for operation: WriteOperation) -> OperationOutcome {
+    fileprivate static func refusal(_ error: DatabaseError, for operation: StoreWrite) -> OperationOutcome {
         let detail = error.message ?? "constraint failed"
         if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             return .refused(StoreError(code: StoreError.unknownReference,
@@ -308,8 +335,9 @@ enum WriteBatch {
         case .answer(let a) where isUniqueness:
             return .refused(StoreError(code: StoreError.duplicateAnswer,
                                        message: "Assessment \(a.assessmentId) already has an answer number \(a.questionNumber)."))
-        case .result where isUniqueness && detail.contains("results.verification_code"):
-            return .verificationCodeTaken
+        case .result(let r) where isUniqueness && detail.contains("results.verification_code"):
+            return .refused(StoreError(code: StoreError.verificationCodeTaken,
+                                       message: "Verification code \(r.verificationCode) is already used by another result."))
         case .result(let r) where isUniqueness:
             return .refused(StoreError(code: StoreError.duplicateResult,
                                        message: "Assessment \(r.assessmentId) already has a result."))

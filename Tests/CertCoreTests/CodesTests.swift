@@ -69,11 +69,17 @@ struct CodesTests {
     @Test func accessCodeAndPasswordFromHandWorkedIndices() {
         var top = AlwaysMax()
         #expect(Codes.accessCode(using: &top) == "YYYY99")
-        #expect(Codes.invigilatorPassword(using: &top) == "??????")
         var access = ScriptedGenerator(indices: [(0, 17), (16, 17), (8, 17), (3, 17), (0, 7), (6, 7)])
         #expect(Codes.accessCode(using: &access) == "BYMF29")
-        var password = ScriptedGenerator(indices: [(0, 47), (8, 47), (26, 47), (44, 47), (45, 47), (46, 47)])
+    }
+
+    @Test func invigilatorPasswordIsAPartialFisherYates() {
+        var top = AlwaysMax()   // always swaps with the last slot, like the verification code's
+        #expect(Codes.invigilatorPassword(using: &top) == "?23456")
+        // Bounds shrink by one a position (47, 46, …, 42); slot position + index is swapped in.
+        var password = ScriptedGenerator(indices: [(0, 47), (7, 46), (24, 45), (41, 44), (41, 43), (41, 42)])
         #expect(Codes.invigilatorPassword(using: &password) == "2bB!*?")
+        #expect(password.position == 6)
     }
 
     // MARK: format, distinctness, reachability
@@ -107,16 +113,19 @@ struct CodesTests {
         for position in 4..<6 { #expect(seenPerPosition[position] == accessDigits) }
     }
 
-    @Test func invigilatorPasswordsReachEveryCharacter() {
+    @Test func invigilatorPasswordsAreDistinctAndReachEveryCharacterInEveryPosition() {
         var random = SplitMix64(state: 3)
-        var seen = Set<Character>()
+        var seenPerPosition = Array(repeating: Set<Character>(), count: 6)
         for _ in 0..<2_000 {
             let password = Codes.invigilatorPassword(using: &random)
             #expect(password.count == 6 && password.allSatisfy(passwordAlphabet.contains))
+            #expect(Set(password).count == 6, "distinct characters in \(password)")
             #expect(Codes.isWellFormedInvigilatorPassword(password))
-            seen.formUnion(password)
+            for (position, character) in password.enumerated() { seenPerPosition[position].insert(character) }
         }
-        #expect(seen == passwordAlphabet)
+        for (position, seen) in seenPerPosition.enumerated() {
+            #expect(seen == passwordAlphabet, "position \(position) misses \(passwordAlphabet.subtracting(seen))")
+        }
     }
 
     // MARK: determinism
@@ -200,5 +209,9 @@ struct CodesTests {
         #expect(!Codes.isWellFormedInvigilatorPassword("2bB!*"))
         #expect(!Codes.isWellFormedInvigilatorPassword("2bB!*a"))   // vowel
         #expect(!Codes.isWellFormedInvigilatorPassword("1bB!*?"))   // 1 is not in the alphabet
+        #expect(!Codes.isWellFormedInvigilatorPassword("2bB!*2"))   // a repeated character
+        #expect(!Codes.isWellFormedInvigilatorPassword("??????"))
+        #expect(!Codes.isWellFormedInvigilatorPassword("2bB!*?2"))
+        #expect(!Codes.isWellFormedInvigilatorPassword("2BB!*?"))   // B twice; b and B differ
     }
 }

@@ -35,6 +35,10 @@ public enum LifecycleErrorKind: String, Codable, Sendable, CaseIterable {
     case expired
     /// The request names something that does not belong here (HTTP 422).
     case invalidRequest
+    /// The daemon cannot do it now; the same request may succeed later (HTTP 503).
+    case unavailable
+    /// A broken invariant of the daemon, reported rather than crashed on (HTTP 500).
+    case internalFailure
 }
 
 /// The catalogue of every lifecycle refusal code.
@@ -68,6 +72,17 @@ public enum LifecycleErrorCode: String, Codable, Sendable, CaseIterable {
     case finalizationUnknownCandidate = "FINALIZATION_UNKNOWN_CANDIDATE"
     case finalizationUnexpectedAbortReason = "FINALIZATION_UNEXPECTED_ABORT_REASON"
     case finalizationDuplicateCandidate = "FINALIZATION_DUPLICATE_CANDIDATE"
+    // The test itself
+    case testFinished = "TEST_FINISHED"
+    case testDurationExceeded = "TEST_DURATION_EXCEEDED"
+    case liveAlertOngoing = "LIVE_ALERT_ONGOING"
+    case lackOfChallenges = "LACK_OF_CHALLENGES"
+    case notCurrentChallenge = "NOT_CURRENT_CHALLENGE"
+    case unknownChallenge = "UNKNOWN_CHALLENGE"
+    case verificationCodeExhausted = "VERIFICATION_CODE_EXHAUSTED"
+    case scoringFailed = "SCORING_FAILED"
+    /// Recovery replayed a journal to a different test than the one stored (another bank or seed).
+    case recoveryMismatch = "RECOVERY_MISMATCH"
 
     /// The reporting family of this code.
     public var kind: LifecycleErrorKind {
@@ -78,14 +93,27 @@ public enum LifecycleErrorCode: String, Codable, Sendable, CaseIterable {
             return .notAuthorized
         case .candidateNotInSession, .liveAlertNotCurrentChallenge,
              .finalizationUnknownCandidate, .finalizationUnexpectedAbortReason,
-             .finalizationDuplicateCandidate, .finalizationMissingAbortReason:
+             .finalizationDuplicateCandidate, .finalizationMissingAbortReason, .lackOfChallenges:
             return .invalidRequest
+        case .verificationCodeExhausted:
+            return .unavailable
+        case .scoringFailed, .recoveryMismatch:
+            return .internalFailure
         case .sessionAlreadyFinalized, .sessionNotFinalized, .sessionAlreadyInProcess,
              .sessionAlreadyPublished, .candidateAlreadyStarted, .candidateNotStarted,
              .candidateAlreadyCompleted, .candidateAlreadyEnded, .durationNotExceeded,
              .liveAlertOnAnsweredChallenge, .liveAlertNotOngoing, .liveAlertLimitReached,
-             .companionAlertNotOngoing:
+             .companionAlertNotOngoing, .testFinished, .testDurationExceeded, .liveAlertOngoing,
+             .notCurrentChallenge, .unknownChallenge:
             return .conflict
+        }
+    }
+
+    /// Whether the same request may succeed if retried a little later.
+    public var isRetryable: Bool {
+        switch self {
+        case .liveAlertOngoing, .verificationCodeExhausted: true
+        default: false
         }
     }
 }

@@ -93,19 +93,7 @@ public struct SessionState: Sendable, Equatable, Codable {
 
     /// Whether a candidate may be authorised, start or resume now. Throws the refusal if not.
     public func checkAcceptsCandidates(nowSeconds: Double) throws(LifecycleError) {
-        switch status {
-        case .created, .started:
-            if isExpired(nowSeconds: nowSeconds) {
-                throw LifecycleError(.sessionExpired,
-                    "Session \(id) expired 24 hours after its first start; no candidate may start or resume.")
-            }
-        case .finalized, .inProcess:
-            throw LifecycleError(.sessionAlreadyFinalized,
-                "Session \(id) is finalised; no candidate may start or resume.")
-        case .processed:
-            throw LifecycleError(.sessionAlreadyPublished,
-                "Session \(id) has published results; no candidate may start or resume.")
-        }
+        try SessionGate(self).checkAcceptsCandidates(nowSeconds: nowSeconds)
     }
 
     /// The invigilator authorises a candidate of this session to start (or resume, if started).
@@ -131,6 +119,15 @@ public struct SessionState: Sendable, Equatable, Codable {
         }
         candidate = updated
         return kind
+    }
+
+    /// The session's first candidate starts: created → started, and the 24-hour expiry clock
+    /// runs. Does nothing once started. (``start(_:nowSeconds:)`` does this with the candidate's
+    /// own start; the daemon, which keeps each candidate's test in its shard, calls it alone.)
+    public mutating func recordFirstStart(nowSeconds: Double) {
+        guard status == .created else { return }
+        status = .started
+        firstStartSeconds = nowSeconds
     }
 
     /// Marks the session finalised. Prefer ``Finalization/plan(session:candidates:abortReasons:nowSeconds:)``,

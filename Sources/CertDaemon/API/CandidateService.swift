@@ -1,7 +1,13 @@
 import CertCore
+import CertStore
 
-/// The one entry point for candidates. The HTTP routes and the runner's in-process transport
-/// both call it, so both run the same code. Owned by the daemon core; built by `DaemonCore`.
+/// The candidate API: the HTTP routes and the runner's in-process transport both call it, so
+/// both run the same code. Owned by `DaemonCore`.
+///
+/// Hops per request: `next` and `answer` find their route in the lock-protected
+/// `RoutingTable` and run one `CandidateTest` transition in their shard under its lock, in the
+/// caller's task (no actor); `answer` then waits for its rows' commit. A start goes through
+/// the session's actor (the session's first start is its business too).
 ///
 /// ```swift
 /// let started = try await core.candidates.start(sessionId: "S1", candidateId: "c1", accessCode: code)
@@ -11,33 +17,65 @@ import CertCore
 /// }
 /// ```
 public final class CandidateService: Sendable {
-    let runtime: DaemonRuntime
+    let context: DaemonContext
 
-    init(runtime: DaemonRuntime) { self.runtime = runtime }
+    init(context: DaemonContext) { self.context = context }
 
     /// Starts or resumes the candidate's test. Needs an authorisation given by the invigilator
     /// (valid 15 minutes, used up by this call) and the session's access code.
     public func start(sessionId: String, candidateId: String, accessCode: String) async throws(DaemonError)
         -> StartResponse
     {
-        try await runtime.start(sessionId: sessionId, candidateId: candidateId, accessCode: accessCode)
+        try context.enter()
+        defer { context.leave() }
+        return try await context.session(sessionId).start(candidateId: candidateId, accessCode: accessCode)
     }
 
     /// The challenge to answer now (the same one again until it is answered); nil when the test
-    /// is over (HTTP 204).
+    /// is over (HTTP 204). Once the session's nominal duration has passed since the candidate's
+    /// first start, this and `answer` refuse with TEST_DURATION_EXCEEDED (409) and the test
+    /// ends (`endedDueToDurationExceeded`, scored at finalisation).
     public func next(assessmentId: String, token: String) async throws(DaemonError) -> ChallengeResponse? {
-        try await runtime.next(assessmentId: assessmentId, token: token)
+        try context.enter()
+        defer { context.leave() }
+        let route = try context.routes.route(assessmentId: assessmentId, token: token)
+        let shard = route.shard
+        try shard.enter()
+        defer { shard.leave() }
+        let outcome: CandidateTest.Outcome
+        if let quick = try shard.nextWithoutWrites(key: route.key) {
+            outcome = quick
+        } else {
+            outcome = try await shard.perform(.next, key: route.key)
+            context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
+        }
+        guard case .challenge(let challenge, let questionNumber) = outcome.reply else {
+            throw context.refusal(outcome.reply, assessmentId: assessmentId)
+        }
+        return challenge.map {
+            ChallengeResponse(challengeId: $0.id, competence: $0.competence, questionNumber: questionNumber)
+        }
     }
 
     /// Records an answer to the current challenge. Returns once the answer is durable (durable
-    /// mode) or enqueued (relaxed mode). The answer that completes the test also scores it.
-    /// Once the session's nominal duration (105 minutes by default) has passed since the
-    /// candidate's first start, this and `next` refuse with TEST_DURATION_EXCEEDED (409) and
-    /// the test ends (`endedDueToDurationExceeded`, scored at finalisation).
+    /// mode) or enqueued (relaxed mode). The answer that completes the test also scores it, in
+    /// the same transaction.
     public func answer(assessmentId: String, token: String, _ request: AnswerRequest) async throws(DaemonError)
         -> AnswerResponse
     {
-        try await runtime.answer(assessmentId: assessmentId, token: token, request)
+        try context.enter()
+        defer { context.leave() }
+        let route = try context.routes.route(assessmentId: assessmentId, token: token)
+        let shard = route.shard
+        try shard.enter()
+        defer { shard.leave() }
+        let outcome = try await shard.perform(
+            .answer(Answer(challengeId: request.challengeId, result: request.result)), key: route.key)
+        context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
+        guard case .answered(let questionNumber, let answersCount, let completed) = outcome.reply else {
+            throw context.refusal(outcome.reply, assessmentId: assessmentId)
+        }
+        return AnswerResponse(questionNumber: questionNumber, answersCount: answersCount, completed: completed)
     }
 
     /// Raises a live alert on the current challenge; the candidate then waits for the
@@ -45,11 +83,25 @@ public final class CandidateService: Sendable {
     public func raiseLiveAlert(assessmentId: String, token: String, challengeId: String) async throws(DaemonError)
         -> AlertResponse
     {
-        try await runtime.raiseLiveAlert(assessmentId: assessmentId, token: token, challengeId: challengeId)
+        try context.enter()
+        defer { context.leave() }
+        let route = try context.routes.route(assessmentId: assessmentId, token: token)
+        let outcome = try await route.shard.perform(.raiseLiveAlert(challengeId: challengeId), key: route.key)
+        context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
+        guard case .liveAlert(let raised) = outcome.reply else {
+            throw context.refusal(outcome.reply, assessmentId: assessmentId)
+        }
+        return AlertResponse(status: raised == .raised ? "ongoing" : "ignored")
     }
 
     /// A published certificate by its verification code (`CERTIFICATE_NOT_FOUND` before publication).
     public func certificate(verificationCode: String) async throws(DaemonError) -> CertificateResponse {
-        try await runtime.certificate(verificationCode: verificationCode)
+        try context.enter()
+        defer { context.leave() }
+        let code = Codes.normalizedVerificationCode(verificationCode) ?? verificationCode
+        guard let certificate = context.certificates.lookup(code) else {
+            throw .notFound("CERTIFICATE_NOT_FOUND", "No published certificate has the verification code \(verificationCode).")
+        }
+        return certificate
     }
 }

@@ -254,10 +254,14 @@ public struct DaemonStats: Codable, Sendable, Equatable {
     /// Requests inside each engine right now (queued or running).
     public var engineInFlight: [Int]
     public var durability: String
+    /// Transactions the result writer has committed since the daemon opened (one per batch of
+    /// requests: the writes of one request always commit together).
+    public var writerCommits: Int?
     public init(
         sessions: Int, activeSessions: Int, candidates: Int, activeCandidates: Int, answersTotal: Int,
-        resultsWritten: Int, engines: Int, engineInFlight: [Int], durability: String
+        resultsWritten: Int, engines: Int, engineInFlight: [Int], durability: String, writerCommits: Int? = nil
     ) {
+        self.writerCommits = writerCommits
         self.sessions = sessions
         self.activeSessions = activeSessions
         self.candidates = candidates

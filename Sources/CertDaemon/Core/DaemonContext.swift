@@ -34,9 +34,13 @@ final class DaemonGauges: Sendable {
     }
 }
 
-/// What the supervisor, the sessions and the services share. Owned by the daemon core; built
-/// once by `DaemonRuntime.open`.
+/// What the supervisor, the sessions, the shards and the two services share, and the few
+/// things every request does the same way: admission, waiting for a commit, telling the
+/// watchers. Owned by `DaemonCore`, built once when the daemon opens.
 final class DaemonContext: Sendable {
+    /// How long `stopAccepting` waits for requests in flight before the store closes anyway.
+    static let shutdownDrainSecondsMax: Double = 10
+
     let configuration: DaemonConfiguration
     let writer: ResultWriter
     let metrics: DaemonMetrics
@@ -46,6 +50,8 @@ final class DaemonContext: Sendable {
     let certificates: CertificateIndex
     let verificationCodes: CodeRegistry
     let gauges: DaemonGauges
+    private let accepting = Atomic<Bool>(true)
+    private let requestsInFlight = Atomic<Int>(0)
 
     init(configuration: DaemonConfiguration, writer: ResultWriter, metrics: DaemonMetrics) {
         self.configuration = configuration
@@ -59,8 +65,7 @@ final class DaemonContext: Sendable {
         self.pool = EnginePool(
             count: configuration.engines,
             environment: EngineEnvironment(
-                seed: configuration.seed, bank: configuration.bank, algorithm: configuration.algorithm,
-                limits: configuration.limits, clock: configuration.clock, writer: writer,
+                seed: configuration.seed, limits: configuration.limits, clock: configuration.clock, writer: writer,
                 verificationCodes: verificationCodes))
     }
 
@@ -69,33 +74,97 @@ final class DaemonContext: Sendable {
 
     func nowSeconds() -> Double { configuration.clock.nowSeconds() }
 
-    /// One row for the store, written through the writer (durable before returning in
-    /// durable mode), its failure mapped to a DaemonError.
-    enum StoreWrite: Sendable {
-        case session(SessionRecord)
-        case candidate(CandidateRecord)
-        case candidateStatus(sessionId: String, candidateId: String, status: CandidateStatus, abortReason: AbortReason?)
-        case assessment(AssessmentRecord)
-        case assessmentStatus(assessmentId: String, status: String)
-        case alert(AlertRecord)
+    // MARK: Admission
+
+    var isAccepting: Bool { accepting.load(ordering: .relaxed) }
+
+    /// Admits one request, or refuses it with SHUTTING_DOWN once the daemon stops. Pair with `leave()`.
+    func enter() throws(DaemonError) {
+        requestsInFlight.add(1, ordering: .sequentiallyConsistent)
+        guard accepting.load(ordering: .sequentiallyConsistent) else {
+            requestsInFlight.subtract(1, ordering: .sequentiallyConsistent)
+            throw .shuttingDown
+        }
     }
 
-    func write(_ write: StoreWrite) async throws(DaemonError) {
-        do {
-            switch write {
-            case .session(let record): try await writer.upsertSession(record)
-            case .candidate(let record): try await writer.upsertCandidate(record)
-            case .candidateStatus(let sessionId, let candidateId, let status, let abortReason):
-                try await writer.updateCandidateStatus(
-                    sessionId: sessionId, candidateId: candidateId, status: status.rawValue,
-                    abortReason: abortReason?.rawValue)
-            case .assessment(let record): try await writer.upsertAssessment(record)
-            case .assessmentStatus(let assessmentId, let status):
-                try await writer.updateAssessmentStatus(assessmentId: assessmentId, status: status)
-            case .alert(let record): try await writer.upsertAlert(record)
+    func leave() {
+        requestsInFlight.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Refuses every new request with SHUTTING_DOWN (503, retry after 1 s) and waits (at
+    /// most `shutdownDrainSecondsMax`) for those in flight. The store stays open. Idempotent.
+    func stopAccepting() async {
+        accepting.store(false, ordering: .sequentiallyConsistent)
+        let deadline = ContinuousClock.now + .milliseconds(Int(Self.shutdownDrainSecondsMax * 1000))
+        while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    func session(_ sessionId: String) throws(DaemonError) -> ProctoringSession {
+        guard let session = routes.session(sessionId) else { throw .sessionNotFound(sessionId) }
+        return session
+    }
+
+    // MARK: Commits and notices
+
+    /// Waits for a queued entry's commit, its failure mapped to a DaemonError.
+    func wait(_ ticket: CommitTicket) async throws(DaemonError) {
+        do throws(StoreError) { try await ticket.wait() } catch { throw DaemonError(error) }
+    }
+
+    /// A reply that refuses the request after its rows were committed (the time ran out).
+    func refusal(_ reply: CandidateTest.Reply, assessmentId: String) -> DaemonError {
+        if case .timeRanOut(let limit) = reply { return .testDurationExceeded(assessmentId, limitSeconds: limit) }
+        return .internalError("Unexpected reply \(reply) for assessment \(assessmentId).")
+    }
+
+    /// Updates the running totals and tells the watchers what a transition did.
+    func notify(_ notices: [CandidateTest.Notice], sessionId: String, candidateId: String, detail: String? = nil) {
+        for notice in notices {
+            switch notice {
+            case .answerRecorded(let count):
+                gauges.add(.answersTotal, 1)
+                if events.hasSubscribers {
+                    events.publish(atSeconds: nowSeconds(), sessionId: sessionId, candidateId: candidateId,
+                                   kind: .answerRecorded, answersCount: count)
+                }
+                continue
+            case .resultWritten:
+                gauges.add(.resultsWritten, 1)
+                continue
+            case .started: gauges.add(.activeCandidates, 1)
+            case .completed, .endedByInvigilator, .endedDueToDurationExceeded, .endedDueToFinalization:
+                gauges.add(.activeCandidates, -1)
+            default: break
             }
-        } catch {
-            throw DaemonError(error)
+            guard events.hasSubscribers else { continue }
+            let (kind, noticeDetail) = Self.event(of: notice)
+            events.publish(atSeconds: nowSeconds(), sessionId: sessionId, candidateId: candidateId, kind: kind,
+                           detail: noticeDetail ?? detail)
+        }
+    }
+
+    func publish(sessionId: String, candidateId: String?, _ kind: SessionEventKind, detail: String? = nil) {
+        guard events.hasSubscribers else { return }
+        events.publish(atSeconds: nowSeconds(), sessionId: sessionId, candidateId: candidateId, kind: kind, detail: detail)
+    }
+
+    private static func event(of notice: CandidateTest.Notice) -> (SessionEventKind, String?) {
+        switch notice {
+        case .authorized: (.candidateAuthorized, nil)
+        case .started: (.candidateStarted, nil)
+        case .resumed: (.candidateResumed, nil)
+        case .answerRecorded: (.answerRecorded, nil)
+        case .completed, .resultWritten: (.candidateCompleted, nil)
+        case .endedByInvigilator: (.candidateEndedByInvigilator, nil)
+        case .endedDueToDurationExceeded: (.candidateEndedDueToDurationExceeded, nil)
+        case .endedDueToFinalization(let reason): (.candidateEndedDueToFinalization, reason.rawValue)
+        case .liveAlertRaised(let id): (.liveAlertRaised, id)
+        case .liveAlertValidated(let id): (.liveAlertValidated, id)
+        case .liveAlertDismissed(let id): (.liveAlertDismissed, id)
+        case .companionAlertRaised: (.companionAlertRaised, nil)
+        case .companionAlertCleared: (.companionAlertCleared, nil)
         }
     }
 }

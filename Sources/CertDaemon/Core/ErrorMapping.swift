@@ -13,9 +13,12 @@ extension DaemonError {
         case .notAuthorized: status = 403
         case .expired: status = 410
         case .invalidRequest: status = 422
+        case .unavailable: status = 503
+        case .internalFailure: status = 500
         case .conflict, nil: status = 409
         }
-        self.init(code: error.code, message: error.message, httpStatus: status)
+        let retryable = error.catalogued?.isRetryable ?? false
+        self.init(code: error.code, message: error.message, httpStatus: status, retryAfterSeconds: retryable ? 1 : nil)
     }
 
     /// A selection refusal: answering another challenge than the one served is a 409, an

@@ -1,14 +1,20 @@
 import CertCore
 import CertStore
 
-/// Rebuilds the daemon's state from the store at start: sessions, candidates with their
-/// statuses, every adaptive test (replaying its answers and validated live alerts), the
-/// alert ledgers, the verification codes in use and the published certificates. Owned by
-/// the daemon core; run once by `DaemonRuntime.open`, before any request.
+/// Rebuilds the daemon's state from the store at start, by replaying the journals through the
+/// same `CandidateTest` transitions the daemon runs (FoundationDB's rule: one code for
+/// production, recovery and simulation): sessions, every candidate's test (its lifecycle
+/// journal interleaved with its answers), the verification codes in use and the published
+/// certificates. Owned by the daemon core; run once by `DaemonCore.open`, before any request.
 ///
-/// A candidate who was in a test comes back `started` with no authorisation: the crash is
-/// a technical incident, and resuming needs a fresh authorisation from the invigilator.
-/// The challenge on screen is not stored: the engine re-picks it with the same seeded draw.
+/// Everything a proctor did comes back: an authorisation not yet used (with its original
+/// expiry), an ongoing live alert (on the challenge served again by the same seeded pick), a
+/// companion alert, an end by the invigilator. A candidate who was in a test comes back
+/// `started` with no authorisation (the start used it up): resuming needs a fresh one. A test
+/// whose result is stored is closed for good and comes back from its rows without a replay.
+///
+/// A stored value recovery cannot read stops the daemon: `STORE_CORRUPT` naming the table, the
+/// row and the column, or `RECOVERY_MISMATCH` when a journal does not replay — never a default.
 struct Recovery {
     let context: DaemonContext
     let supervisor: SessionSupervisor
@@ -19,26 +25,23 @@ struct Recovery {
         let results = try reader.results()
         let resultsByAssessment = Dictionary(results.map { ($0.assessmentId, $0) }, uniquingKeysWith: { a, _ in a })
         for result in results { _ = context.verificationCodes.reserve(result.verificationCode) }
-        let inProgress = Dictionary(
-            snapshot.inProgressAssessments.map { ("\($0.assessment.sessionId)\u{0}\($0.assessment.candidateId)", $0) },
-            uniquingKeysWith: { a, _ in a })
+        let answersByAssessment = Dictionary(
+            snapshot.inProgressAssessments.map { ($0.assessment.id, $0.answers) }, uniquingKeysWith: { a, _ in a })
         let candidatesBySession = Dictionary(grouping: snapshot.candidates, by: \.sessionId)
-        // Every test a candidate took, finished or not: listed rather than re-derived from the
-        // seed, so a restart with another seed (or an id drawn at a later attempt) still finds it.
-        // Ordered by start time, so the last one of a candidate is the latest.
+        let eventsByCandidate = Dictionary(grouping: snapshot.events) { EngineShard.key(sessionId: $0.sessionId, candidateId: $0.candidateId) }
+        // Every test a candidate took, finished or not, by (session, candidate); ordered by
+        // start time, so the last one of a candidate is the latest.
         let assessmentsByCandidate = Dictionary(
-            try reader.assessments().map { ("\($0.sessionId)\u{0}\($0.candidateId)", $0) },
+            try reader.assessments().map { (EngineShard.key(sessionId: $0.sessionId, candidateId: $0.candidateId), $0) },
             uniquingKeysWith: { _, latest in latest })
+        let configuration = context.configuration
 
         for record in snapshot.sessions {
-            let status = SessionStatus(rawValue: record.status) ?? .created
-            let password = Draws.invigilatorPassword(seed: context.seed, sessionId: record.id)
-            let passwordMatches = ProctoringSession.hashPassword(password, sessionId: record.id) == record.invigilatorPasswordHash
+            let status = try Self.parse(SessionStatus.self, record.status, table: "sessions", row: record.id, column: "status")
             let state = SessionState(
-                restoring: record.id, accessCode: record.accessCode,
-                invigilatorPassword: passwordMatches ? password : "", centre: record.centre, name: record.name,
-                nominalDurationSeconds: record.nominalDurationSeconds, status: status,
-                firstStartSeconds: record.firstStartSeconds, finalizedSeconds: record.finalizedSeconds,
+                restoring: record.id, accessCode: record.accessCode, invigilatorPassword: "",
+                centre: record.centre, name: record.name, nominalDurationSeconds: record.nominalDurationSeconds,
+                status: status, firstStartSeconds: record.firstStartSeconds, finalizedSeconds: record.finalizedSeconds,
                 publishedSeconds: record.publishedSeconds)
             let session = ProctoringSession(
                 session: state, passwordHash: record.invigilatorPasswordHash, createdAtSeconds: record.createdSeconds,
@@ -46,97 +49,80 @@ struct Recovery {
             await supervisor.adopt(session, accessCode: record.accessCode, isActive: status == .created || status == .started)
 
             for candidateRecord in candidatesBySession[record.id] ?? [] {
-                let candidateStatus = CandidateStatus(rawValue: candidateRecord.status) ?? .enrolled
-                let key = "\(record.id)\u{0}\(candidateRecord.candidateId)"
-                let recovered = inProgress[key]
-                let stored = recovered?.assessment ?? (candidateStatus.hasStarted ? assessmentsByCandidate[key] : nil)
-                let assessmentId = stored?.id
-                // A scored assessment is not in the in-progress list; its result is re-attached.
-                let scored = recovered == nil ? assessmentId.flatMap { resultsByAssessment[$0] } : nil
-                let abortReason = candidateRecord.abortReason.flatMap(AbortReason.init(rawValue:))
-                var candidate = ProctoringSession.Candidate(
-                    state: CandidateState(
-                        restoring: candidateRecord.candidateId, sessionId: record.id, status: candidateStatus,
-                        firstStartSeconds: stored?.startedSeconds, lastStartSeconds: nil,
-                        endedSeconds: nil, startCount: candidateStatus.hasStarted ? 1 : 0, abortReason: abortReason),
-                    needsAccessibility: candidateRecord.needsAccessibility, locale: candidateRecord.locale,
-                    externalIndex: candidateRecord.externalIndex, assessmentId: assessmentId)
-                context.gauges.add(.candidates, 1)
-                if candidateStatus == .started { context.gauges.add(.activeCandidates, 1) }
-
-                if let assessmentId {
-                    let alerts = try reader.alerts(ofAssessment: assessmentId)
-                    var pendingLiveAlert: String?
-                    for alert in alerts {
-                        candidate.alertsRaised += 1
-                        switch alert.kind {
-                        case .live:
-                            guard let challengeId = alert.challengeId else { continue }
-                            _ = try? candidate.liveAlerts.raise(
-                                challengeId: challengeId, currentChallengeId: challengeId, answeredChallengeIds: [],
-                                nowSeconds: alert.createdSeconds)
-                            let resolvedAt = alert.resolvedSeconds ?? alert.createdSeconds
-                            switch alert.status {
-                            case "validated": _ = try? candidate.liveAlerts.validate(challengeId: challengeId, nowSeconds: resolvedAt)
-                            case "dismissed": _ = try? candidate.liveAlerts.dismiss(challengeId: challengeId, nowSeconds: resolvedAt)
-                            default:
-                                candidate.ongoingLiveAlertId = alert.id
-                                pendingLiveAlert = challengeId
-                            }
-                        case .companion:
-                            candidate.companionAlerts.raise(nowSeconds: alert.createdSeconds)
-                            if alert.status == "cleared" {
-                                _ = try? candidate.companionAlerts.clear(nowSeconds: alert.resolvedSeconds ?? alert.createdSeconds)
-                            } else {
-                                candidate.ongoingCompanionAlertId = alert.id
-                            }
-                        }
+                let key = EngineShard.key(sessionId: record.id, candidateId: candidateRecord.candidateId)
+                let row = "\(record.id)/\(candidateRecord.candidateId)"
+                let candidateStatus = try Self.parse(
+                    CandidateStatus.self, candidateRecord.status, table: "candidates", row: row, column: "status")
+                let abortReason = try candidateRecord.abortReason.map {
+                    try Self.parse(AbortReason.self, $0, table: "candidates", row: row, column: "abort_reason")
+                }
+                let enrolment = CandidateTest.Enrolment(
+                    sessionId: record.id, candidateId: candidateRecord.candidateId,
+                    externalIndex: candidateRecord.externalIndex, locale: candidateRecord.locale,
+                    needsAccessibility: candidateRecord.needsAccessibility,
+                    durationLimitSeconds: record.nominalDurationSeconds)
+                let events = eventsByCandidate[key] ?? []
+                let assessment = assessmentsByCandidate[key]
+                let test: CandidateTest
+                if let assessment, let stored = resultsByAssessment[assessment.id] {
+                    test = CandidateTest(
+                        restoringClosed: enrolment, bank: configuration.bank, configuration: configuration.algorithm,
+                        status: candidateStatus, abortReason: abortReason, firstStartSeconds: assessment.startedSeconds,
+                        assessmentId: assessment.id, answersCount: stored.answersCount, eventsCount: events.count,
+                        scored: try Self.scored(stored, abortReason: abortReason))
+                } else {
+                    let answers = assessment.map { answersByAssessment[$0.id] ?? [] } ?? []
+                    do {
+                        test = try CandidateTest.replay(
+                            enrolment: enrolment, bank: configuration.bank, configuration: configuration.algorithm,
+                            seed: configuration.seed, events: events, answers: answers)
+                    } catch {
+                        throw DaemonError(error)
                     }
-                    let journal = try recovered?.answers ?? reader.answers(ofAssessment: assessmentId)
-                    let answers = journal.map {
-                        Answer(challengeId: $0.challengeId, result: AnswerResult(rawValue: $0.result) ?? .ko)
-                    }
-                    let validated = recovered?.validatedLiveAlertChallengeIds
-                        ?? alerts.filter { $0.kind == .live && $0.status == "validated" }.compactMap(\.challengeId)
-                    let slot = context.pool.slot(for: assessmentId)
-                    try slot.engine.restore(
-                        assessmentId: assessmentId, sessionId: record.id, candidateId: candidateRecord.candidateId,
-                        locale: candidateRecord.locale, needsAccessibility: candidateRecord.needsAccessibility,
-                        answers: answers, validatedAlertChallengeIds: validated, pendingAlertChallengeId: pendingLiveAlert,
-                        firstStartSeconds: stored?.startedSeconds ?? record.createdSeconds,
-                        durationLimitSeconds: record.nominalDurationSeconds, isClosed: candidateStatus.isOver,
-                        timeRanOut: candidateStatus == .endedDueToDurationExceeded,
-                        scored: scored.map { Self.scoredResult($0, sessionId: record.id, candidateId: candidateRecord.candidateId, abortReason: abortReason) })
-                    context.routes.register(RoutingTable.Route(
-                        assessmentId: assessmentId, sessionId: record.id, candidateId: candidateRecord.candidateId,
-                        slot: slot, session: session, token: nil))
-                    if let scored, status == .processed {
-                        context.certificates.add(CertificateResponse(
-                            verificationCode: scored.verificationCode, sessionId: record.id,
-                            candidateId: candidateRecord.candidateId, pixScore: scored.pixScore,
-                            meshLevel: scored.meshLevel, competenceLevels: scored.competenceLevels, status: scored.status))
+                    // The candidate row is written in the same transaction as every change of
+                    // status: a replay that ends elsewhere is a journal that does not replay.
+                    guard test.state.status == candidateStatus || (candidateStatus == .authorizedToStart
+                        && test.state.status == .enrolled)
+                    else {
+                        throw DaemonError(LifecycleError(.recoveryMismatch,
+                            "Candidate \(row): the journal replays to \(test.state.status.rawValue), the store says \(candidateStatus.rawValue)."))
                     }
                 }
-                await session.restoreCandidate(candidate)
+                _ = context.pool.shard(for: key).insert(test, key: key)
+                await session.restoreCandidate(candidateRecord.candidateId)
+                context.gauges.add(.candidates, 1)
+                if test.state.status == .started { context.gauges.add(.activeCandidates, 1) }
+                if let assessmentId = test.assessmentId {
+                    context.routes.register(RoutingTable.Route(
+                        assessmentId: assessmentId, sessionId: record.id, candidateId: candidateRecord.candidateId,
+                        key: key, shard: context.pool.shard(for: key), session: session, token: nil))
+                }
             }
-            // A test whose last answer was journalled but whose result was not written before
-            // the crash is scored now, and its candidate marked completed.
-            try await session.completeRecoveredTests()
+            await session.republishCertificates()
         }
-        // The running totals of `stats` and `/metrics` that the store can give back (read after
-        // the results written just above): every journalled answer, every written result.
+        // The running totals of `stats` and `/metrics` that the store can give back.
         context.gauges.add(.answersTotal, try reader.countAnswers())
         context.gauges.add(.resultsWritten, try reader.countResults())
     }
 
-    static func scoredResult(_ record: ResultRecord, sessionId: String, candidateId: String, abortReason: AbortReason?) -> ScoredResult {
-        ScoredResult(
-            assessmentId: record.assessmentId, sessionId: sessionId, candidateId: candidateId,
+    /// A stored raw value of one of CertCore's enums, or STORE_CORRUPT naming where it is.
+    static func parse<Value: RawRepresentable>(
+        _ type: Value.Type, _ text: String, table: String, row: String, column: String
+    ) throws(StoreError) -> Value where Value.RawValue == String {
+        guard let value = Value(rawValue: text) else {
+            throw StoreError(code: StoreError.corrupt,
+                message: "Table \(table), row \(row), column \(column): unknown value \"\(text)\"; the store is damaged.")
+        }
+        return value
+    }
+
+    static func scored(_ record: ResultRecord, abortReason: AbortReason?) throws(StoreError) -> CandidateTest.Scored {
+        let status = try parse(CertificationStatus.self, record.status, table: "results", row: record.assessmentId, column: "status")
+        return CandidateTest.Scored(
             result: CertificationResult(
                 capacity: record.capacity, errorRate: record.errorRate, pixScore: record.pixScore,
-                meshLevel: record.meshLevel, competenceLevels: record.competenceLevels,
-                status: CertificationStatus(rawValue: record.status) ?? .rejected, answersCount: record.answersCount,
-                history: []),
+                meshLevel: record.meshLevel, competenceLevels: record.competenceLevels, status: status,
+                answersCount: record.answersCount, history: []),
             abortReason: abortReason, verificationCode: record.verificationCode)
     }
 }

@@ -2,110 +2,55 @@ import CertCore
 import CertStore
 import Synchronization
 
-/// Counters of one engine that live outside its lock, so that admission (BUSY) and the
-/// metrics read them without taking it. Owned by the daemon core's engine pool.
-final class EngineMeters: Sendable {
-    /// Requests admitted and not finished (computing, or waiting for the writer).
-    let inFlight = Atomic<Int>(0)
-    /// Time the engine spent computing (outside awaits), nanoseconds.
-    let busyNanoseconds = Atomic<Int>(0)
-    let requestsTotal = Atomic<Int>(0)
-    let busyRefusalsTotal = Atomic<Int>(0)
-
-    func addBusy(since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
-        let nanoseconds = Int(elapsed.components.seconds) * 1_000_000_000
-            + Int(elapsed.components.attoseconds / 1_000_000_000)
-        busyNanoseconds.add(nanoseconds, ordering: .relaxed)
-    }
-}
-
-/// One engine and its admission counter.
-final class EngineSlot: Sendable {
-    let engine: AdaptiveEngine
-    let meters: EngineMeters
-    /// `DaemonLimits.engineInFlightMax`.
-    let inFlightMax: Int
-
-    init(engine: AdaptiveEngine, meters: EngineMeters, inFlightMax: Int) {
-        self.engine = engine
-        self.meters = meters
-        self.inFlightMax = inFlightMax
-    }
-
-    /// Admits one request or refuses it at once with BUSY (503, retry after 1 s), so that a
-    /// saturated engine sheds load instead of queueing without bound. Pair with `leave()`.
-    func enter() throws(DaemonError) {
-        let count = meters.inFlight.add(1, ordering: .relaxed).newValue
-        if count > inFlightMax {
-            meters.inFlight.subtract(1, ordering: .relaxed)
-            meters.busyRefusalsTotal.add(1, ordering: .relaxed)
-            throw DaemonError.busy(
-                "Engine \(engine.index) has \(inFlightMax) requests in flight (engineInFlightMax); retry shortly.")
-        }
-        meters.requestsTotal.add(1, ordering: .relaxed)
-    }
-
-    func leave() {
-        meters.inFlight.subtract(1, ordering: .relaxed)
-    }
-}
-
-/// The N `AdaptiveEngine`s (each its own lock). An assessment lives in the engine chosen by a stable hash
-/// of its id (FNV-1a 64 modulo N), the same across restarts. Owned by the daemon core.
+/// The N `EngineShard`s (each its own lock). A candidate's test lives in the shard chosen by a
+/// stable hash of (session, candidate) (FNV-1a 64 modulo N), the same across restarts. Owned
+/// by the daemon core.
 final class EnginePool: Sendable {
-    let slots: [EngineSlot]
+    let shards: [EngineShard]
 
     init(count: Int, environment: EngineEnvironment) {
         precondition(count >= 1, "at least one engine")
-        slots = (0..<count).map { index in
-            let meters = EngineMeters()
-            return EngineSlot(
-                engine: AdaptiveEngine(index: index, environment: environment, meters: meters),
-                meters: meters, inFlightMax: environment.limits.engineInFlightMax)
-        }
+        shards = (0..<count).map { EngineShard(index: $0, environment: environment) }
     }
 
-    func slotIndex(for assessmentId: String) -> Int {
-        Int(SeededRandom.key(assessmentId) % UInt64(slots.count))
+    func shardIndex(for key: String) -> Int {
+        Int(SeededRandom.key(key) % UInt64(shards.count))
     }
 
-    func slot(for assessmentId: String) -> EngineSlot {
-        slots[slotIndex(for: assessmentId)]
+    func shard(for key: String) -> EngineShard {
+        shards[shardIndex(for: key)]
     }
 
-    var inFlightTotal: Int { slots.reduce(0) { $0 + $1.meters.inFlight.load(ordering: .relaxed) } }
+    var inFlightTotal: Int { shards.reduce(0) { $0 + $1.meters.inFlight.load(ordering: .relaxed) } }
 
-    /// Queue depth, busy time and refusals of every engine, for `/metrics`.
+    /// Queue depth, busy time and refusals of every shard, for `/metrics`.
     func samples() -> [DaemonMetrics.Sample] {
         var samples: [DaemonMetrics.Sample] = []
-        for (index, slot) in slots.enumerated() {
-            let label = [("engine", String(index))]
+        for shard in shards {
+            let label = [("engine", String(shard.index))]
             samples.append(.init(
                 name: "certsim_engine_in_flight", help: "Requests queued or running in each engine.",
-                labels: label, value: Double(slot.meters.inFlight.load(ordering: .relaxed))))
+                labels: label, value: Double(shard.meters.inFlight.load(ordering: .relaxed))))
             samples.append(.init(
                 name: "certsim_engine_busy_seconds_total", help: "Time each engine spent computing, in seconds.",
                 type: "counter", labels: label,
-                value: Double(slot.meters.busyNanoseconds.load(ordering: .relaxed)) / 1e9))
+                value: Double(shard.meters.busyNanoseconds.load(ordering: .relaxed)) / 1e9))
             samples.append(.init(
                 name: "certsim_engine_requests_total", help: "Requests admitted by each engine.", type: "counter",
-                labels: label, value: Double(slot.meters.requestsTotal.load(ordering: .relaxed))))
+                labels: label, value: Double(shard.meters.requestsTotal.load(ordering: .relaxed))))
             samples.append(.init(
                 name: "certsim_engine_busy_refusals_total",
                 help: "Requests refused with BUSY because the engine's in-flight limit was reached.", type: "counter",
-                labels: label, value: Double(slot.meters.busyRefusalsTotal.load(ordering: .relaxed))))
+                labels: label, value: Double(shard.meters.busyRefusalsTotal.load(ordering: .relaxed))))
         }
         return samples
     }
 }
 
-/// What every engine shares: the rules' inputs, the store and the code registry.
+/// What every shard shares: the rules' inputs, the store and the code registry.
 /// Owned by the daemon core.
 struct EngineEnvironment: Sendable {
     let seed: UInt64
-    let bank: ItemBank
-    let algorithm: AlgorithmConfiguration
     let limits: DaemonLimits
     let clock: any DaemonClock
     let writer: ResultWriter
@@ -115,10 +60,10 @@ struct EngineEnvironment: Sendable {
 }
 
 /// One shared copy of each distinct competence-level table. A result keeps its table for the
-/// life of the daemon (the engine's written result, the certificate index), and the tables
-/// repeat: levels come from the global capacity, so a day holds a few distinct ones, not one
-/// per candidate. Sharing them saves about 0.8 KB per certification (a 16-entry dictionary),
-/// a few hundred MB over a year's run. Owned by the daemon core; lock-protected.
+/// life of the daemon (the written result, the certificate index), and the tables repeat:
+/// levels come from the global capacity, so a day holds a few distinct ones, not one per
+/// candidate. Sharing them saves about 0.8 KB per certification (a 16-entry dictionary), a few
+/// hundred MB over a year's run. Owned by the daemon core; lock-protected.
 final class CompetenceLevelsInterner: Sendable {
     /// Distinct tables kept at most; past it a table is returned as it is (still correct).
     static let tablesMax = 4_096
@@ -135,7 +80,7 @@ final class CompetenceLevelsInterner: Sendable {
 
 /// The verification codes in use (loaded from the store at start), so that a fresh code is
 /// checked without a store round trip; the store's UNIQUE constraint stays the last word.
-/// Owned by the daemon core. Lock-protected: engines reserve codes from any thread.
+/// Owned by the daemon core. Lock-protected: shards reserve codes from any thread.
 final class CodeRegistry: Sendable {
     private let codes = Mutex(Set<String>())
 

@@ -183,7 +183,7 @@ struct DrainService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         let started = ContinuousClock.now
-        await core.runtime.stopAccepting()
+        await core.stopAccepting()
         let grace = Duration.milliseconds(Int64(max(0, graceSeconds) * 1000))
         try? await Task.sleep(until: started + grace, clock: .continuous)
     }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The daemon's routing tables: session id → its `ProctoringSession` actor, and assessment
-/// id → (session, candidate, engine, current token).
+/// id → (session, candidate, shard, current token).
 ///
 /// Lock-protected (Synchronization.Mutex), not an actor, on purpose: every candidate request
 /// looks its assessment up here, and an actor would add a hop (and a serial queue) in front
@@ -15,17 +15,20 @@ final class RoutingTable: Sendable {
         let assessmentId: String
         let sessionId: String
         let candidateId: String
-        let slot: EngineSlot
+        /// The candidate's key in its shard.
+        let key: String
+        let shard: EngineShard
         let session: ProctoringSession
         /// The token given at registration; the table keeps the current one (`setToken`).
         let registeredToken: String?
 
-        init(assessmentId: String, sessionId: String, candidateId: String, slot: EngineSlot,
+        init(assessmentId: String, sessionId: String, candidateId: String, key: String, shard: EngineShard,
              session: ProctoringSession, token: String?) {
             self.assessmentId = assessmentId
             self.sessionId = sessionId
             self.candidateId = candidateId
-            self.slot = slot
+            self.key = key
+            self.shard = shard
             self.session = session
             self.registeredToken = token
         }
@@ -75,7 +78,7 @@ final class RoutingTable: Sendable {
         let (route, tokenMatches) = routes.withLock { table -> (Route?, Bool) in
             guard let index = table.index(forKey: assessmentId) else { return (nil, false) }
             let entry = table.values[index]
-            return (entry.route, entry.token == token)
+            return (entry.route, entry.token.map { Secrets.constantTimeEquals($0.utf8, token.utf8) } ?? false)
         }
         guard let route else { throw .assessmentNotFound(assessmentId) }
         guard tokenMatches else { throw .invalidToken }

@@ -1,9 +1,10 @@
 import CertCore
 import CertStore
 
-/// Owns the session registry: creates sessions (ids, access codes and invigilator passwords
-/// drawn from the daemon seed), registers them in the routing table, and rebuilds them at
-/// start from the store (`recover`). Owned by the daemon core.
+/// Owns the session registry: creates sessions (ids and access codes drawn from the daemon
+/// seed, invigilator passwords from the system's cryptographic generator, never from the seed,
+/// which is public), registers them in the routing table, and adopts those recovery rebuilds.
+/// Owned by the daemon core.
 ///
 /// Candidate requests do not pass through this actor: they find their session and engine
 /// in the lock-protected `RoutingTable` it maintains.
@@ -51,21 +52,23 @@ actor SessionSupervisor {
                 "INVALID_DURATION",
                 "A session's nominal duration must be more than 0 and at most \(Int(SessionState.expirySeconds)) seconds (24 hours).")
         }
-        let password = Draws.invigilatorPassword(seed: context.seed, sessionId: sessionId)
+        let password = Secrets.invigilatorPassword()
         let now = context.nowSeconds()
         let state = SessionState(
-            id: sessionId, accessCode: accessCode, invigilatorPassword: password, centre: request.centre,
+            id: sessionId, accessCode: accessCode, invigilatorPassword: "", centre: request.centre,
             name: request.name, nominalDurationSeconds: duration)
         let session = ProctoringSession(
-            session: state, passwordHash: ProctoringSession.hashPassword(password, sessionId: sessionId),
-            createdAtSeconds: now, context: context)
+            session: state, passwordHash: Secrets.hash(password), createdAtSeconds: now, context: context)
+        do throws(StoreError) { try context.writer.checkAccepting() } catch { throw DaemonError(error) }
         guard context.routes.addSession(sessionId, session) else {
             throw .conflict("SESSION_EXISTS", "A session with the id \(sessionId) already exists.")
         }
         accessCodes.insert(accessCode)
         context.gauges.add(.activeSessions, 1)
-        try await context.write(.session(await session.sessionRecord))
-        context.events.publish(atSeconds: now, sessionId: sessionId, candidateId: nil, kind: .sessionCreated)
+        let ticket = CommitTicket()
+        context.writer.enqueue([.session(await session.sessionRecord)], ticket: ticket)
+        try await context.wait(ticket)
+        context.publish(sessionId: sessionId, candidateId: nil, .sessionCreated)
         return SessionCreated(sessionId: sessionId, accessCode: accessCode, invigilatorPassword: password)
     }
 

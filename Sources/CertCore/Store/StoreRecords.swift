@@ -1,6 +1,6 @@
-// The plain rows CertStore reads and writes. They use only String / Int / Double / Bool so
-// that CertStore does not depend on CertCore's types: the daemon maps CertCore values
-// (statuses as their raw values, answers, results) to these records and back.
+// The plain rows of the result store. They use only String / Int / Double / Bool (statuses
+// as their raw values) so that they read the same in every engine's columns; CertCore's
+// transitions produce them inside `StoreWrite`s, CertStore writes and reads them.
 
 /// One certification session as stored. Written by the daemon's SessionSupervisor through
 /// ``ResultWriter/upsertSession(_:)``; read back by ``StoreReader``.
@@ -193,5 +193,34 @@ public struct IssueReportRecord: Sendable, Codable, Equatable, Hashable {
         self.category = category
         self.details = details
         self.createdSeconds = createdSeconds
+    }
+}
+
+/// One entry of a candidate's lifecycle journal: what the invigilator or the candidate did
+/// besides answering (an authorisation, a start, an alert and its outcome, an end, the
+/// finalisation). Recovery replays these with the answer journal through the same
+/// `CandidateTest` transitions the daemon runs. Key: (`sessionId`, `candidateId`, `ordinal`).
+public struct CandidateEventRecord: Sendable, Codable, Equatable, Hashable {
+    public var sessionId: String
+    public var candidateId: String
+    /// 1, 2, 3 … in the order the candidate's transitions ran.
+    public var ordinal: Int
+    /// Raw value of CertCore's `CandidateTest.EventKind`.
+    public var kind: String
+    public var atSeconds: Double
+    /// Answers journalled when it happened: replay applies it after that many answers.
+    public var answersCount: Int
+    /// The event's argument, if any (an assessment id, a challenge id, an abort reason).
+    public var detail: String?
+
+    public init(sessionId: String, candidateId: String, ordinal: Int, kind: String, atSeconds: Double,
+                answersCount: Int, detail: String? = nil) {
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.ordinal = ordinal
+        self.kind = kind
+        self.atSeconds = atSeconds
+        self.answersCount = answersCount
+        self.detail = detail
     }
 }
