@@ -220,13 +220,15 @@ public actor ResultWriter {
     /// task, past the queue limit (the caller checked ``checkAccepting()`` before changing its
     /// state). `completion` is resumed once the entry is committed (durable mode) or at once
     /// (relaxed mode, or nil rows); a closed or failed writer resumes it with that failure.
-    public nonisolated func enqueue(_ writes: [StoreWrite], completion: Completion) {
+    /// With `waitingInEveryMode`, the completion waits for the commit in relaxed mode too (a
+    /// result: its verification code is only given out once stored).
+    public nonisolated func enqueue(_ writes: [StoreWrite], completion: Completion, waitingInEveryMode: Bool = false) {
         if writes.isEmpty {
             completion.resume(returning: .success(()))
             return
         }
         let entry: QueuedWrite = writes.count == 1 ? .single(writes[0]) : .group(writes)
-        let durable = configuration.durability == .durable
+        let durable = configuration.durability == .durable || waitingInEveryMode
         do throws(StoreError) {
             try enqueue(entry, completion: durable ? .continuation(completion) : nil, ignoringQueueLimit: true)
             if !durable { completion.resume(returning: .success(())) }
@@ -237,13 +239,13 @@ public actor ResultWriter {
 
     /// ``enqueue(_:completion:)`` for a caller that must queue without suspending (under its
     /// own lock) and waits later: `ticket` completes as the continuation would resume.
-    public nonisolated func enqueue(_ writes: [StoreWrite], ticket: CommitTicket) {
+    public nonisolated func enqueue(_ writes: [StoreWrite], ticket: CommitTicket, waitingInEveryMode: Bool = false) {
         if writes.isEmpty {
             ticket.complete(.success(()))
             return
         }
         let entry: QueuedWrite = writes.count == 1 ? .single(writes[0]) : .group(writes)
-        let durable = configuration.durability == .durable
+        let durable = configuration.durability == .durable || waitingInEveryMode
         do throws(StoreError) {
             try enqueue(entry, completion: durable ? .ticket(ticket) : nil, ignoringQueueLimit: true)
             if !durable { ticket.complete(.success(())) }

@@ -69,7 +69,8 @@ struct CoreRecoveryTests {
         #expect(resumed.result.errorRate == straight.result.errorRate)
         #expect(resumed.result.pixScore == straight.result.pixScore)
         #expect(resumed.result.competenceLevels == straight.result.competenceLevels)
-        #expect(resumed.result.verificationCode == straight.result.verificationCode)
+        // Verification codes come from the system's cryptographic generator, not the seed.
+        #expect(Codes.isWellFormedVerificationCode(resumed.result.verificationCode))
         // Independent check: the stored result is the score of the answers given, the
         // alerted challenge left out of the pool.
         let expected = try Scoring.score(

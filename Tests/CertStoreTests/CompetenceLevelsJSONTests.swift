@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CertCore
 @testable import CertStore
 
 /// The hand-written competence-level JSON against Foundation's encoder and decoder.

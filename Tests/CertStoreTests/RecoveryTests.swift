@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CertCore
 @testable import CertStore
 
 @Suite struct RecoveryTests {
@@ -12,19 +13,19 @@ import Testing
 
         // a1: scored. a2: five answers, appended out of question order, one validated and one
         // dismissed live alert, one companion alert. a3: started, no answer yet.
-        for question in 1...3 { try await writer.appendAnswer(Fixture.answer(1, question)) }
-        #expect(try await writer.insertResult(Fixture.result(1, code: "P-2346789B")) == .inserted)
+        for question in 1...3 { try await writer.submit(.answer(Fixture.answer(1, question))) }
+        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(1, code: "P-2346789B"))) } == nil)
         for question in [3, 1, 5, 2, 4] {
-            try await writer.appendAnswer(Fixture.answer(2, question, result: question % 2 == 0 ? "ko" : "ok"))
+            try await writer.submit(.answer(Fixture.answer(2, question, result: question % 2 == 0 ? "ko" : "ok")))
         }
-        try await writer.upsertAlert(AlertRecord(id: "al1", assessmentId: "a2", kind: .live, challengeId: "ch-x",
-                                                 status: "ongoing", createdSeconds: 1_001))
-        try await writer.upsertAlert(AlertRecord(id: "al1", assessmentId: "a2", kind: .live, challengeId: "ch-x",
-                                                 status: "validated", createdSeconds: 1_001, resolvedSeconds: 1_010))
-        try await writer.upsertAlert(AlertRecord(id: "al2", assessmentId: "a2", kind: .live, challengeId: "ch-y",
-                                                 status: "dismissed", createdSeconds: 1_002, resolvedSeconds: 1_003))
-        try await writer.upsertAlert(AlertRecord(id: "al3", assessmentId: "a2", kind: .companion, challengeId: nil,
-                                                 status: "cleared", createdSeconds: 1_004))
+        try await writer.submit(.alert(AlertRecord(id: "al1", assessmentId: "a2", kind: .live, challengeId: "ch-x",
+                                                 status: "ongoing", createdSeconds: 1_001)))
+        try await writer.submit(.alert(AlertRecord(id: "al1", assessmentId: "a2", kind: .live, challengeId: "ch-x",
+                                                 status: "validated", createdSeconds: 1_001, resolvedSeconds: 1_010)))
+        try await writer.submit(.alert(AlertRecord(id: "al2", assessmentId: "a2", kind: .live, challengeId: "ch-y",
+                                                 status: "dismissed", createdSeconds: 1_002, resolvedSeconds: 1_003)))
+        try await writer.submit(.alert(AlertRecord(id: "al3", assessmentId: "a2", kind: .companion, challengeId: nil,
+                                                 status: "cleared", createdSeconds: 1_004)))
         try await writer.close()
 
         let reader = try StoreReader(path: path)
@@ -57,7 +58,7 @@ import Testing
         // The writer is never closed (as after kill -9): its committed rows are in the WAL.
         let writer = try ResultWriter(path: path)
         try await Fixture.seed(writer, assessments: 1..<2)
-        for question in 1...4 { try await writer.appendAnswer(Fixture.answer(1, question)) }
+        for question in 1...4 { try await writer.submit(.answer(Fixture.answer(1, question))) }
 
         let snapshot = try StoreReader(path: path).recover()
         #expect(snapshot.inProgressAssessments.count == 1)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import CertCore
 @testable import CertStore
 
 @Suite struct ResultWriterTests {
@@ -16,7 +17,7 @@ import Testing
         let acknowledged = try await withThrowingTaskGroup(of: Void.self, returning: Int.self) { group in
             for assessment in 0..<assessments {
                 for question in 1...questions {
-                    group.addTask { try await writer.appendAnswer(Fixture.answer(assessment, question)) }
+                    group.addTask { try await writer.submit(.answer(Fixture.answer(assessment, question))) }
                 }
             }
             var count = 0
@@ -49,7 +50,7 @@ import Testing
         let path = directory.file("store.sqlite")
         let writer = try ResultWriter(path: path)
         try await Fixture.seed(writer, assessments: 1..<2)
-        try await writer.appendAnswer(Fixture.answer(1, 1, result: "ko"))
+        try await writer.submit(.answer(Fixture.answer(1, 1, result: "ko")))
 
         // Opened after the acknowledgement, while the writer still holds the file.
         let reader = try StoreReader(path: path)
@@ -63,15 +64,15 @@ import Testing
         let path = directory.file("store.sqlite")
         let writer = try ResultWriter(path: path)
         try await Fixture.seed(writer, assessments: 1..<2)
-        try await writer.appendAnswer(Fixture.answer(1, 1))
+        try await writer.submit(.answer(Fixture.answer(1, 1)))
 
-        #expect(await storeErrorCode { try await writer.appendAnswer(Fixture.answer(1, 1, result: "ko")) }
+        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, 1, result: "ko"))) }
                 == StoreError.duplicateAnswer)
 
         // A duplicate among concurrent appends fails alone.
         let codes = await withTaskGroup(of: String?.self, returning: [String?].self) { group in
             for question in 1...11 {
-                group.addTask { await storeErrorCode { try await writer.appendAnswer(Fixture.answer(1, question)) } }
+                group.addTask { await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, question))) } }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
@@ -88,9 +89,9 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let writer = try ResultWriter(path: directory.file("store.sqlite"))
-        #expect(await storeErrorCode { try await writer.appendAnswer(Fixture.answer(9, 1)) } == StoreError.unknownReference)
+        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(9, 1))) } == StoreError.unknownReference)
         #expect(await storeErrorCode {
-            try await writer.updateAssessmentStatus(assessmentId: "a9", status: "completed")
+            try await writer.submit(.assessmentStatus(assessmentId: "a9", status: "completed"))
         } == StoreError.unknownReference)
         #expect(await writer.isHealthy)
         try await writer.close()
@@ -103,10 +104,10 @@ import Testing
         let writer = try ResultWriter(path: path)
         try await Fixture.seed(writer, assessments: 1..<3)
 
-        #expect(try await writer.insertResult(Fixture.result(1, code: "P-23467BCD")) == .inserted)
-        #expect(try await writer.insertResult(Fixture.result(2, code: "P-23467BCD")) == .verificationCodeTaken)
-        #expect(try await writer.insertResult(Fixture.result(2, code: "P-89BCDFGH")) == .inserted)
-        #expect(await storeErrorCode { _ = try await writer.insertResult(Fixture.result(1, code: "P-MPQRTVWX")) }
+        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(1, code: "P-23467BCD"))) } == nil)
+        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(2, code: "P-23467BCD"))) } == StoreError.verificationCodeTaken)
+        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(2, code: "P-89BCDFGH"))) } == nil)
+        #expect(await storeErrorCode { _ = try await writer.submit(.result(Fixture.result(1, code: "P-MPQRTVWX"))) }
                 == StoreError.duplicateResult)
 
         let reader = try StoreReader(path: path)
@@ -123,7 +124,7 @@ import Testing
         let path = directory.file("store.sqlite")
         let writer = try ResultWriter(path: path)
         try await Fixture.seed(writer, assessments: 1..<2)
-        try await writer.appendAnswer(Fixture.answer(1, 1))
+        try await writer.submit(.answer(Fixture.answer(1, 1)))
 
         // Pull the table from under the writer through a second connection: its next
         // commit fails with "no such table", which is not a per-row refusal.
@@ -133,7 +134,7 @@ import Testing
 
         let codes = await withTaskGroup(of: String?.self, returning: [String?].self) { group in
             for question in 2...21 {
-                group.addTask { await storeErrorCode { try await writer.appendAnswer(Fixture.answer(1, question)) } }
+                group.addTask { await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, question))) } }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
@@ -142,8 +143,8 @@ import Testing
         #expect(await !writer.isHealthy)
         #expect(await writer.lastFailure?.message.contains(path) == true)
         // Later calls of every kind fail the same way, fast.
-        #expect(await storeErrorCode { try await writer.appendAnswer(Fixture.answer(1, 30)) } == StoreError.unhealthy)
-        #expect(await storeErrorCode { try await writer.upsertSession(Fixture.session) } == StoreError.unhealthy)
+        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, 30))) } == StoreError.unhealthy)
+        #expect(await storeErrorCode { try await writer.submit(.session(Fixture.session)) } == StoreError.unhealthy)
         #expect(await storeErrorCode { try await writer.flush() } == StoreError.unhealthy)
         let stats = await writer.stats()
         #expect(!stats.isHealthy && stats.rowsFailed == 20)
@@ -156,7 +157,7 @@ import Testing
         let path = directory.file("store.sqlite")
         let writer = try ResultWriter(path: path, configuration: .init(durability: .relaxed))
         try await Fixture.seed(writer, assessments: 1..<2)
-        for question in 1...32 { try await writer.appendAnswer(Fixture.answer(1, question)) }
+        for question in 1...32 { try await writer.submit(.answer(Fixture.answer(1, question))) }
         try await writer.flush()
         #expect(try StoreReader(path: path).countAnswers(assessmentId: "a1") == 32)
         try await writer.close()
@@ -173,13 +174,13 @@ import Testing
         // the queue only grows, so it must fill (the first batch holds at most 4 rows).
         configuration.commitIntervalMicroseconds = 60_000_000
         let writer = try ResultWriter(path: path, configuration: configuration)
-        try await writer.upsertSession(Fixture.session)
+        try await writer.submit(.session(Fixture.session))
 
         var accepted = 0
         var busy: StoreError?
         for index in 1...12 {
-            do {
-                try await writer.upsertCandidate(Fixture.candidate(index))
+            do throws(StoreError) {
+                try await writer.submit(.candidate(Fixture.candidate(index)))
                 accepted += 1
             } catch {
                 #expect(error.code == StoreError.busy)
@@ -197,7 +198,7 @@ import Testing
         defer { directory.remove() }
         let writer = try ResultWriter(path: directory.file("store.sqlite"))
         try await writer.close()
-        #expect(await storeErrorCode { try await writer.upsertSession(Fixture.session) } == StoreError.closed)
+        #expect(await storeErrorCode { try await writer.submit(.session(Fixture.session)) } == StoreError.closed)
     }
 
     @Test func statusChangesAreStored() async throws {
@@ -209,12 +210,12 @@ import Testing
         var session = Fixture.session
         session.status = "finalized"
         session.finalizedSeconds = 900
-        try await writer.upsertSession(session)
-        try await writer.updateCandidateStatus(sessionId: "s1", candidateId: "c1", status: "endedDueToFinalization",
-                                               abortReason: "technical")
-        try await writer.updateAssessmentStatus(assessmentId: "a1", status: "endedDueToFinalization")
-        try await writer.insertIssueReport(IssueReportRecord(id: "r1", assessmentId: "a1", category: "technical",
-                                                             details: "screen froze", createdSeconds: 800))
+        try await writer.submit(.session(session))
+        try await writer.submit(.candidateStatus(sessionId: "s1", candidateId: "c1", status: "endedDueToFinalization",
+                                               abortReason: "technical"))
+        try await writer.submit(.assessmentStatus(assessmentId: "a1", status: "endedDueToFinalization"))
+        try await writer.submit(.issueReport(IssueReportRecord(id: "r1", assessmentId: "a1", category: "technical",
+                                                             details: "screen froze", createdSeconds: 800)))
         let snapshot = try StoreReader(path: path).recover()
         #expect(snapshot.sessions == [session])
         #expect(snapshot.candidates.first?.status == "endedDueToFinalization")

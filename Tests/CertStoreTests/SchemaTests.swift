@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import CertCore
 @testable import CertStore
 
 @Suite struct SchemaTests {
@@ -14,13 +15,13 @@ import Testing
         // Checked through an independent connection, not through CertStore.
         let check = try DatabaseQueue(path: path)
         try await check.read { db in
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 2)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 3)
             #expect(try Int.fetchOne(db, sql: "PRAGMA application_id") == 0x4353_494D)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             let tables = try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
                 """)
-            #expect(tables == ["alerts", "answer_journal", "assessments", "candidates", "grdb_migrations",
+            #expect(tables == ["alerts", "answer_journal", "assessments", "candidate_events", "candidates", "grdb_migrations",
                                "issue_reports", "results", "sessions"])
             let views = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view'")
             #expect(views == ["answers"])
@@ -40,12 +41,12 @@ import Testing
         let writer = try ResultWriter(path: path)
         let unnamed = SessionRecord(id: "s2", accessCode: "BCDF34", invigilatorPasswordHash: "h", status: "created",
                                     createdSeconds: 200)
-        try await writer.upsertSession(Fixture.session)
-        try await writer.upsertSession(unnamed)
+        try await writer.submit(.session(Fixture.session))
+        try await writer.submit(.session(unnamed))
         var renamed = Fixture.session
         renamed.name = "Salle 13"
         renamed.status = "started"
-        try await writer.upsertSession(renamed)
+        try await writer.submit(.session(renamed))
         try await writer.close()
 
         // Read back through an independent connection, then through the reader.
@@ -82,11 +83,11 @@ import Testing
         let path = directory.file("store.sqlite")
         let first = try ResultWriter(path: path)
         try await Fixture.seed(first, assessments: 1..<2)
-        try await first.appendAnswer(Fixture.answer(1, 1))
+        try await first.submit(.answer(Fixture.answer(1, 1)))
         try await first.close()
 
         let second = try ResultWriter(path: path)
-        try await second.appendAnswer(Fixture.answer(1, 2))
+        try await second.submit(.answer(Fixture.answer(1, 2)))
         try await second.close()
 
         let reader = try StoreReader(path: path)
@@ -127,9 +128,9 @@ import Testing
         try old.close()
 
         let writer = try ResultWriter(path: path)
-        try await writer.appendAnswer(AnswerRecord(assessmentId: "zz", questionNumber: 4, challengeId: "ch4", result: "ok", recordedSeconds: 4))
+        try await writer.submit(.answer(AnswerRecord(assessmentId: "zz", questionNumber: 4, challengeId: "ch4", result: "ok", recordedSeconds: 4)))
         await #expect(throws: StoreError.self) {
-            try await writer.appendAnswer(AnswerRecord(assessmentId: "zz", questionNumber: 2, challengeId: "x", result: "ok", recordedSeconds: 5))
+            try await writer.submit(.answer(AnswerRecord(assessmentId: "zz", questionNumber: 2, challengeId: "x", result: "ok", recordedSeconds: 5)))
         }
         try await writer.close()
 
@@ -150,7 +151,7 @@ import Testing
              try String.fetchAll(db, sql: "SELECT id FROM assessments ORDER BY seq"),
              try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count)
         }
-        #expect(version == 2)
+        #expect(version == 3)
         #expect(order == ["zz", "aa"])
         #expect(violations == 0)
     }
@@ -163,7 +164,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "close must checkpoint the WAL")
 
         // user_version is the big-endian 32-bit integer at offset 60 of the database header.
-        try patchHeader(path, offset: 60, value: 3)
+        try patchHeader(path, offset: 60, value: UInt32(Schema.version + 1))
 
         #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.newerSchema)
         #expect(await storeErrorCode { _ = try StoreReader(path: path) } == StoreError.newerSchema)

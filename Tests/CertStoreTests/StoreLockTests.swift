@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CertCore
 @testable import CertStore
 
 /// One writer per store: the second opener gets STORE_LOCKED naming the file, and nothing
@@ -22,14 +23,14 @@ import Testing
             #expect(error.message.contains("this process"))
         }
         // The first writer is unaffected, and readers are not locked out.
-        try await first.appendAnswer(Fixture.answer(1, 1))
+        try await first.submit(.answer(Fixture.answer(1, 1)))
         #expect(try StoreReader(path: path).countAnswers() == 1)
 
         // A clean close frees the store and removes the lock file.
         try await first.close()
         #expect(!FileManager.default.fileExists(atPath: path + ".lock"))
         let second = try ResultWriter(path: path)
-        try await second.appendAnswer(Fixture.answer(1, 2))
+        try await second.submit(.answer(Fixture.answer(1, 2)))
         try await second.close()
     }
 

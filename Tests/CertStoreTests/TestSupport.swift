@@ -1,4 +1,5 @@
 import Foundation
+import CertCore
 import CertStore
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
@@ -58,10 +59,10 @@ enum Fixture {
 
     /// Stores the session and, for each index, a candidate and an assessment.
     static func seed(_ writer: ResultWriter, assessments: Range<Int>) async throws {
-        try await writer.upsertSession(session)
+        try await writer.submit(.session(session))
         for index in assessments {
-            try await writer.upsertCandidate(candidate(index))
-            try await writer.upsertAssessment(assessment(index))
+            try await writer.submit(.candidate(candidate(index)))
+            try await writer.submit(.assessment(assessment(index)))
         }
     }
 }

@@ -43,15 +43,15 @@ let benchmarks: @Sendable () -> Void = {
               configuration: .init(maxIterations: 500)) { benchmark in
         let writer = try await WriterFixture.shared.writer()
         let assessmentId = WriterFixture.shared.nextAssessmentId()
-        try await writer.upsertAssessment(AssessmentRecord(
+        try await writer.submit(.assessment(AssessmentRecord(
             id: assessmentId, sessionId: WriterFixture.sessionId, candidateId: WriterFixture.candidateId,
-            tokenHash: "x", status: "started", startedSeconds: 0))
+            tokenHash: "x", status: "started", startedSeconds: 0)))
         try await writer.flush()
         benchmark.startMeasurement()
         for question in 1...WriterFixture.batchRows {
-            try await writer.appendAnswer(AnswerRecord(
+            try await writer.submit(.answer(AnswerRecord(
                 assessmentId: assessmentId, questionNumber: question, challengeId: "c0001", result: "ok",
-                recordedSeconds: Double(question)))
+                recordedSeconds: Double(question))))
         }
         try await writer.flush()
         benchmark.stopMeasurement()
@@ -177,10 +177,10 @@ final class WriterFixture: @unchecked Sendable {
         configuration.batchRowsMax = Self.batchRows
         let writer = try ResultWriter(path: directory.appendingPathComponent("writer.sqlite").path,
                                       configuration: configuration)
-        try await writer.upsertSession(SessionRecord(
-            id: Self.sessionId, accessCode: "BCDF23", invigilatorPasswordHash: "x", status: "started", createdSeconds: 0))
-        try await writer.upsertCandidate(CandidateRecord(
-            sessionId: Self.sessionId, candidateId: Self.candidateId, externalIndex: 0, status: "started"))
+        try await writer.submit(.session(SessionRecord(
+            id: Self.sessionId, accessCode: "BCDF23", invigilatorPasswordHash: "x", status: "started", createdSeconds: 0)))
+        try await writer.submit(.candidate(CandidateRecord(
+            sessionId: Self.sessionId, candidateId: Self.candidateId, externalIndex: 0, status: "started")))
         opened = writer
         return writer
     }

@@ -192,14 +192,16 @@ public struct CandidateTest: Sendable {
         let now = context.nowSeconds
         switch event {
         case .authorize(let session):
-            if let ended = endIfTimeRanOut(now) { return ended }
+            // A session that takes no candidate any more (expired, finalised) gives its own
+            // refusal first; otherwise a test whose time ran out ends and refuses.
             try session.checkAcceptsCandidates(nowSeconds: now)
+            if let ended = endIfTimeRanOut(now) { return ended }
             try state.authorize(nowSeconds: now)
             return Outcome(reply: .done, writes: [journal(.authorized, now), statusWrite()], notices: [.authorized])
 
         case .start(let session, let newAssessmentId, let tokenHash):
-            if let ended = endIfTimeRanOut(now) { return ended }
             try session.checkAcceptsCandidates(nowSeconds: now)
+            if let ended = endIfTimeRanOut(now) { return ended }
             var updated = state
             let kind = try updated.start(nowSeconds: now)
             let id = assessmentId ?? newAssessmentId

@@ -103,7 +103,8 @@ final class EngineShard: Sendable {
             } catch {
                 throw DaemonError(error)
             }
-            writer.enqueue(prefix + outcome.writes, ticket: ticket)
+            writer.enqueue(prefix + outcome.writes, ticket: ticket,
+                           waitingInEveryMode: outcome.notices.contains(.resultWritten))
             return outcome
         }
         return (outcome, ticket)
@@ -132,7 +133,8 @@ final class EngineShard: Sendable {
                     return
                 }
                 meters.addBusy(since: started)
-                writer.enqueue(outcome!.writes, completion: continuation)
+                writer.enqueue(outcome!.writes, completion: continuation,
+                               waitingInEveryMode: outcome!.notices.contains(.resultWritten))
             }
             if refusal != nil { continuation.resume(returning: .success(())) }
         }

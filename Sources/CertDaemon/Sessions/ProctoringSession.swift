@@ -117,6 +117,7 @@ actor ProctoringSession {
             key: key, prefix: firstOfSession ? [.session(record(of: updated))] : [])
         guard case .started(let kind, let startedId) = outcome.reply else {
             try await context.wait(ticket)
+            context.notify(outcome.notices, sessionId: id, candidateId: candidateId)
             throw context.refusal(outcome.reply, assessmentId: newAssessmentId)
         }
         if firstOfSession { install(updated) }
@@ -170,7 +171,7 @@ actor ProctoringSession {
         }
         context.gauges.add(.activeSessions, -1)
         let ticket = CommitTicket()
-        context.writer.enqueue(writes, ticket: ticket)
+        context.writer.enqueue(writes, ticket: ticket, waitingInEveryMode: scoredCount > 0)
         try await context.wait(ticket)
         for (candidateId, candidateNotices) in notices {
             context.notify(candidateNotices, sessionId: id, candidateId: candidateId,
