@@ -1,3 +1,4 @@
+import CertCore
 import GRDB
 import Synchronization
 
@@ -313,7 +314,7 @@ public actor ResultWriter {
         case .done: return
         case .verificationCodeTaken:
             // Only results can collide on a verification code; they use insertResult.
-            throw StoreError(code: StoreError.constraint, message: "Verification code already used.")
+            throw StoreError(.storeConstraint, "Verification code already used.")
         case .refused(let error): throw error
         }
     }
@@ -339,12 +340,11 @@ public actor ResultWriter {
         let batchRowsMax = configuration.batchRowsMax
         let (startDrain, batchFull) = try inbox.withLock { inbox throws(StoreError) -> (Bool, Bool) in
             if inbox.isClosing {
-                throw StoreError(code: StoreError.closed, message: "The result writer of \(path) is closed.")
+                throw StoreError(.storeClosed, "The result writer of \(path) is closed.")
             }
             if let failure = inbox.failure { throw failure }
             if inbox.count >= configuration.pendingRowsMax {
-                throw StoreError(code: StoreError.busy,
-                                 message: "The result writer of \(path) has \(inbox.count) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
+                throw StoreError(.storeBusy, "The result writer of \(path) has \(inbox.count) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
             }
             inbox.operations.append(operation)
             inbox.completions.append(completion)
@@ -417,9 +417,7 @@ public actor ResultWriter {
             result = .success(outcomes)
         } catch {
             let cause = StoreErrors.map(error, path: path, while: "committing")
-            result = .failure(StoreError(
-                code: StoreError.unhealthy,
-                message: "A commit to \(path) failed (\(cause.message)); the store accepts no more writes."))
+            result = .failure(StoreError(.storeUnhealthy, "A commit to \(path) failed (\(cause.message)); the store accepts no more writes."))
         }
         processedCount &+= UInt64(count)
 

@@ -119,7 +119,7 @@ final class DaemonRuntime: Sendable {
     /// The engine refused a request because the test's time ran out: the session ends the
     /// candidate's test (once), then the refusal goes back to the candidate.
     private func timeRanOut(_ error: DaemonError, _ route: RoutingTable.Route) async throws(DaemonError) -> Never {
-        if error.code == DaemonError.testDurationExceededCode {
+        if error.code == .testDurationExceeded {
             await route.session.endIfTimeRanOut(candidateId: route.candidateId)
         }
         throw error
@@ -165,7 +165,7 @@ final class DaemonRuntime: Sendable {
         defer { leave() }
         let code = Codes.normalizedVerificationCode(verificationCode) ?? verificationCode
         guard let certificate = context.certificates.lookup(code) else {
-            throw .notFound("CERTIFICATE_NOT_FOUND", "No published certificate has the verification code \(verificationCode).")
+            throw .notFound(.certificateNotFound, "No published certificate has the verification code \(verificationCode).")
         }
         return certificate
     }

@@ -111,9 +111,7 @@ final class AdaptiveEngine: Sendable {
                 validatedAlertChallengeIds: Set(validatedAlertChallengeIds), currentChallengeId: nil)
         } catch {
             throw DaemonError(
-                code: "RECOVERY_FAILED",
-                message: "Assessment \(assessmentId) cannot be rebuilt from its journal: \(error.message)",
-                httpStatus: 500)
+                .recoveryFailed, "Assessment \(assessmentId) cannot be rebuilt from its journal: \(error.message)")
         }
         var entry = Entry(
             sessionId: sessionId, candidateId: candidateId, sessionKey: SeededRandom.key(sessionId),
@@ -301,8 +299,7 @@ final class AdaptiveEngine: Sendable {
                 // The result is written and the test evicted: nothing can change it any more.
                 // The same refusal as the test's own for a challenge the bank does not hold.
                 if bank.challenge(withId: challengeId) == nil {
-                    throw DaemonError(SelectionError(
-                        code: "UNKNOWN_CHALLENGE", message: "challenge \"\(challengeId)\" is not in the bank"))
+                    throw DaemonError(SelectionError(.unknownChallenge, "challenge \"\(challengeId)\" is not in the bank"))
                 }
             } else {
                 do throws(SelectionError) {
@@ -375,7 +372,7 @@ final class AdaptiveEngine: Sendable {
                 configuration: environment.algorithm, locale: test.locale,
                 needsAccessibility: test.needsAccessibility)
         } catch {
-            throw DaemonError(error)
+            throw DaemonError(scoring: error)
         }
         return ScoredResult(
             assessmentId: assessmentId, sessionId: sessionId, candidateId: candidateId, result: result,
@@ -420,9 +417,8 @@ final class AdaptiveEngine: Sendable {
             }
         }
         throw DaemonError(
-            code: "VERIFICATION_CODE_EXHAUSTED",
-            message: "No free verification code found for assessment \(assessmentId) after \(attemptsMax) draws.",
-            httpStatus: 503, retryAfterSeconds: 1)
+            .verificationCodeExhausted,
+            "No free verification code found for assessment \(assessmentId) after \(attemptsMax) draws.")
     }
 
     /// Keeps what later requests need once the result is written — the closed flags, the

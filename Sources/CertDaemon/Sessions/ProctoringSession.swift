@@ -75,11 +75,11 @@ actor ProctoringSession {
             throw DaemonError(LifecycleError(.sessionAlreadyPublished, "Session \(id) has published its results; no candidate can be enrolled."))
         }
         guard candidates[candidateId] == nil else {
-            throw .conflict("CANDIDATE_ALREADY_ENROLLED", "Candidate \(candidateId) is already enrolled in session \(id).")
+            throw .conflict(.candidateAlreadyEnrolled, "Candidate \(candidateId) is already enrolled in session \(id).")
         }
         guard candidates.count < context.limits.candidatesPerSessionMax else {
             throw .conflict(
-                "SESSION_FULL",
+                .sessionFull,
                 "Session \(id) already has \(context.limits.candidatesPerSessionMax) candidates (candidatesPerSessionMax).")
         }
         let candidate = Candidate(
@@ -569,7 +569,7 @@ actor ProctoringSession {
 
     private func checkId(_ value: String, what: String) throws(DaemonError) {
         guard !value.isEmpty, value.utf8.count <= context.limits.idLengthMax else {
-            throw .badRequest("INVALID_ID", "A \(what) must have 1 to \(context.limits.idLengthMax) bytes.")
+            throw .badRequest(.invalidId, "A \(what) must have 1 to \(context.limits.idLengthMax) bytes.")
         }
     }
 
