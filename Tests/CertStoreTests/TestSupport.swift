@@ -1,5 +1,7 @@
-import Foundation
+import CertCore
 import CertStore
+import Foundation
+import Testing
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
 struct TemporaryDirectory {
@@ -16,15 +18,17 @@ struct TemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The code of the StoreError `body` throws, nil if it does not throw.
-func storeErrorCode(_ body: () async throws -> Void) async -> String? {
+/// The code of the StoreError `body` throws, nil if it does not throw (UNRECOGNIZED, with an
+/// issue recorded, if it throws anything else).
+func storeErrorCode(_ body: () async throws -> Void) async -> ErrorCode? {
     do {
         try await body()
         return nil
     } catch let error as StoreError {
         return error.code
     } catch {
-        return "not a StoreError: \(error)"
+        Issue.record("not a StoreError: \(error)")
+        return .unrecognized
     }
 }
 
