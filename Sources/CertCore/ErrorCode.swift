@@ -260,19 +260,19 @@ extension ErrorCode {
     private var entry: Entry {
         switch self {
         // Lifecycle
-        case .sessionExpired: Entry(.expired, "The session has expired (24 hours after it opened); nothing more can happen in it.")
+        case .sessionExpired: Entry(.expired, "The session expired 24 hours after its first start; no candidate may start or resume.")
         case .sessionAlreadyFinalized: Entry(.conflict, "The session is finalised; candidates can no longer be enrolled, started or ended.")
         case .sessionNotFinalized: Entry(.conflict, "The session must be finalised first.")
-        case .sessionAlreadyInProcess: Entry(.conflict, "The session's results are already being processed.")
+        case .sessionAlreadyInProcess: Entry(.conflict, "The session's results are already being reviewed.")
         case .sessionAlreadyPublished: Entry(.conflict, "The session's results are already published.")
         case .candidateNotInSession: Entry(.unprocessable, "The candidate is not enrolled in this session.")
         case .candidateNotAuthorized: Entry(.forbidden, "The invigilator has not authorised this candidate to start or resume.")
-        case .authorizationExpired: Entry(.forbidden, "The invigilator's authorisation ran out before the candidate started; ask again.")
+        case .authorizationExpired: Entry(.forbidden, "The invigilator's authorisation expired (15 minutes) before the start; ask again.")
         case .candidateAlreadyStarted: Entry(.conflict, "The candidate has already started the test.")
         case .candidateNotStarted: Entry(.conflict, "The candidate has not started the test.")
         case .candidateAlreadyCompleted: Entry(.conflict, "The candidate has already completed the test.")
         case .candidateAlreadyEnded: Entry(.conflict, "The candidate's test has already ended.")
-        case .durationNotExceeded: Entry(.conflict, "The test's time has not run out yet.")
+        case .durationNotExceeded: Entry(.conflict, "The candidate's test still has time left.")
         case .liveAlertOnAnsweredChallenge: Entry(.conflict, "A live alert cannot be raised on a challenge already answered.")
         case .liveAlertNotCurrentChallenge: Entry(.unprocessable, "A live alert names a challenge that is not the one on screen.")
         case .liveAlertNotOngoing: Entry(.conflict, "No live alert awaits a decision for this candidate.")
