@@ -1,4 +1,3 @@
-import CertCore
 import GRDB
 import Synchronization
 

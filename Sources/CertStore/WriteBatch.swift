@@ -1,4 +1,3 @@
-import CertCore
 import Foundation
 import GRDB
 import GRDBSQLite
