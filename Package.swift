@@ -74,7 +74,7 @@ let package = Package(
             ]
         ),
         // Test helpers shared by several test targets (not shipped in any product).
-        .target(name: "CertTestSupport", dependencies: ["CertDaemon"], path: "Tests/CertTestSupport"),
+        .target(name: "CertTestSupport", dependencies: ["CertCore", "CertDaemon"], path: "Tests/CertTestSupport"),
         .testTarget(name: "CertCoreTests", dependencies: ["CertCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CertStoreTests",

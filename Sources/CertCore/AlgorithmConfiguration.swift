@@ -47,8 +47,7 @@ public struct AlgorithmConfiguration: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: FieldKey.self)
         let known = Set(Key.allCases.map(\.rawValue))
         if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-            throw ConfigurationError(code: "CONFIG_UNKNOWN_KEY",
-                                     message: "unknown algorithm setting \"\(unknown)\" (known: \(Key.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ConfigurationError(.configUnknownKey, "unknown algorithm setting \"\(unknown)\" (known: \(Key.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         func value<T: Decodable>(_ key: Key, _ current: T) throws -> T {
             let field = FieldKey(key.rawValue)
@@ -56,8 +55,7 @@ public struct AlgorithmConfiguration: Codable, Sendable, Equatable {
             do {
                 return try container.decode(T.self, forKey: field)
             } catch {
-                throw ConfigurationError(code: "CONFIG_BAD_VALUE",
-                                         message: "algorithm setting \"\(key.rawValue)\" must be a \(T.self)")
+                throw ConfigurationError(.configBadValue, "algorithm setting \"\(key.rawValue)\" must be a \(T.self)")
             }
         }
         maximumAssessmentLength = try value(.maximumAssessmentLength, maximumAssessmentLength)
@@ -93,7 +91,7 @@ public struct AlgorithmConfiguration: Codable, Sendable, Equatable {
     /// Refuses settings the rules cannot run with.
     public func validate() throws(ConfigurationError) {
         func bad(_ key: Key, _ rule: String) -> ConfigurationError {
-            ConfigurationError(code: "CONFIG_BAD_VALUE", message: "algorithm setting \"\(key.rawValue)\" \(rule)")
+            ConfigurationError(.configBadValue, "algorithm setting \"\(key.rawValue)\" \(rule)")
         }
         guard maximumAssessmentLength >= 1 else { throw bad(.maximumAssessmentLength, "must be >= 1") }
         guard challengesBetweenSameCompetence >= 0 else { throw bad(.challengesBetweenSameCompetence, "must be >= 0") }
@@ -107,16 +105,3 @@ public struct AlgorithmConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// A refused algorithm setting: stable code (CONFIG_UNKNOWN_KEY, CONFIG_BAD_VALUE) and a
-/// sentence naming the key.
-public struct ConfigurationError: Error, Equatable, CustomStringConvertible, Sendable {
-    public let code: String
-    public let message: String
-
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code): \(message)" }
-}

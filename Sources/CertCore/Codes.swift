@@ -1,20 +1,3 @@
-/// A refused code generation: a stable code and a sentence for an operator.
-///
-/// Owned by CertCore's `Codes`; the daemon reports it like any other typed error.
-public struct CodesError: Error, Equatable, Sendable, Codable, CustomStringConvertible {
-    /// Stable UPPER_SNAKE identifier: VERIFICATION_CODE_EXHAUSTED, ACCESS_CODE_EXHAUSTED or
-    /// INVIGILATOR_PASSWORD_EXHAUSTED.
-    public let code: String
-    public let message: String
-
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code): \(message)" }
-}
-
 /// The codes people type: certificate verification codes, session access codes and
 /// invigilator passwords. Generation draws from the caller's generator: a seeded one for access
 /// codes, so a run replays; the daemon's `Secrets` passes the system's cryptographic generator
@@ -47,11 +30,11 @@ public enum Codes {
         case verificationCode, accessCode, invigilatorPassword
 
         /// The error code thrown when no free code was found.
-        public var exhaustedCode: String {
+        public var exhaustedCode: ErrorCode {
             switch self {
-            case .verificationCode: "VERIFICATION_CODE_EXHAUSTED"
-            case .accessCode: "ACCESS_CODE_EXHAUSTED"
-            case .invigilatorPassword: "INVIGILATOR_PASSWORD_EXHAUSTED"
+            case .verificationCode: .verificationCodeExhausted
+            case .accessCode: .accessCodeExhausted
+            case .invigilatorPassword: .invigilatorPasswordExhausted
             }
         }
 
@@ -113,8 +96,8 @@ public enum Codes {
             let candidate = kind.draw(using: &random)
             if !isTaken(candidate) { return candidate }
         }
-        throw CodesError(code: kind.exhaustedCode,
-            message: "No free \(kind.rawValue) found after \(limit) draws; every one drawn was already in use.")
+        throw CodesError(kind.exhaustedCode,
+            "No free \(kind.rawValue) found after \(limit) draws; every one drawn was already in use.")
     }
 
     /// Exactly "P-" and 8 distinct characters of ``verificationAlphabet`` (case-sensitive).

@@ -1,3 +1,4 @@
+import CertCore
 import GRDB
 
 /// Brings a store file to ``Schema/version`` and refuses files it must not touch.
@@ -60,16 +61,13 @@ enum Migrations {
             throw StoreErrors.map(error, path: path, while: "reading the schema version")
         }
         if header.applicationId != 0 && header.applicationId != Schema.applicationId {
-            throw StoreError(code: StoreError.corrupt,
-                             message: "\(path) is a SQLite file of another program (application_id \(header.applicationId)), not a certsim store.")
+            throw StoreError(.storeCorrupt, "\(path) is a SQLite file of another program (application_id \(header.applicationId)), not a certsim store.")
         }
         if header.version > Schema.version {
-            throw StoreError(code: StoreError.newerSchema,
-                             message: "\(path) has schema version \(header.version), newer than the \(Schema.version) this certsim knows; use a newer certsim.")
+            throw StoreError(.storeNewerSchema, "\(path) has schema version \(header.version), newer than the \(Schema.version) this certsim knows; use a newer certsim.")
         }
         if header.version == 0 && header.tableCount > 0 {
-            throw StoreError(code: StoreError.corrupt,
-                             message: "\(path) holds tables but no certsim schema version; it is not a certsim store.")
+            throw StoreError(.storeCorrupt, "\(path) holds tables but no certsim schema version; it is not a certsim store.")
         }
     }
 }

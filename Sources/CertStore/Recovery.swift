@@ -268,8 +268,7 @@ struct Columns {
     }
 
     func corrupt(_ column: String, _ what: String) -> StoreError {
-        StoreError(code: StoreError.corrupt,
-                   message: "Table \(table), row \(key), column \(column): \(what); the store is damaged.")
+        StoreError(.storeCorrupt, "Table \(table), row \(key), column \(column): \(what); the store is damaged.")
     }
 
     private func value(_ column: String) throws -> DatabaseValue {

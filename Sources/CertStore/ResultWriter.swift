@@ -333,12 +333,11 @@ public actor ResultWriter {
 
     private nonisolated func admission(_ inbox: Inbox, ignoringQueueLimit: Bool) throws(StoreError) {
         if inbox.isClosing {
-            throw StoreError(code: StoreError.closed, message: "The result writer of \(path) is closed.")
+            throw StoreError(.storeClosed, "The result writer of \(path) is closed.")
         }
         if let failure = inbox.failure { throw failure }
         if !ignoringQueueLimit, inbox.count >= configuration.pendingRowsMax {
-            throw StoreError(code: StoreError.busy,
-                             message: "The result writer of \(path) has \(inbox.count) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
+            throw StoreError(.storeBusy, "The result writer of \(path) has \(inbox.count) writes queued (pendingRowsMax \(configuration.pendingRowsMax)); retry shortly.")
         }
     }
 
@@ -418,9 +417,7 @@ public actor ResultWriter {
             result = .success(outcomes)
         } catch {
             let cause = StoreErrors.map(error, path: path, while: "committing")
-            result = .failure(StoreError(
-                code: StoreError.unhealthy,
-                message: "A commit to \(path) failed (\(cause.message)); the store accepts no more writes."))
+            result = .failure(StoreError(.storeUnhealthy, "A commit to \(path) failed (\(cause.message)); the store accepts no more writes."))
         }
         processedCount &+= UInt64(count)
 

@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 import GRDB
 
@@ -95,7 +96,7 @@ enum StoreFile {
             // same order of work as the recovery read that follows at start.
             let verdict = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") } ?? ""
             if verdict != "ok" {
-                throw StoreError(code: StoreError.corrupt, message: "\(path) is damaged (\(verdict)).")
+                throw StoreError(.storeCorrupt, "\(path) is damaged (\(verdict)).")
             }
             try queue.close()
         } catch {
@@ -106,7 +107,7 @@ enum StoreFile {
     /// Opens an existing, already migrated file read-only.
     static func openForReading(path: String) throws(StoreError) -> DatabaseQueue {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(code: StoreError.cannotOpen, message: "\(path) does not exist.")
+            throw StoreError(.storeCannotOpen, "\(path) does not exist.")
         }
         var configuration = Configuration()
         configuration.label = "certsim.store.reader"
@@ -126,8 +127,7 @@ enum StoreFile {
             throw StoreErrors.map(error, path: path, while: "reading the schema version")
         }
         if version < Schema.version {
-            throw StoreError(code: StoreError.cannotOpen,
-                             message: "\(path) has schema version \(version), older than \(Schema.version); open it with the daemon once to migrate it.")
+            throw StoreError(.storeCannotOpen, "\(path) has schema version \(version), older than \(Schema.version); open it with the daemon once to migrate it.")
         }
         return queue
     }
@@ -143,21 +143,18 @@ enum StoreFile {
         let directoryPath = directory.isEmpty ? "." : directory
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
-                throw StoreError(code: StoreError.cannotOpen, message: "\(path) is a directory, not a store file.")
+                throw StoreError(.storeCannotOpen, "\(path) is a directory, not a store file.")
             }
             if access(path, W_OK) != 0 {
-                throw StoreError(code: StoreError.readOnly,
-                                 message: "\(path) cannot be written (\(String(cString: strerror(errno)))).")
+                throw StoreError(.storeReadOnly, "\(path) cannot be written (\(String(cString: strerror(errno)))).")
             }
         }
         guard FileManager.default.fileExists(atPath: directoryPath, isDirectory: &isDirectory),
               isDirectory.boolValue else {
-            throw StoreError(code: StoreError.cannotOpen,
-                             message: "\(path): the directory \(directoryPath) does not exist.")
+            throw StoreError(.storeCannotOpen, "\(path): the directory \(directoryPath) does not exist.")
         }
         if access(directoryPath, W_OK) != 0 {
-            throw StoreError(code: StoreError.readOnly,
-                             message: "\(path): the directory \(directoryPath) cannot be written (\(String(cString: strerror(errno)))); the store needs it for its -wal and -shm files.")
+            throw StoreError(.storeReadOnly, "\(path): the directory \(directoryPath) cannot be written (\(String(cString: strerror(errno)))); the store needs it for its -wal and -shm files.")
         }
     }
 }
@@ -167,19 +164,18 @@ enum StoreErrors {
     static func map(_ error: any Error, path: String, while doing: String) -> StoreError {
         if let error = error as? StoreError { return error }
         guard let error = error as? DatabaseError else {
-            return StoreError(code: StoreError.io, message: "\(path): \(doing) failed: \(error)")
+            return StoreError(.storeIO, "\(path): \(doing) failed: \(error)")
         }
         let detail = error.message ?? "\(error.resultCode)"
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return StoreError(code: StoreError.corrupt,
-                              message: "\(path) is not a SQLite database or is damaged (\(detail)).")
+            return StoreError(.storeCorrupt, "\(path) is not a SQLite database or is damaged (\(detail)).")
         case .SQLITE_READONLY, .SQLITE_PERM:
-            return StoreError(code: StoreError.readOnly, message: "\(path) cannot be written (\(detail)).")
+            return StoreError(.storeReadOnly, "\(path) cannot be written (\(detail)).")
         case .SQLITE_CANTOPEN:
-            return StoreError(code: StoreError.cannotOpen, message: "\(path) cannot be opened (\(detail)).")
+            return StoreError(.storeCannotOpen, "\(path) cannot be opened (\(detail)).")
         default:
-            return StoreError(code: StoreError.io, message: "\(path): \(doing) failed (\(detail)).")
+            return StoreError(.storeIO, "\(path): \(doing) failed (\(detail)).")
         }
     }
 }

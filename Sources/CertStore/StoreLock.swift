@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 import Synchronization
 
@@ -33,19 +34,17 @@ final class StoreLock: Sendable {
             let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
                 let reason = String(cString: strerror(errno))
-                let code = errno == EACCES || errno == EROFS || errno == EPERM ? StoreError.readOnly : StoreError.cannotOpen
-                throw StoreError(code: code, message: "\(storePath): its lock file \(lockPath) cannot be created (\(reason)).")
+                let code = errno == EACCES || errno == EROFS || errno == EPERM ? ErrorCode.storeReadOnly : ErrorCode.storeCannotOpen
+                throw StoreError(code, "\(storePath): its lock file \(lockPath) cannot be created (\(reason)).")
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let failure = errno
                 let holder = holderDescription(fd)
                 close(fd)
                 if failure == EWOULDBLOCK {
-                    throw StoreError(
-                        code: StoreError.locked,
-                        message: "\(storePath) is already open in another certsim daemon\(holder), which holds \(lockPath). Stop that daemon or use another store file.")
+                    throw StoreError(.storeLocked, "\(storePath) is already open in another certsim daemon\(holder), which holds \(lockPath). Stop that daemon or use another store file.")
                 }
-                throw StoreError(code: StoreError.io, message: "\(storePath): locking \(lockPath) failed (\(String(cString: strerror(failure)))).")
+                throw StoreError(.storeIO, "\(storePath): locking \(lockPath) failed (\(String(cString: strerror(failure)))).")
             }
             // A holder closing cleanly removes the file while it still holds the lock; if that
             // happened between our open and our lock, we hold a lock on a file nobody else
@@ -58,7 +57,7 @@ final class StoreLock: Sendable {
             }
             close(fd)
         }
-        throw StoreError(code: StoreError.locked, message: "\(storePath): its lock file \(lockPath) keeps being replaced; another daemon is opening and closing it.")
+        throw StoreError(.storeLocked, "\(storePath): its lock file \(lockPath) keeps being replaced; another daemon is opening and closing it.")
     }
 
     /// Removes the lock file and releases the lock (a clean close). Idempotent.

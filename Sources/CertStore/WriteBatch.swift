@@ -166,14 +166,12 @@ enum WriteBatch {
             case .assessmentStatus(let assessmentId, let status):
                 try run(db, updateAssessmentStatus, [status, assessmentId])
                 if db.changesCount != 1 {
-                    return .refused(StoreError(code: StoreError.unknownReference,
-                                               message: "No assessment \(assessmentId) in the store."))
+                    return .refused(StoreError(.storeUnknownReference, "No assessment \(assessmentId) in the store."))
                 }
             case .candidateStatus(let sessionId, let candidateId, let status, let abortReason):
                 try run(db, updateCandidateStatus, [status, abortReason, sessionId, candidateId])
                 if db.changesCount != 1 {
-                    return .refused(StoreError(code: StoreError.unknownReference,
-                                               message: "No candidate \(candidateId) in session \(sessionId) in the store."))
+                    return .refused(StoreError(.storeUnknownReference, "No candidate \(candidateId) in session \(sessionId) in the store."))
                 }
             case .alert(let a):
                 try run(db, upsertAlert, [
@@ -304,8 +302,7 @@ enum WriteBatch {
             }
             if code == SQLITE_DONE {
                 if sqlite3_changes(connection) == 1 { return .done }
-                return .refused(StoreError(code: StoreError.unknownReference,
-                                           message: "No assessment \(answer.assessmentId) in the store."))
+                return .refused(StoreError(.storeUnknownReference, "No assessment \(answer.assessmentId) in the store."))
             }
             let extended = sqlite3_extended_errcode(connection)
             let error = DatabaseError(resultCode: ResultCode(rawValue: extended),
@@ -326,23 +323,19 @@ enum WriteBatch {
     fileprivate static func refusal(_ error: DatabaseError, for operation: StoreWrite) -> OperationOutcome {
         let detail = error.message ?? "constraint failed"
         if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
-            return .refused(StoreError(code: StoreError.unknownReference,
-                                       message: "The row refers to a session, candidate or assessment the store does not hold (\(detail))."))
+            return .refused(StoreError(.storeUnknownReference, "The row refers to a session, candidate or assessment the store does not hold (\(detail))."))
         }
         let isUniqueness = error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
             || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
         switch operation {
         case .answer(let a) where isUniqueness:
-            return .refused(StoreError(code: StoreError.duplicateAnswer,
-                                       message: "Assessment \(a.assessmentId) already has an answer number \(a.questionNumber)."))
+            return .refused(StoreError(.storeDuplicateAnswer, "Assessment \(a.assessmentId) already has an answer number \(a.questionNumber)."))
         case .result(let r) where isUniqueness && detail.contains("results.verification_code"):
-            return .refused(StoreError(code: StoreError.verificationCodeTaken,
-                                       message: "Verification code \(r.verificationCode) is already used by another result."))
+            return .refused(StoreError(.storeVerificationCodeTaken, "Verification code \(r.verificationCode) is already used by another result."))
         case .result(let r) where isUniqueness:
-            return .refused(StoreError(code: StoreError.duplicateResult,
-                                       message: "Assessment \(r.assessmentId) already has a result."))
+            return .refused(StoreError(.storeDuplicateResult, "Assessment \(r.assessmentId) already has a result."))
         default:
-            return .refused(StoreError(code: StoreError.constraint, message: "The row was refused (\(detail))."))
+            return .refused(StoreError(.storeConstraint, "The row was refused (\(detail))."))
         }
     }
 }

@@ -29,15 +29,14 @@ struct BankCommand: ParsableCommand {
         func run() throws {
             let minimum = Framework.crcn.count
             guard (minimum...Self.challengesMax).contains(challenges) else {
-                CommandFailure(code: "BANK_BAD_SIZE",
-                               message: "--challenges must be in \(minimum)...\(Self.challengesMax), got \(challenges)").exit()
+                CommandFailure(.bankBadSize, "--challenges must be in \(minimum)...\(Self.challengesMax), got \(challenges)").exit()
             }
             let data = BankGenerator.generate(challenges: challenges, seed: seed).encoded() + Data("\n".utf8)
             if let out {
                 do {
                     try data.write(to: URL(fileURLWithPath: out), options: .atomic)
                 } catch {
-                    CommandFailure(code: "BANK_UNWRITABLE", message: "cannot write \(out): \(error.localizedDescription)").exit()
+                    CommandFailure(.bankUnwritable, "cannot write \(out): \(error.localizedDescription)").exit()
                 }
             } else {
                 FileHandleOutput.standardOutput(data)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertCore
 
 /// The one binary: each verb is a subcommand in its own file (DESIGN §1).
 @main
@@ -17,17 +18,13 @@ enum DefaultPaths {
     static let bank = "Scenarios/banks/crcn-synthetic-1.json"
 }
 
-/// A refusal the CLI prints as one `error: CODE: message` line on stderr, then exits non-zero.
-struct CommandFailure: Error, CustomStringConvertible {
-    static let exitCode: Int32 = 1
-
-    let code: String
-    let message: String
-
-    var description: String { "\(code): \(message)" }
-}
+/// A refusal the CLI prints as one `error: CODE: message` line on stderr, then exits non-zero:
+/// the catalogue's error value, whichever module refused.
+typealias CommandFailure = CertError
 
 extension CommandFailure {
+    static let exitCode: Int32 = 1
+
     /// Prints the one-line error and exits; ArgumentParser would otherwise add usage text.
     func exit() -> Never {
         FileHandleOutput.standardError("error: \(description)\n")

@@ -37,7 +37,7 @@ struct PasswordOption: ParsableArguments {
     func resolved() throws -> String {
         if let password, !password.isEmpty { return password }
         if let password = ProcessInfo.processInfo.environment["CERTSIM_PASSWORD"], !password.isEmpty { return password }
-        throw CommandFailure(code: "MISSING_PASSWORD", message: "pass --password or set CERTSIM_PASSWORD")
+        throw CommandFailure(.missingPassword, "pass --password or set CERTSIM_PASSWORD")
     }
 }
 
@@ -67,8 +67,8 @@ struct CtlRunner {
     func expect(_ response: ControlResponse) throws -> JSONValue {
         switch response {
         case .success(_, let result): return result
-        case .failure(_, let code, let message): throw CommandFailure(code: code, message: message)
-        case .event: throw CommandFailure(code: "UNEXPECTED_EVENT", message: "the daemon sent an event instead of an answer")
+        case .failure(_, let code, let message): throw CommandFailure(code, message)
+        case .event: throw CommandFailure(.unexpectedEvent, "the daemon sent an event instead of an answer")
         }
     }
 
@@ -83,8 +83,8 @@ struct CtlRunner {
     func fail(_ error: any Error) -> Never {
         switch error {
         case let failure as CommandFailure: failure.exit()
-        case let error as ControlClientError: CommandFailure(code: "CONTROL_SOCKET", message: error.description).exit()
-        default: CommandFailure(code: "CTL_FAILED", message: "\(error)").exit()
+        case let error as ControlClientError: CommandFailure(.controlSocket, error.description).exit()
+        default: CommandFailure(.ctlFailed, "\(error)").exit()
         }
     }
 }
@@ -222,7 +222,7 @@ extension CtlCommand {
             for abort in aborts {
                 let parts = abort.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, ["candidate", "technical"].contains(parts[1]) else {
-                    CommandFailure(code: "INVALID_ABORT", message: "--abort takes CANDIDATE=candidate or CANDIDATE=technical, not \(abort)").exit()
+                    CommandFailure(.invalidAbort, "--abort takes CANDIDATE=candidate or CANDIDATE=technical, not \(abort)").exit()
                 }
                 reasons[parts[0]] = .string(parts[1])
             }
@@ -261,7 +261,7 @@ extension CtlCommand {
                     } catch ControlClientError.timeout {
                         continue  // a quiet session: keep waiting
                     }
-                    guard let line else { throw CommandFailure(code: "DISCONNECTED", message: "the daemon closed the connection") }
+                    guard let line else { throw CommandFailure(.disconnected, "the daemon closed the connection") }
                     guard case .event(let event) = try ControlResponse.parse(line: line) else { continue }
                     FileHandleOutput.standardOutput(ctl.json ? event.jsonText() + "\n" : ControlTables.renderEvent(event))
                 }

@@ -26,7 +26,7 @@ struct ReportCommand: ParsableCommand {
                 files = try RunFiles.read(from: directory)
                 path = try RunFiles.rebuildReport(directory: directory, output: out)
             } catch {
-                throw CommandFailure(code: error.code, message: error.message)
+                throw CommandFailure(error.code, error.message)
             }
             FileHandleOutput.standardOutput(SummaryText.render(files.summary))
             if !files.digestMatchesCandidates {

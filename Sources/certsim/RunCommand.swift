@@ -71,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 loaded = try Scenario.load(path: scenario)
             } catch {
-                throw CommandFailure(code: error.code, message: error.message)
+                throw CommandFailure(error.code, error.message)
             }
             var options = RunOptions()
             options.outDirectory = out
@@ -85,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
                 if let daemon { options.daemon = try DaemonAddress.parse(daemon) }
                 if let transport {
                     guard let parsed = Scenario.Transport(rawValue: transport) else {
-                        throw RunError(code: "RUN_BAD_OPTION", message: "--transport: expected inproc or http, got \(transport)")
+                        throw RunError(.runBadOption, "--transport: expected inproc or http, got \(transport)")
                     }
                     options.transport = parsed
                 }
@@ -99,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 outcome = try await ScenarioRunner.run(scenario: loaded, options: options)
             } catch {
-                throw CommandFailure(code: error.code, message: error.message)
+                throw CommandFailure(error.code, error.message)
             }
         } catch let failure as CommandFailure {
             FileHandleOutput.standardError("error: \(failure.description)\n")

@@ -29,13 +29,13 @@ struct ScoreCommand: ParsableCommand {
             do {
                 request = try ScoreRequest.parse(data, bank: itemBank)
             } catch {
-                throw CommandFailure(code: error.code, message: error.message)
+                throw CommandFailure(error.code, error.message)
             }
             let result: CertificationResult
             do {
                 result = try request.score(bank: itemBank)
             } catch {
-                throw CommandFailure(code: error.code, message: error.message)
+                throw CommandFailure(error.code, error.message)
             }
             FileHandleOutput.standardOutput(result.jsonData() + Data("\n".utf8))
         } catch let failure as CommandFailure {
@@ -48,7 +48,7 @@ struct ScoreCommand: ParsableCommand {
             return FileHandle.standardInput.readDataToEndOfFile()
         }
         guard let data = FileManager.default.contents(atPath: input) else {
-            throw CommandFailure(code: "SCORE_INPUT_UNREADABLE", message: "cannot read input file \(input)")
+            throw CommandFailure(.scoreInputUnreadable, "cannot read input file \(input)")
         }
         return data
     }
@@ -60,12 +60,12 @@ enum BankLoading {
         if !FileManager.default.fileExists(atPath: path) {
             let hint = path == DefaultPaths.bank
                 ? " (run from the repository root, or pass --bank FILE)" : ""
-            throw CommandFailure(code: "BANK_NOT_FOUND", message: "bank file \(path) does not exist\(hint)")
+            throw CommandFailure(.bankNotFound, "bank file \(path) does not exist\(hint)")
         }
         do {
             return try ItemBank.load(path: path)
         } catch {
-            throw CommandFailure(code: error.code, message: "\(path): \(error.message)")
+            throw CommandFailure(error.code, "\(path): \(error.message)")
         }
     }
 }

@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try DaemonLogging.bootstrap(level: logLevel)
             guard let durabilityMode = Durability(rawValue: durability) else {
-                throw CommandFailure(code: "INVALID_DURABILITY", message: "--durability must be durable or relaxed")
+                throw CommandFailure(.invalidDurability, "--durability must be durable or relaxed")
             }
             _ = try BankLoading.load(path: bank)  // the CLI's friendly message when it is missing
             var settings = ServeSettings(bankPath: bank)
@@ -78,15 +78,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let failure as CommandFailure {
             failure.exit()
         } catch let error as DaemonError {
-            CommandFailure(code: error.code, message: error.message).exit()
+            CommandFailure(error.code, error.message).exit()
         } catch let error as ControlSocketError {
-            CommandFailure(code: "SOCKET_UNAVAILABLE", message: error.description).exit()
-        } catch let error as StoreError {
-            CommandFailure(code: error.code, message: error.message).exit()
+            CommandFailure(.socketUnavailable, error.description).exit()
         } catch let error as DaemonStartError {
-            CommandFailure(code: "HTTP_UNAVAILABLE", message: error.description).exit()
+            CommandFailure(.httpUnavailable, error.description).exit()
         } catch {
-            CommandFailure(code: "SERVE_FAILED", message: "\(error)").exit()
+            CommandFailure(.serveFailed, "\(error)").exit()
         }
     }
 }

@@ -9,15 +9,15 @@ import Testing
 /// a known code and a non-empty message — never a crash, never another error type.
 @Suite struct BankFuzzTests {
     /// Every code `BankError` documents.
-    static let bankCodes: Set<String> = [
-        "BANK_UNREADABLE", "BANK_MALFORMED", "BANK_MISSING_FIELD", "BANK_BAD_DISCRIMINANT", "BANK_NON_FINITE",
-        "BANK_BAD_LEVEL", "BANK_DUPLICATE_ID", "BANK_DUPLICATE_COMPETENCE", "BANK_UNKNOWN_COMPETENCE",
-        "BANK_EMPTY_COMPETENCE", "BANK_NO_COMPETENCES",
+    static let bankCodes: Set<ErrorCode> = [
+        ErrorCode.bankUnreadable, ErrorCode.bankMalformed, ErrorCode.bankMissingField, ErrorCode.bankBadDiscriminant, ErrorCode.bankNonFinite,
+        ErrorCode.bankBadLevel, ErrorCode.bankDuplicateId, ErrorCode.bankDuplicateCompetence, ErrorCode.bankUnknownCompetence,
+        ErrorCode.bankEmptyCompetence, ErrorCode.bankNoCompetences,
     ]
     /// Every code `ScoreRequest.parse` documents.
-    static let scoreCodes: Set<String> = [
-        "SCORE_INPUT_TOO_LARGE", "SCORE_MALFORMED_JSON", "SCORE_UNKNOWN_KEY", "SCORE_MISSING_FIELD", "SCORE_BAD_RESULT",
-        "SCORE_BAD_ABORT_REASON", "SCORE_BAD_ESTIMATOR", "SCORE_UNKNOWN_CHALLENGE", "CONFIG_UNKNOWN_KEY", "CONFIG_BAD_VALUE",
+    static let scoreCodes: Set<ErrorCode> = [
+        ErrorCode.scoreInputTooLarge, ErrorCode.scoreMalformedJSON, ErrorCode.scoreUnknownKey, ErrorCode.scoreMissingField, ErrorCode.scoreBadResult,
+        ErrorCode.scoreBadAbortReason, ErrorCode.scoreBadEstimator, ErrorCode.scoreUnknownChallenge, ErrorCode.configUnknownKey, ErrorCode.configBadValue,
     ]
     /// Generated inputs per fuzz loop (fixed, so the run is bounded and replays from its seed).
     static let fuzzCasesPerLoop = 1_500
@@ -25,7 +25,7 @@ import Testing
     static let smallBank = BankGenerator.generate(challenges: 48, seed: 5)
 
     /// Outcome of one bank input: nil when it decoded, else the code.
-    static func bankOutcome(_ data: Data) -> String? {
+    static func bankOutcome(_ data: Data) -> ErrorCode? {
         do {
             let bank = try ItemBank.decode(data)
             // A bank that decodes must hold what validation promises.
@@ -39,7 +39,7 @@ import Testing
         }
     }
 
-    static func scoreOutcome(_ data: Data, bank: ItemBank) -> String? {
+    static func scoreOutcome(_ data: Data, bank: ItemBank) -> ErrorCode? {
         do {
             let request = try ScoreRequest.parse(data, bank: bank)
             #expect(request.answers.allSatisfy { bank.index(ofChallenge: $0.challengeId) != nil })
@@ -59,40 +59,40 @@ import Testing
     }
 
     /// (input, expected code or nil for "decodes").
-    static let bankCorpus: [(String, String?)] = [
+    static let bankCorpus: [(String, ErrorCode?)] = [
         (bank(challenge: challengeTemplate), nil),
-        ("", "BANK_MALFORMED"),
-        ("{", "BANK_MALFORMED"),
-        (String(bank(challenge: challengeTemplate).dropLast(7)), "BANK_MALFORMED"),
-        ("[]", "BANK_MALFORMED"),
-        ("null", "BANK_MALFORMED"),
-        ("\"a bank\"", "BANK_MALFORMED"),
-        (#"{"competences":[],"challenges":[]}"#, "BANK_MISSING_FIELD"),
-        (#"{"version":"v","competences":[],"challenges":[]}"#, "BANK_NO_COMPETENCES"),
-        (#"{"version":7,"competences":[],"challenges":[]}"#, "BANK_MALFORMED"),
-        (#"{"version":"v","competences":{},"challenges":[]}"#, "BANK_MALFORMED"),
-        (#"{"version":"v","competences":[{"id":"1.1","domain":"1","name":"n"}],"challenges":[]}"#, "BANK_EMPTY_COMPETENCE"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":1e300"#)), "BANK_BAD_LEVEL"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":99999999999999999999999"#)), "BANK_BAD_LEVEL"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":"1""#)), "BANK_BAD_LEVEL"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":9"#)), "BANK_BAD_LEVEL"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "1e400")), "BANK_MALFORMED"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "-1")), "BANK_BAD_DISCRIMINANT"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "0")), "BANK_BAD_DISCRIMINANT"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "\"1.2\"")), "BANK_MALFORMED"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "null")), "BANK_MISSING_FIELD"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""accessible":true"#, with: #""accessible":"yes""#)), "BANK_MALFORMED"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #","locale":"fr-fr""#, with: "")), "BANK_MISSING_FIELD"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""competence":"1.1""#, with: #""competence":"9.9""#)), "BANK_UNKNOWN_COMPETENCE"),
-        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""id":"c1""#, with: #""id":"""#)), "BANK_MISSING_FIELD"),
-        (bank(challenge: challengeTemplate + "," + challengeTemplate), "BANK_DUPLICATE_ID"),
+        ("", ErrorCode.bankMalformed),
+        ("{", ErrorCode.bankMalformed),
+        (String(bank(challenge: challengeTemplate).dropLast(7)), ErrorCode.bankMalformed),
+        ("[]", ErrorCode.bankMalformed),
+        ("null", ErrorCode.bankMalformed),
+        ("\"a bank\"", ErrorCode.bankMalformed),
+        (#"{"competences":[],"challenges":[]}"#, ErrorCode.bankMissingField),
+        (#"{"version":"v","competences":[],"challenges":[]}"#, ErrorCode.bankNoCompetences),
+        (#"{"version":7,"competences":[],"challenges":[]}"#, ErrorCode.bankMalformed),
+        (#"{"version":"v","competences":{},"challenges":[]}"#, ErrorCode.bankMalformed),
+        (#"{"version":"v","competences":[{"id":"1.1","domain":"1","name":"n"}],"challenges":[]}"#, ErrorCode.bankEmptyCompetence),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":1e300"#)), ErrorCode.bankBadLevel),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":99999999999999999999999"#)), ErrorCode.bankBadLevel),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":"1""#)), ErrorCode.bankBadLevel),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""level":1"#, with: #""level":9"#)), ErrorCode.bankBadLevel),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "1e400")), ErrorCode.bankMalformed),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "-1")), ErrorCode.bankBadDiscriminant),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "0")), ErrorCode.bankBadDiscriminant),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "\"1.2\"")), ErrorCode.bankMalformed),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: "1.2", with: "null")), ErrorCode.bankMissingField),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""accessible":true"#, with: #""accessible":"yes""#)), ErrorCode.bankMalformed),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #","locale":"fr-fr""#, with: "")), ErrorCode.bankMissingField),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""competence":"1.1""#, with: #""competence":"9.9""#)), ErrorCode.bankUnknownCompetence),
+        (bank(challenge: challengeTemplate.replacingOccurrences(of: #""id":"c1""#, with: #""id":"""#)), ErrorCode.bankMissingField),
+        (bank(challenge: challengeTemplate + "," + challengeTemplate), ErrorCode.bankDuplicateId),
         (bank(challenge: challengeTemplate.replacingOccurrences(of: "}", with: #","unknownField":[1,2,{"x":null}]}"#)), nil),
-        (bank(challenge: "[" + challengeTemplate + "]"), "BANK_MALFORMED"),
-        (bank(challenge: "17"), "BANK_MALFORMED"),
-        (#"{"version":"v","competences":[{"id":"1.1","domain":"1","name":"n"},{"id":"1.1","domain":"1","name":"m"}],"challenges":["# + challengeTemplate + "]}", "BANK_DUPLICATE_COMPETENCE"),
-        (String(repeating: "[", count: 100_000), "BANK_MALFORMED"),
-        (String(repeating: "{\"a\":", count: 50_000), "BANK_MALFORMED"),
-        (#"{"version":""# + String(repeating: "x", count: 1 << 20) + #"","competences":[],"challenges":[]}"#, "BANK_NO_COMPETENCES"),
+        (bank(challenge: "[" + challengeTemplate + "]"), ErrorCode.bankMalformed),
+        (bank(challenge: "17"), ErrorCode.bankMalformed),
+        (#"{"version":"v","competences":[{"id":"1.1","domain":"1","name":"n"},{"id":"1.1","domain":"1","name":"m"}],"challenges":["# + challengeTemplate + "]}", ErrorCode.bankDuplicateCompetence),
+        (String(repeating: "[", count: 100_000), ErrorCode.bankMalformed),
+        (String(repeating: "{\"a\":", count: 50_000), ErrorCode.bankMalformed),
+        (#"{"version":""# + String(repeating: "x", count: 1 << 20) + #"","competences":[],"challenges":[]}"#, ErrorCode.bankNoCompetences),
     ]
 
     @Test func bankCorpusGivesTheExpectedCodes() {
@@ -105,8 +105,8 @@ import Testing
         var bytes = Array(Self.bank(challenge: Self.challengeTemplate).utf8)
         let at = bytes.firstIndex(of: UInt8(ascii: "@"))!
         bytes.replaceSubrange(at...at, with: [0xC3, 0x28, 0xFF, 0xFE])
-        #expect(Self.bankOutcome(Data(bytes)) == "BANK_MALFORMED")
-        #expect(Self.bankOutcome(Data([0xEF, 0xBB, 0xBF, 0x00, 0x00])) == "BANK_MALFORMED")
+        #expect(Self.bankOutcome(Data(bytes)) == .bankMalformed)
+        #expect(Self.bankOutcome(Data([0xEF, 0xBB, 0xBF, 0x00, 0x00])) == .bankMalformed)
     }
 
     @Test func bankFileThatIsMissingOrADirectoryIsUnreadable() {
@@ -115,7 +115,7 @@ import Testing
                 _ = try ItemBank.load(path: path)
                 Issue.record("\(path) loaded")
             } catch {
-                #expect(error.code == "BANK_UNREADABLE")
+                #expect(error.code == .bankUnreadable)
             }
         }
     }
@@ -127,7 +127,7 @@ import Testing
         var codes: [String: Int] = [:]
         for _ in 0..<Self.fuzzCasesPerLoop {
             let input = FuzzMutator.mutate(valid, using: &random)
-            codes[Self.bankOutcome(input) ?? "decoded", default: 0] += 1
+            codes[Self.bankOutcome(input)?.rawValue ?? "decoded", default: 0] += 1
         }
         // The mutations reach more than one refusal (the loop is not testing one path only).
         #expect(codes.keys.count >= 4, "outcomes: \(codes)")
@@ -135,31 +135,31 @@ import Testing
 
     // MARK: certsim score input
 
-    static let scoreCorpus: [(String, String?)] = [
+    static let scoreCorpus: [(String, ErrorCode?)] = [
         (#"{"answers":[]}"#, nil),
-        ("", "SCORE_MALFORMED_JSON"),
-        (#"{"answers":["#, "SCORE_MALFORMED_JSON"),
-        ("[]", "SCORE_MALFORMED_JSON"),
-        ("{}", "SCORE_MISSING_FIELD"),
-        (#"{"answers":{}}"#, "SCORE_MALFORMED_JSON"),
-        (#"{"answers":[17]}"#, "SCORE_MALFORMED_JSON"),
-        (#"{"answers":[{}]}"#, "SCORE_MISSING_FIELD"),
-        (#"{"answers":[{"challengeId":"f0003"}]}"#, "SCORE_MISSING_FIELD"),
-        (#"{"answers":[{"challengeId":"f0003","result":true}]}"#, "SCORE_MALFORMED_JSON"),
-        (#"{"answers":[{"challengeId":"f0003","result":"OK"}]}"#, "SCORE_BAD_RESULT"),
-        (#"{"answers":[{"challengeId":"nope","result":"ok"}]}"#, "SCORE_UNKNOWN_CHALLENGE"),
-        (#"{"answers":[],"extra":1}"#, "SCORE_UNKNOWN_KEY"),
-        (#"{"answers":[],"abortReason":3}"#, "SCORE_MALFORMED_JSON"),
-        (#"{"answers":[],"abortReason":"tired"}"#, "SCORE_BAD_ABORT_REASON"),
-        (#"{"answers":[],"estimator":"mle"}"#, "SCORE_BAD_ESTIMATOR"),
-        (#"{"answers":[],"validatedAlertChallengeIds":["zz"]}"#, "SCORE_UNKNOWN_CHALLENGE"),
-        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":99999999999999999999999}}"#, "CONFIG_BAD_VALUE"),
-        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":-5}}"#, "CONFIG_BAD_VALUE"),
-        (#"{"answers":[],"algorithm":{"variationPercent":1e400}}"#, "CONFIG_BAD_VALUE"),
-        (#"{"answers":[],"algorithm":{"nope":1}}"#, "CONFIG_UNKNOWN_KEY"),
-        (#"{"answers":[],"algorithm":[]}"#, "SCORE_MALFORMED_JSON"),
-        (String(repeating: "[", count: 100_000), "SCORE_MALFORMED_JSON"),
-        (#"{"answers":[],"pad":""# + String(repeating: " ", count: (1 << 20) + 1) + #""}"#, "SCORE_INPUT_TOO_LARGE"),
+        ("", ErrorCode.scoreMalformedJSON),
+        (#"{"answers":["#, ErrorCode.scoreMalformedJSON),
+        ("[]", ErrorCode.scoreMalformedJSON),
+        ("{}", ErrorCode.scoreMissingField),
+        (#"{"answers":{}}"#, ErrorCode.scoreMalformedJSON),
+        (#"{"answers":[17]}"#, ErrorCode.scoreMalformedJSON),
+        (#"{"answers":[{}]}"#, ErrorCode.scoreMissingField),
+        (#"{"answers":[{"challengeId":"f0003"}]}"#, ErrorCode.scoreMissingField),
+        (#"{"answers":[{"challengeId":"f0003","result":true}]}"#, ErrorCode.scoreMalformedJSON),
+        (#"{"answers":[{"challengeId":"f0003","result":"OK"}]}"#, ErrorCode.scoreBadResult),
+        (#"{"answers":[{"challengeId":"nope","result":"ok"}]}"#, ErrorCode.scoreUnknownChallenge),
+        (#"{"answers":[],"extra":1}"#, ErrorCode.scoreUnknownKey),
+        (#"{"answers":[],"abortReason":3}"#, ErrorCode.scoreMalformedJSON),
+        (#"{"answers":[],"abortReason":"tired"}"#, ErrorCode.scoreBadAbortReason),
+        (#"{"answers":[],"estimator":"mle"}"#, ErrorCode.scoreBadEstimator),
+        (#"{"answers":[],"validatedAlertChallengeIds":["zz"]}"#, ErrorCode.scoreUnknownChallenge),
+        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":99999999999999999999999}}"#, ErrorCode.configBadValue),
+        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":-5}}"#, ErrorCode.configBadValue),
+        (#"{"answers":[],"algorithm":{"variationPercent":1e400}}"#, ErrorCode.configBadValue),
+        (#"{"answers":[],"algorithm":{"nope":1}}"#, ErrorCode.configUnknownKey),
+        (#"{"answers":[],"algorithm":[]}"#, ErrorCode.scoreMalformedJSON),
+        (String(repeating: "[", count: 100_000), ErrorCode.scoreMalformedJSON),
+        (#"{"answers":[],"pad":""# + String(repeating: " ", count: (1 << 20) + 1) + #""}"#, ErrorCode.scoreInputTooLarge),
     ]
 
     @Test func scoreCorpusGivesTheExpectedCodes() throws {
@@ -168,15 +168,15 @@ import Testing
             let outcome = Self.scoreOutcome(Data(text.utf8), bank: bank)
             // CONFIG_BAD_VALUE for out-of-range settings; a number that does not fit an Int may
             // also be refused as malformed JSON by the decoder. Both are clean refusals.
-            if expected == "CONFIG_BAD_VALUE" {
-                #expect(outcome == "CONFIG_BAD_VALUE" || outcome == "SCORE_MALFORMED_JSON", "score corpus case \(index): \(outcome ?? "parsed")")
+            if expected == .configBadValue {
+                #expect(outcome == .configBadValue || outcome == .scoreMalformedJSON, "score corpus case \(index): \(outcome.map(\.rawValue) ?? "parsed")")
             } else {
                 #expect(outcome == expected, "score corpus case \(index)")
             }
         }
         var invalid = Array(#"{"answers":[{"challengeId":"f0003","result":"ok"}]}"#.utf8)
         invalid.insert(contentsOf: [0xFF, 0xC0, 0x80], at: 30)
-        #expect(Self.scoreOutcome(Data(invalid), bank: bank) == "SCORE_MALFORMED_JSON")
+        #expect(Self.scoreOutcome(Data(invalid), bank: bank) == .scoreMalformedJSON)
     }
 
     @Test func mutatedScoreInputsParseOrFailWithAKnownCode() throws {
@@ -191,7 +191,7 @@ import Testing
         var codes: [String: Int] = [:]
         for _ in 0..<Self.fuzzCasesPerLoop {
             let input = FuzzMutator.mutate(valid, using: &random)
-            codes[Self.scoreOutcome(input, bank: bank) ?? "parsed", default: 0] += 1
+            codes[Self.scoreOutcome(input, bank: bank)?.rawValue ?? "parsed", default: 0] += 1
         }
         #expect(codes.keys.count >= 4, "outcomes: \(codes)")
     }

@@ -43,7 +43,7 @@ import Testing
     @Test(arguments: ["id", "competence", "tube", "skill", "level", "discriminant", "difficulty", "accessible", "locale"])
     func missingFieldIsNamed(field: String) throws {
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.edited { $0[field] = nil }])))
-        #expect(error.code == "BANK_MISSING_FIELD")
+        #expect(error.code == .bankMissingField)
         #expect(error.message.contains("\"\(field)\""))
         if field != "id" { #expect(error.message.contains("\"c1\"")) }
     }
@@ -51,51 +51,51 @@ import Testing
     @Test(arguments: [0.0, -0.5])
     func nonPositiveDiscriminant(value: Double) throws {
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.edited { $0["discriminant"] = value }])))
-        #expect(error.code == "BANK_BAD_DISCRIMINANT")
+        #expect(error.code == .bankBadDiscriminant)
         #expect(error.message.contains("\"c1\"") && error.message.contains("discriminant"))
     }
 
     @Test func duplicateId() throws {
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.good, Self.good])))
-        #expect(error.code == "BANK_DUPLICATE_ID")
+        #expect(error.code == .bankDuplicateId)
         #expect(error.message.contains("\"c1\""))
     }
 
     @Test func unknownCompetence() throws {
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.edited { $0["competence"] = "9.9" }])))
-        #expect(error.code == "BANK_UNKNOWN_COMPETENCE")
+        #expect(error.code == .bankUnknownCompetence)
         #expect(error.message.contains("\"c1\"") && error.message.contains("9.9"))
     }
 
     @Test func competenceWithoutChallenges() throws {
         let competences: [[String: Any]] = [["id": "1.1", "domain": "1", "name": "a"], ["id": "1.2", "domain": "1", "name": "b"]]
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.good], competences: competences)))
-        #expect(error.code == "BANK_EMPTY_COMPETENCE")
+        #expect(error.code == .bankEmptyCompetence)
         #expect(error.message.contains("1.2"))
     }
 
     @Test(arguments: [0, 9, -1])
     func levelOutOfRange(level: Int) throws {
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.edited { $0["level"] = level }])))
-        #expect(error.code == "BANK_BAD_LEVEL")
+        #expect(error.code == .bankBadLevel)
         #expect(error.message.contains("\"c1\"") && error.message.contains("level"))
     }
 
     @Test func fractionalLevel() throws {
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.edited { $0["level"] = 2.5 }])))
-        #expect(error.code == "BANK_BAD_LEVEL")
+        #expect(error.code == .bankBadLevel)
     }
 
     @Test func wrongTypeIsMalformedAndNamed() throws {
         let error = try #require(Self.error(Self.bankJSON(challenges: [Self.edited { $0["difficulty"] = "hard" }])))
-        #expect(error.code == "BANK_MALFORMED")
+        #expect(error.code == .bankMalformed)
         #expect(error.message.contains("\"c1\"") && error.message.contains("difficulty"))
     }
 
     @Test func nonFiniteNumbers() throws {
         // JSON cannot spell NaN or infinity: such a file is refused as malformed, never crashes.
         let text = #"{"version":"t","competences":[{"id":"1.1","domain":"1","name":"a"}],"challenges":[{"id":"c1","competence":"1.1","tube":"@t","skill":"@t1","level":1,"discriminant":1e999,"difficulty":0,"accessible":true,"locale":"fr-fr"}]}"#
-        #expect(Self.error(Data(text.utf8))?.code == "BANK_MALFORMED")
+        #expect(Self.error(Data(text.utf8))?.code == .bankMalformed)
         // Built in code, a non-finite parameter is named.
         do {
             _ = try ItemBank(version: "t", competences: [Competence(id: "1.1", domain: "1", name: "a")], challenges: [
@@ -104,14 +104,14 @@ import Testing
             ])
             Issue.record("NaN difficulty must be refused")
         } catch {
-            #expect(error.code == "BANK_NON_FINITE")
+            #expect(error.code == .bankNonFinite)
             #expect(error.message.contains("\"c1\"") && error.message.contains("difficulty"))
         }
     }
 
     @Test func notJSONAtAll() {
-        #expect(Self.error(Data("{".utf8))?.code == "BANK_MALFORMED")
-        #expect(Self.error(Data("[]".utf8))?.code == "BANK_MALFORMED")
+        #expect(Self.error(Data("{".utf8))?.code == .bankMalformed)
+        #expect(Self.error(Data("[]".utf8))?.code == .bankMalformed)
     }
 
     @Test func missingFileIsUnreadable() {
@@ -119,7 +119,7 @@ import Testing
             _ = try ItemBank.load(path: "/nonexistent/bank.json")
             Issue.record("missing file must be refused")
         } catch {
-            #expect(error.code == "BANK_UNREADABLE")
+            #expect(error.code == .bankUnreadable)
         }
     }
 

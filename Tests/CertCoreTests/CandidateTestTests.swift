@@ -105,17 +105,17 @@ struct CandidateTestTests {
         var test = Self.newTest()
         let before = CandidateTestSnapshot(test)
         #expect { try test.apply(.start(session: Self.gate, assessmentId: "A-1", tokenHash: "h"), Self.context(5)) }
-            throws: { ($0 as? LifecycleError)?.code == "CANDIDATE_NOT_AUTHORIZED" }
+            throws: { ($0 as? LifecycleError)?.code == .candidateNotAuthorized }
         #expect(CandidateTestSnapshot(test) == before)
         var journal = Journal()
         test = try Self.started(&journal)
         let running = CandidateTestSnapshot(test)
         #expect { try test.apply(.answer(Answer(challengeId: "not-on-screen", result: .ok)), Self.context(30)) }
-            throws: { ($0 as? LifecycleError)?.code == "NOT_CURRENT_CHALLENGE" }
+            throws: { ($0 as? LifecycleError)?.code == .notCurrentChallenge }
         #expect(CandidateTestSnapshot(test) == running)
         let finalized = SessionGate(sessionId: "S1", status: .finalized, expiresAtSeconds: nil)
         #expect { try test.apply(.authorize(session: finalized), Self.context(30)) }
-            throws: { ($0 as? LifecycleError)?.code == "SESSION_ALREADY_FINALIZED" }
+            throws: { ($0 as? LifecycleError)?.code == .sessionAlreadyFinalized }
         #expect(CandidateTestSnapshot(test) == running)
     }
 
@@ -150,7 +150,7 @@ struct CandidateTestTests {
         #expect(try Self.run(&test, .raiseLiveAlert(challengeId: onScreen.id), at: 42, &journal).reply
             == .liveAlert(.ignoredAlreadyOngoing))
         #expect { try test.apply(.answer(Answer(challengeId: onScreen.id, result: .ok)), Self.context(43)) }
-            throws: { ($0 as? LifecycleError)?.code == "LIVE_ALERT_ONGOING" }
+            throws: { ($0 as? LifecycleError)?.code == .liveAlertOngoing }
         try Self.run(&test, .validateLiveAlert, at: 50, &journal)
         guard case .challenge(let next?, let sameNumber) = try Self.run(&test, .next, at: 51, &journal).reply else {
             Issue.record("no challenge after validation")
@@ -166,7 +166,7 @@ struct CandidateTestTests {
         var test = try Self.started(&journal)
         for second in 0..<21 { _ = try Self.answerCurrent(&test, at: 30 + Double(second), &journal) }
         #expect { try test.apply(.finalize(abortReason: nil), Self.context(100)) }
-            throws: { ($0 as? LifecycleError)?.code == "FINALIZATION_MISSING_ABORT_REASON" }
+            throws: { ($0 as? LifecycleError)?.code == .finalizationMissingAbortReason }
         #expect(test.state.status == .started)
         let outcome = try Self.run(&test, .finalize(abortReason: .technical), at: 100, &journal)
         #expect(test.state.status == .endedDueToFinalization)
@@ -178,7 +178,7 @@ struct CandidateTestTests {
         var absent = Self.newTest("C2")
         #expect(try absent.apply(.finalize(abortReason: nil), Self.context(100)).writes.isEmpty)
         #expect { try absent.apply(.finalize(abortReason: .candidate), Self.context(100)) }
-            throws: { ($0 as? LifecycleError)?.code == "FINALIZATION_UNEXPECTED_ABORT_REASON" }
+            throws: { ($0 as? LifecycleError)?.code == .finalizationUnexpectedAbortReason }
     }
 
     // MARK: Recovery
@@ -242,7 +242,7 @@ struct CandidateTestTests {
         #expect(replayed.state.authorization?.expiresAtSeconds == 1_900)
         var late = replayed
         #expect { try late.apply(.start(session: Self.gate, assessmentId: "A-1", tokenHash: "h"), Self.context(1_900)) }
-            throws: { ($0 as? LifecycleError)?.code == "AUTHORIZATION_EXPIRED" }
+            throws: { ($0 as? LifecycleError)?.code == .authorizationExpired }
     }
 
     @Test func aJournalThatDoesNotReplayIsAMismatchNotARepair() throws {
@@ -253,16 +253,16 @@ struct CandidateTestTests {
         answers[1].challengeId = answers[0].challengeId
         #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, configuration: .default,
                                             seed: Self.seed, events: journal.events, answers: answers) }
-            throws: { ($0 as? LifecycleError)?.code == "RECOVERY_MISMATCH" }
+            throws: { ($0 as? LifecycleError)?.code == .recoveryMismatch }
         // Another seed picks other challenges: the journal is not silently re-interpreted.
         #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, configuration: .default,
                                             seed: Self.seed + 1, events: journal.events, answers: journal.answers) }
-            throws: { ($0 as? LifecycleError)?.code == "RECOVERY_MISMATCH" }
+            throws: { ($0 as? LifecycleError)?.code == .recoveryMismatch }
         var events = journal.events
         events[0].kind = "somethingElse"
         #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, configuration: .default,
                                             seed: Self.seed, events: events, answers: journal.answers) }
-            throws: { ($0 as? LifecycleError)?.code == "RECOVERY_MISMATCH" }
+            throws: { ($0 as? LifecycleError)?.code == .recoveryMismatch }
     }
 }
 

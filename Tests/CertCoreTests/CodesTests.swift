@@ -159,7 +159,7 @@ struct CodesTests {
             _ = try Codes.unique(.verificationCode, using: &random) { _ in draws += 1; return true }
             Issue.record("an always-taken predicate was satisfied")
         } catch {
-            #expect(error.code == "VERIFICATION_CODE_EXHAUSTED")
+            #expect(error.code == .verificationCodeExhausted)
             #expect(error.message.contains("32"))
         }
         #expect(draws == 32)
@@ -168,8 +168,7 @@ struct CodesTests {
     @Test func uniqueHonoursACustomLimitAndKind() {
         var random = SplitMix64(state: 7)
         var draws = 0
-        #expect(throws: CodesError(code: "ACCESS_CODE_EXHAUSTED",
-                                   message: "No free accessCode found after 3 draws; every one drawn was already in use.")) {
+        #expect(throws: CodesError(.accessCodeExhausted, "No free accessCode found after 3 draws; every one drawn was already in use.")) {
             try Codes.unique(.accessCode, using: &random, limit: 3) { _ in draws += 1; return true }
         }
         #expect(draws == 3)

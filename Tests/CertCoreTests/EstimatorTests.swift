@@ -196,7 +196,7 @@ import Testing
         let answers = [Answer(challengeId: "f0003", result: .ok), Answer(challengeId: "f0030", result: .skipped)]
         let history = try CapacityEstimation.history(of: answers, in: bank, configuration: .default)
         #expect(history.count == 2)
-        #expect(throws: ScoringError(code: "UNKNOWN_CHALLENGE", message: "challenge \"nope\" is not in the bank")) {
+        #expect(throws: ScoringError(.unknownChallenge, "challenge \"nope\" is not in the bank")) {
             try CapacityEstimation.history(of: [Answer(challengeId: "nope", result: .ok)], in: bank, configuration: .default)
         }
     }

@@ -180,7 +180,7 @@ enum Oracle {
             do {
                 served = try test.nextChallenge(using: &random)
             } catch {
-                #expect(error.code == "LACK_OF_CHALLENGES")
+                #expect(error.code == .lackOfChallenges)
                 #expect(expectedEligible == nil, "seed \(seed) q\(question): fast path lacks challenges, oracle does not")
                 return
             }

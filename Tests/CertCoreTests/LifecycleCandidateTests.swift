@@ -23,7 +23,7 @@ func makeCandidate(in status: CandidateStatus, id: String = "C1") throws -> Cand
 let endedStatuses: [CandidateStatus] = [.endedByInvigilator, .endedDueToFinalization, .endedDueToDurationExceeded]
 
 /// The code a transition on a test that is over must give.
-func overCode(_ status: CandidateStatus) -> LifecycleErrorCode {
+func overCode(_ status: CandidateStatus) -> ErrorCode {
     status == .completed ? .candidateAlreadyCompleted : .candidateAlreadyEnded
 }
 
@@ -273,9 +273,9 @@ struct LifecycleCandidateTests {
         #expect(candidate.status == status)
     }
 
-    @Test(arguments: [(CandidateStatus.enrolled, LifecycleErrorCode.candidateNotStarted),
+    @Test(arguments: [(CandidateStatus.enrolled, ErrorCode.candidateNotStarted),
                       (.authorizedToStart, .candidateNotStarted), (.completed, .candidateAlreadyCompleted)])
-    func abortReasonRefusals(status: CandidateStatus, code: LifecycleErrorCode) throws {
+    func abortReasonRefusals(status: CandidateStatus, code: ErrorCode) throws {
         expectRefusal(try makeCandidate(in: status), code) { (c: inout CandidateState) throws(LifecycleError) in
             try c.setAbortReason(.technical)
         }

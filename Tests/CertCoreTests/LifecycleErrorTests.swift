@@ -5,7 +5,7 @@ import Testing
 /// Runs a transition that must be refused on a copy of `value`, then checks the code, that the
 /// message is a sentence, and that the value did not change.
 func expectRefusal<Value: Equatable>(
-    _ value: Value, _ code: LifecycleErrorCode,
+    _ value: Value, _ code: ErrorCode,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ transition: (inout Value) throws(LifecycleError) -> Void
 ) {
@@ -14,8 +14,7 @@ func expectRefusal<Value: Equatable>(
         try transition(&copy)
         Issue.record("expected \(code.rawValue), the transition was accepted", sourceLocation: sourceLocation)
     } catch {
-        #expect(error.code == code.rawValue, sourceLocation: sourceLocation)
-        #expect(error.catalogued == code, sourceLocation: sourceLocation)
+        #expect(error.code == code, sourceLocation: sourceLocation)
         #expect(error.message.hasSuffix("."), "a sentence: \(error.message)", sourceLocation: sourceLocation)
     }
     #expect(copy == value, "a refused transition changed the value", sourceLocation: sourceLocation)
@@ -24,7 +23,7 @@ func expectRefusal<Value: Equatable>(
 @Suite("Lifecycle errors")
 struct LifecycleErrorTests {
     @Test func catalogueCodesAreUniqueUpperSnake() {
-        let codes = LifecycleErrorCode.allCases.map(\.rawValue)
+        let codes = ErrorCode.allCases.map(\.rawValue)
         #expect(Set(codes).count == codes.count)
         let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
         for code in codes {
@@ -34,7 +33,7 @@ struct LifecycleErrorTests {
     }
 
     @Test func catalogueHoldsTheDocumentedCodes() {
-        let codes = Set(LifecycleErrorCode.allCases.map(\.rawValue))
+        let codes = Set(ErrorCode.allCases.map(\.rawValue))
         for expected in ["SESSION_EXPIRED", "SESSION_ALREADY_FINALIZED", "SESSION_NOT_FINALIZED",
                          "SESSION_ALREADY_PUBLISHED", "CANDIDATE_NOT_AUTHORIZED", "AUTHORIZATION_EXPIRED",
                          "CANDIDATE_ALREADY_ENDED", "CANDIDATE_ALREADY_COMPLETED", "CANDIDATE_NOT_STARTED",
@@ -44,17 +43,17 @@ struct LifecycleErrorTests {
         }
     }
 
-    @Test func kindsGroupCodesForTransports() {
-        #expect(LifecycleErrorCode.sessionExpired.kind == .expired)
-        #expect(LifecycleErrorCode.candidateNotAuthorized.kind == .notAuthorized)
-        #expect(LifecycleErrorCode.authorizationExpired.kind == .notAuthorized)
-        #expect(LifecycleErrorCode.candidateAlreadyCompleted.kind == .conflict)
-        #expect(LifecycleErrorCode.finalizationUnknownCandidate.kind == .invalidRequest)
+    @Test func familiesGroupCodesForTransports() {
+        #expect(ErrorCode.sessionExpired.family == .expired)
+        #expect(ErrorCode.candidateNotAuthorized.family == .forbidden)
+        #expect(ErrorCode.authorizationExpired.family == .forbidden)
+        #expect(ErrorCode.candidateAlreadyCompleted.family == .conflict)
+        #expect(ErrorCode.finalizationUnknownCandidate.family == .unprocessable)
     }
 
     @Test func errorCarriesCodeAndMessageAndRoundTripsAsJSON() throws {
         let error = LifecycleError(.sessionExpired, "Session S1 expired.")
-        #expect(error.code == "SESSION_EXPIRED")
+        #expect(error.code == .sessionExpired)
         #expect(error.description == "SESSION_EXPIRED: Session S1 expired.")
         let data = try JSONEncoder().encode(error)
         let object = try JSONSerialization.jsonObject(with: data) as? [String: String]
@@ -65,6 +64,7 @@ struct LifecycleErrorTests {
     @Test func unknownDecodedCodeIsNotCatalogued() throws {
         let data = Data(#"{"code":"SOMETHING_NEW","message":"New."}"#.utf8)
         let error = try JSONDecoder().decode(LifecycleError.self, from: data)
-        #expect(error.catalogued == nil)
+        #expect(error.code == .unrecognized)
+        #expect(error.message == "SOMETHING_NEW: New.")
     }
 }

@@ -4,7 +4,7 @@ import Testing
 /// Expects `Finalization.plan` to refuse with `code`; returns the message.
 @discardableResult
 func expectFinalizationRefusal(
-    _ code: LifecycleErrorCode, session: SessionState, candidates: [CandidateState],
+    _ code: ErrorCode, session: SessionState, candidates: [CandidateState],
     abortReasons: [String: AbortReason], sourceLocation: SourceLocation = #_sourceLocation
 ) -> String {
     do {
@@ -12,7 +12,7 @@ func expectFinalizationRefusal(
         Issue.record("expected \(code.rawValue)", sourceLocation: sourceLocation)
         return ""
     } catch {
-        #expect(error.code == code.rawValue, sourceLocation: sourceLocation)
+        #expect(error.code == code, sourceLocation: sourceLocation)
         return error.message
     }
 }
@@ -102,9 +102,9 @@ struct LifecycleFinalizationTests {
                                   abortReasons: ["C2": .technical, "C6": .technical])
     }
 
-    @Test(arguments: [(SessionStatus.finalized, LifecycleErrorCode.sessionAlreadyFinalized),
+    @Test(arguments: [(SessionStatus.finalized, ErrorCode.sessionAlreadyFinalized),
                       (.inProcess, .sessionAlreadyFinalized), (.processed, .sessionAlreadyPublished)])
-    func finalisingAClosedSessionIsRefused(status: SessionStatus, code: LifecycleErrorCode) throws {
+    func finalisingAClosedSessionIsRefused(status: SessionStatus, code: ErrorCode) throws {
         expectFinalizationRefusal(code, session: try makeSession(in: status), candidates: [], abortReasons: [:])
     }
 

@@ -85,7 +85,7 @@ struct LifecycleSessionTests {
             try session.start(&candidate, nowSeconds: 86_400)
             Issue.record("start after expiry accepted")
         } catch {
-            #expect(error.code == "SESSION_EXPIRED")
+            #expect(error.code == .sessionExpired)
         }
         #expect(session == before.0)
         #expect(candidate == before.1)
@@ -118,7 +118,7 @@ struct LifecycleSessionTests {
             try session.start(&candidate, nowSeconds: 5)
             Issue.record("unauthorised start accepted")
         } catch {
-            #expect(error.code == "CANDIDATE_NOT_AUTHORIZED")
+            #expect(error.code == .candidateNotAuthorized)
         }
         #expect(session == makeSession())
         #expect(candidate == CandidateState(id: "C1", sessionId: "S1"))
@@ -136,9 +136,9 @@ struct LifecycleSessionTests {
         }
     }
 
-    @Test(arguments: [(SessionStatus.finalized, LifecycleErrorCode.sessionAlreadyFinalized),
+    @Test(arguments: [(SessionStatus.finalized, ErrorCode.sessionAlreadyFinalized),
                       (.inProcess, .sessionAlreadyFinalized), (.processed, .sessionAlreadyPublished)])
-    func noStartOnceFinalised(status: SessionStatus, code: LifecycleErrorCode) throws {
+    func noStartOnceFinalised(status: SessionStatus, code: ErrorCode) throws {
         let closed = try makeSession(in: status)
         var candidate = CandidateState(id: "C1", sessionId: "S1")
         try candidate.authorizeToStart(nowSeconds: 0)
@@ -159,9 +159,9 @@ struct LifecycleSessionTests {
         #expect(session.finalizedSeconds == 7_000)
     }
 
-    @Test(arguments: [(SessionStatus.finalized, LifecycleErrorCode.sessionAlreadyFinalized),
+    @Test(arguments: [(SessionStatus.finalized, ErrorCode.sessionAlreadyFinalized),
                       (.inProcess, .sessionAlreadyFinalized), (.processed, .sessionAlreadyPublished)])
-    func finalizeTwiceIsRefused(status: SessionStatus, code: LifecycleErrorCode) throws {
+    func finalizeTwiceIsRefused(status: SessionStatus, code: ErrorCode) throws {
         expectRefusal(try makeSession(in: status), code) { (s: inout SessionState) throws(LifecycleError) in
             try s.finalize(nowSeconds: 9)
         }
@@ -173,10 +173,10 @@ struct LifecycleSessionTests {
         #expect(session.status == .inProcess)
     }
 
-    @Test(arguments: [(SessionStatus.created, LifecycleErrorCode.sessionNotFinalized),
+    @Test(arguments: [(SessionStatus.created, ErrorCode.sessionNotFinalized),
                       (.started, .sessionNotFinalized), (.inProcess, .sessionAlreadyInProcess),
                       (.processed, .sessionAlreadyPublished)])
-    func beginProcessingRefusals(status: SessionStatus, code: LifecycleErrorCode) throws {
+    func beginProcessingRefusals(status: SessionStatus, code: ErrorCode) throws {
         expectRefusal(try makeSession(in: status), code) { (s: inout SessionState) throws(LifecycleError) in
             try s.beginProcessing()
         }
@@ -191,9 +191,9 @@ struct LifecycleSessionTests {
         #expect(!session.acceptsScoring)
     }
 
-    @Test(arguments: [(SessionStatus.created, LifecycleErrorCode.sessionNotFinalized),
+    @Test(arguments: [(SessionStatus.created, ErrorCode.sessionNotFinalized),
                       (.started, .sessionNotFinalized), (.processed, .sessionAlreadyPublished)])
-    func publishRefusals(status: SessionStatus, code: LifecycleErrorCode) throws {
+    func publishRefusals(status: SessionStatus, code: ErrorCode) throws {
         expectRefusal(try makeSession(in: status), code) { (s: inout SessionState) throws(LifecycleError) in
             try s.publish(nowSeconds: 11)
         }

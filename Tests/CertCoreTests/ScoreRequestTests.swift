@@ -32,20 +32,20 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"answers":[{"challengeId":"zz9","result":"ok"}]}"#, "SCORE_UNKNOWN_CHALLENGE", "zz9"),
-        (#"{"answers":[{"challengeId":"f0003","result":"maybe"}]}"#, "SCORE_BAD_RESULT", "maybe"),
-        (#"{"answers":[{"challengeId":"f0003","result":"ok"}"#, "SCORE_MALFORMED_JSON", "valid"),
-        (#"{"answers":[],"algorithm":{"pickProbability":3}}"#, "CONFIG_UNKNOWN_KEY", "pickProbability"),
-        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":"x"}}"#, "CONFIG_BAD_VALUE", "maximumAssessmentLength"),
-        (#"{"answers":[],"abortReason":"bored"}"#, "SCORE_BAD_ABORT_REASON", "bored"),
-        (#"{"answers":[],"estimator":"mle"}"#, "SCORE_BAD_ESTIMATOR", "mle"),
-        (#"{"answers":[],"extra":1}"#, "SCORE_UNKNOWN_KEY", "extra"),
-        (#"{"abortReason":null}"#, "SCORE_MISSING_FIELD", "answers"),
-        (#"{"answers":[{"result":"ok"}]}"#, "SCORE_MISSING_FIELD", "challengeId"),
-        (#"{"answers":[],"validatedAlertChallengeIds":["nope"]}"#, "SCORE_UNKNOWN_CHALLENGE", "nope"),
-        (#"[1,2]"#, "SCORE_MALFORMED_JSON", "request"),
+        (#"{"answers":[{"challengeId":"zz9","result":"ok"}]}"#, ErrorCode.scoreUnknownChallenge, "zz9"),
+        (#"{"answers":[{"challengeId":"f0003","result":"maybe"}]}"#, ErrorCode.scoreBadResult, "maybe"),
+        (#"{"answers":[{"challengeId":"f0003","result":"ok"}"#, ErrorCode.scoreMalformedJSON, "valid"),
+        (#"{"answers":[],"algorithm":{"pickProbability":3}}"#, ErrorCode.configUnknownKey, "pickProbability"),
+        (#"{"answers":[],"algorithm":{"maximumAssessmentLength":"x"}}"#, ErrorCode.configBadValue, "maximumAssessmentLength"),
+        (#"{"answers":[],"abortReason":"bored"}"#, ErrorCode.scoreBadAbortReason, "bored"),
+        (#"{"answers":[],"estimator":"mle"}"#, ErrorCode.scoreBadEstimator, "mle"),
+        (#"{"answers":[],"extra":1}"#, ErrorCode.scoreUnknownKey, "extra"),
+        (#"{"abortReason":null}"#, ErrorCode.scoreMissingField, "answers"),
+        (#"{"answers":[{"result":"ok"}]}"#, ErrorCode.scoreMissingField, "challengeId"),
+        (#"{"answers":[],"validatedAlertChallengeIds":["nope"]}"#, ErrorCode.scoreUnknownChallenge, "nope"),
+        (#"[1,2]"#, ErrorCode.scoreMalformedJSON, "request"),
     ])
-    func badInputIsOneNamedError(text: String, code: String, named: String) throws {
+    func badInputIsOneNamedError(text: String, code: ErrorCode, named: String) throws {
         let error = try #require(try Self.parseError(text))
         #expect(error.code == code)
         #expect(error.message.contains(named))
@@ -86,7 +86,7 @@ import Testing
             _ = try JSONDecoder().decode(AlgorithmConfiguration.self, from: Data(#"{"maxLength":3}"#.utf8))
             Issue.record("unknown key must be refused")
         } catch let error as ConfigurationError {
-            #expect(error.code == "CONFIG_UNKNOWN_KEY")
+            #expect(error.code == .configUnknownKey)
             #expect(error.message.contains("maxLength"))
         } catch {
             Issue.record("unexpected error \(error)")

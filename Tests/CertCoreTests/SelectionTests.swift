@@ -53,7 +53,7 @@ import Testing
         do {
             _ = try test.nextChallenge(using: &random)
         } catch {
-            #expect(error.code == "LACK_OF_CHALLENGES")
+            #expect(error.code == .lackOfChallenges)
         }
     }
 
@@ -107,7 +107,7 @@ import Testing
             try test.record(Answer(challengeId: wrong, result: .ok))
             Issue.record("answering another challenge must be refused")
         } catch {
-            #expect(error.code == "NOT_CURRENT_CHALLENGE")
+            #expect(error.code == .notCurrentChallenge)
         }
         try test.record(Answer(challengeId: first.id, result: .ok))
         #expect(test.currentChallengeId == nil)
@@ -124,7 +124,7 @@ import Testing
             try test.record(Answer(challengeId: "A1-1", result: .ok))
             Issue.record("a fifth answer must be refused")
         } catch {
-            #expect(error.code == "TOO_MANY_ANSWERS")
+            #expect(error.code == .tooManyAnswers)
         }
     }
 
@@ -143,7 +143,7 @@ import Testing
             try test.validateLiveAlert(challengeId: "nope")
             Issue.record("unknown challenge must be refused")
         } catch {
-            #expect(error.code == "UNKNOWN_CHALLENGE")
+            #expect(error.code == .unknownChallenge)
         }
     }
 

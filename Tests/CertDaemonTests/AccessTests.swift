@@ -42,19 +42,19 @@ import Testing
         for (command, arguments) in scoped {
             for session in ["S1", "S2"] {
                 let reply = try await client.call(command, arguments.merging(["sessionId": .string(session)]) { $1 })
-                #expect(Self.code(reply) == "NOT_LOGGED_IN", "\(command) on \(session) before login")
+                #expect(Self.code(reply) == .notLoggedIn, "\(command) on \(session) before login")
             }
         }
         // Wrong password, another session's password, an unknown session: the same refusal.
-        #expect(Self.code(try await client.call("login", ["sessionId": "S1", "password": "wrong!"])) == "INVALID_CREDENTIALS")
-        #expect(Self.code(try await client.call("login", ["sessionId": "S1", "password": .string(s2.invigilatorPassword)])) == "INVALID_CREDENTIALS")
-        #expect(Self.code(try await client.call("login", ["sessionId": "S9", "password": .string(s1.invigilatorPassword)])) == "INVALID_CREDENTIALS")
+        #expect(Self.code(try await client.call("login", ["sessionId": "S1", "password": "wrong!"])) == .invalidCredentials)
+        #expect(Self.code(try await client.call("login", ["sessionId": "S1", "password": .string(s2.invigilatorPassword)])) == .invalidCredentials)
+        #expect(Self.code(try await client.call("login", ["sessionId": "S9", "password": .string(s1.invigilatorPassword)])) == .invalidCredentials)
         // Logged in to S1: S1 works, S2 is still refused.
         #expect(Self.code(try await client.call("login", ["sessionId": "S1", "password": .string(s1.invigilatorPassword)])) == nil)
         #expect(Self.code(try await client.call("candidate.authorize", ["sessionId": "S1", "candidateId": "c1"])) == nil)
         for (command, arguments) in scoped where command != "watch" {
             let reply = try await client.call(command, arguments.merging(["sessionId": "S2"]) { $1 })
-            #expect(Self.code(reply) == "NOT_LOGGED_IN", "\(command) on S2 while logged in to S1")
+            #expect(Self.code(reply) == .notLoggedIn, "\(command) on S2 while logged in to S1")
         }
         // Nothing of S2 changed.
         let detail = try await daemon.core.proctors.showSession("S2")
@@ -62,7 +62,7 @@ import Testing
         #expect(detail.status == "created")
         // A login belongs to its connection.
         let other = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
-        #expect(Self.code(try await other.call("session.show", ["sessionId": "S1"])) == "NOT_LOGGED_IN")
+        #expect(Self.code(try await other.call("session.show", ["sessionId": "S1"])) == .notLoggedIn)
         try await daemon.shutdown()
     }
 
@@ -76,21 +76,21 @@ import Testing
         let s1 = try await Reliability.session(daemon.core.proctors, id: "S1", candidates: ["c1"])
 
         let attacker = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
-        var codes: [String] = []
+        var codes: [ErrorCode?] = []
         for guess in 0..<limits.loginFailuresMax {
-            codes.append(Self.code(try await attacker.call("login", ["sessionId": "S1", "password": .string("guess\(guess)")])) ?? "OK")
+            codes.append(Self.code(try await attacker.call("login", ["sessionId": "S1", "password": .string("guess\(guess)")])))
         }
-        #expect(codes == Array(repeating: "INVALID_CREDENTIALS", count: limits.loginFailuresMax))
+        #expect(codes == Array(repeating: .invalidCredentials, count: limits.loginFailuresMax))
         // Locked: even the right password is refused now, with a retry delay.
         let locked = try await attacker.call("login", ["sessionId": "S1", "password": .string(s1.invigilatorPassword)])
-        #expect(Self.code(locked) == "LOGIN_LOCKED")
-        #expect(Self.code(try await attacker.call("session.show", ["sessionId": "S1"])) == "NOT_LOGGED_IN")
+        #expect(Self.code(locked) == .loginLocked)
+        #expect(Self.code(try await attacker.call("session.show", ["sessionId": "S1"])) == .notLoggedIn)
 
         // A new connection must not give the guesser a fresh set of tries on the same session.
         let again = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
         _ = try await again.call("login", ["sessionId": "S1", "password": "guess-again"])
         let afterReconnect = try await again.call("login", ["sessionId": "S1", "password": "guess-again-2"])
-        #expect(Self.code(afterReconnect) == "LOGIN_LOCKED", "failed logins on a new connection: \(Self.code(afterReconnect) ?? "ok")")
+        #expect(Self.code(afterReconnect) == .loginLocked, "failed logins on a new connection: \(Self.code(afterReconnect)?.rawValue ?? "ok")")
         try await daemon.shutdown()
     }
 
@@ -165,15 +165,15 @@ import Testing
         }
 
         // Not authorised yet; then a wrong access code; another session's code; another session's path.
-        #expect(await start("S1", "a", code: s1.accessCode)?.errorCode == "CANDIDATE_NOT_AUTHORIZED")
+        #expect(await start("S1", "a", code: s1.accessCode)?.errorCode == .candidateNotAuthorized)
         try await proctors.authorize(sessionId: "S1", candidateId: "a")
         try await proctors.authorize(sessionId: "S1", candidateId: "b")
         try await proctors.authorize(sessionId: "S2", candidateId: "z")
-        #expect(await start("S1", "a", code: "BCDF23")?.errorCode == "INVALID_ACCESS_CODE")
-        #expect(await start("S1", "a", code: s2.accessCode)?.errorCode == "INVALID_ACCESS_CODE")
-        #expect(await start("S2", "a", code: s2.accessCode)?.errorCode == "CANDIDATE_NOT_FOUND")
-        #expect(await start("S1", "nobody", code: s1.accessCode)?.errorCode == "CANDIDATE_NOT_FOUND")
-        #expect(await start("S9", "a", code: s1.accessCode)?.errorCode == "SESSION_NOT_FOUND")
+        #expect(await start("S1", "a", code: "BCDF23")?.errorCode == .invalidAccessCode)
+        #expect(await start("S1", "a", code: s2.accessCode)?.errorCode == .invalidAccessCode)
+        #expect(await start("S2", "a", code: s2.accessCode)?.errorCode == .candidateNotFound)
+        #expect(await start("S1", "nobody", code: s1.accessCode)?.errorCode == .candidateNotFound)
+        #expect(await start("S9", "a", code: s1.accessCode)?.errorCode == .sessionNotFound)
 
         let a = try #require(await start("S1", "a", code: s1.accessCode)?.json)
         let b = try #require(await start("S1", "b", code: s1.accessCode)?.json)
@@ -182,20 +182,20 @@ import Testing
         let (bId, bToken) = (b["assessmentId"]!.stringValue!, b["token"]!.stringValue!)
         let (zId, zToken) = (z["assessmentId"]!.stringValue!, z["token"]!.stringValue!)
         // The authorisation was used up by the start.
-        #expect(await start("S1", "a", code: s1.accessCode)?.errorCode == "CANDIDATE_NOT_AUTHORIZED")
+        #expect(await start("S1", "a", code: s1.accessCode)?.errorCode == .candidateNotAuthorized)
 
         let bChallenge = try #require(await next(bId, bToken)?.json?["challengeId"]?.stringValue)
         // a's token (same session) and z's token (another session) on b's assessment: refused.
         for (token, who) in [(aToken, "a"), (zToken, "z")] {
-            #expect(await next(bId, token)?.errorCode == "INVALID_TOKEN", "\(who)'s token on b's next")
-            #expect(await answer(bId, token, bChallenge)?.errorCode == "INVALID_TOKEN", "\(who)'s token on b's answer")
+            #expect(await next(bId, token)?.errorCode == .invalidToken, "\(who)'s token on b's next")
+            #expect(await answer(bId, token, bChallenge)?.errorCode == .invalidToken, "\(who)'s token on b's answer")
             let alert = await http.exchange(RawHTTPConnection.request(
                 "POST", "/assessments/\(bId)/alerts", body: Data(#"{"challengeId":"\#(bChallenge)"}"#.utf8), token: token))
-            #expect(alert?.errorCode == "INVALID_TOKEN", "\(who)'s token on b's alert")
+            #expect(alert?.errorCode == .invalidToken, "\(who)'s token on b's alert")
         }
-        #expect(await next(bId, nil)?.errorCode == "MISSING_TOKEN")
-        #expect(await next(bId, "")?.errorCode == "MISSING_TOKEN")
-        #expect(await next("no-such-assessment", bToken)?.errorCode == "ASSESSMENT_NOT_FOUND")
+        #expect(await next(bId, nil)?.errorCode == .missingToken)
+        #expect(await next(bId, "")?.errorCode == .missingToken)
+        #expect(await next("no-such-assessment", bToken)?.errorCode == .assessmentNotFound)
         #expect(await next(zId + "/../" + bId, zToken)?.status ?? 0 >= 400)
         // b's test is untouched by all of that.
         let bDetail = try await proctors.showSession("S1").candidates.first { $0.candidateId == "b" }
@@ -206,13 +206,13 @@ import Testing
         try await proctors.authorize(sessionId: "S1", candidateId: "a")
         let resumed = try #require(await start("S1", "a", code: s1.accessCode)?.json)
         #expect(resumed["resumed"]?.boolValue == true)
-        #expect(await next(aId, aToken)?.errorCode == "INVALID_TOKEN")
+        #expect(await next(aId, aToken)?.errorCode == .invalidToken)
         #expect(await next(aId, resumed["token"]!.stringValue!)?.status == 200)
 
         // An authorisation expires after 15 minutes.
         try await proctors.authorize(sessionId: "S1", candidateId: "late")
         clock.advance(by: 15 * 60 + 1)
-        #expect(await start("S1", "late", code: s1.accessCode)?.errorCode == "AUTHORIZATION_EXPIRED")
+        #expect(await start("S1", "late", code: s1.accessCode)?.errorCode == .authorizationExpired)
 
         // A finished test accepts no more answers and serves nothing more.
         try await proctors.authorize(sessionId: "S1", candidateId: "done")
@@ -225,14 +225,14 @@ import Testing
         }
         #expect(await next(doneId, doneToken)?.status == 204)
         let late = await answer(doneId, doneToken, lastChallenge)
-        #expect(late?.errorCode == "TEST_FINISHED" && late?.status == 409, "answer after the end: \(late?.errorCode ?? "-")")
+        #expect(late?.errorCode == .testFinished && late?.status == 409, "answer after the end: \(late?.errorCode?.rawValue ?? "-")")
         // An ended test (by the invigilator) likewise.
         try await proctors.endCandidate(sessionId: "S1", candidateId: "b")
-        #expect(await answer(bId, bToken, bChallenge)?.errorCode == "TEST_FINISHED")
+        #expect(await answer(bId, bToken, bChallenge)?.errorCode == .testFinished)
         try await daemon.shutdown()
     }
 
-    static func code(_ response: ControlResponse) -> String? {
+    static func code(_ response: ControlResponse) -> ErrorCode? {
         if case .failure(_, let code, _) = response { return code }
         return nil
     }

@@ -27,34 +27,34 @@ import Testing
             let client = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
 
             try await client.sendRaw(Data("this is not json\n".utf8))
-            #expect(try await client.nextFailure() == .init(id: .null, code: "MALFORMED_JSON"))
+            #expect(try await client.nextFailure() == .init(id: .null, code: ErrorCode.malformedJSON))
 
             try await client.sendRaw(Data("[1, 2]\n".utf8))
-            #expect(try await client.nextFailure() == .init(id: .null, code: "MALFORMED_REQUEST"))
+            #expect(try await client.nextFailure() == .init(id: .null, code: ErrorCode.malformedRequest))
 
             try await client.sendRaw(Data(#"{"id": 3, "cmd": "session.fly"}"#.utf8 + [10]))
-            #expect(try await client.nextFailure() == .init(id: 3, code: "UNKNOWN_COMMAND"))
+            #expect(try await client.nextFailure() == .init(id: 3, code: ErrorCode.unknownCommand))
 
             try await client.sendRaw(Data(#"{"id": "four", "name": "no command"}"#.utf8 + [10]))
-            #expect(try await client.nextFailure() == .init(id: "four", code: "MISSING_FIELD"))
+            #expect(try await client.nextFailure() == .init(id: "four", code: ErrorCode.missingField))
 
             try await client.sendRaw(Data(#"{"id": 5, "cmd": "login", "sessionId": "S1"}"#.utf8 + [10]))
-            #expect(try await client.nextFailure() == .init(id: 5, code: "MISSING_FIELD"))
+            #expect(try await client.nextFailure() == .init(id: 5, code: ErrorCode.missingField))
 
             try await client.sendRaw(Data(#"{"id": 6, "cmd": "candidate.enrol", "sessionId": 42, "candidateId": "c"}"#.utf8 + [10]))
-            #expect(try await client.nextFailure() == .init(id: 6, code: "INVALID_FIELD"))
+            #expect(try await client.nextFailure() == .init(id: 6, code: ErrorCode.invalidField))
 
             // Over the limit, sent in pieces (and then a valid line in the same write as its end).
             let long = Data(repeating: UInt8(ascii: "x"), count: 3000)
             try await client.sendRaw(long)
             try await client.sendRaw(long + Data("\n".utf8) + Data(#"{"id": 8, "cmd": "session.list"}"#.utf8 + [10]))
-            #expect(try await client.nextFailure() == .init(id: .null, code: "LINE_TOO_LONG"))
+            #expect(try await client.nextFailure() == .init(id: .null, code: ErrorCode.lineTooLong))
             let listed = try #require(try await client.nextResponse())
             #expect(listed == .success(id: 8, result: .array([])))
 
             // An over-long line that arrives whole, newline included.
             try await client.sendRaw(Data(repeating: UInt8(ascii: "y"), count: 2000) + Data("\n".utf8))
-            #expect(try await client.nextFailure() == .init(id: .null, code: "LINE_TOO_LONG"))
+            #expect(try await client.nextFailure() == .init(id: .null, code: ErrorCode.lineTooLong))
 
             let stats = try await client.call("stats")
             guard case .success(_, let result) = stats else { Issue.record("stats failed: \(stats)"); return }
@@ -71,10 +71,10 @@ import Testing
             _ = try await creator.call("candidate.enrol", ["sessionId": "S1", "candidateId": "c1"]).result()
 
             let other = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
-            #expect(try await other.call("candidate.authorize", ["sessionId": "S1", "candidateId": "c1"]).errorCode == "NOT_LOGGED_IN")
-            #expect(try await other.call("session.show", ["sessionId": "S1"]).errorCode == "NOT_LOGGED_IN")
-            #expect(try await other.call("watch", ["sessionId": "S1"]).errorCode == "NOT_LOGGED_IN")
-            #expect(try await other.call("login", ["sessionId": "S1", "password": "wrong!"]).errorCode == "INVALID_CREDENTIALS")
+            #expect(try await other.call("candidate.authorize", ["sessionId": "S1", "candidateId": "c1"]).errorCode == .notLoggedIn)
+            #expect(try await other.call("session.show", ["sessionId": "S1"]).errorCode == .notLoggedIn)
+            #expect(try await other.call("watch", ["sessionId": "S1"]).errorCode == .notLoggedIn)
+            #expect(try await other.call("login", ["sessionId": "S1", "password": "wrong!"]).errorCode == .invalidCredentials)
             _ = try await other.call("login", ["sessionId": "S1", "password": .string(password)]).result()
             _ = try await other.call("candidate.authorize", ["sessionId": "S1", "candidateId": "c1"]).result()
             let detail = try await other.call("session.show", ["sessionId": "S1"]).result()
@@ -95,15 +95,15 @@ import Testing
             let second = try await daemon.core.proctors.createSession(CreateSessionRequest(sessionId: "S2"))
             let client = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
             for _ in 0..<3 {
-                #expect(try await client.call("login", ["sessionId": "S1", "password": "nope"]).errorCode == "INVALID_CREDENTIALS")
+                #expect(try await client.call("login", ["sessionId": "S1", "password": "nope"]).errorCode == .invalidCredentials)
             }
             // Locked: even the right password is refused on this connection, for any session.
             let locked = try await client.call("login", ["sessionId": "S1", "password": .string(first.invigilatorPassword)])
-            #expect(locked.errorCode == "LOGIN_LOCKED")
-            #expect(try await client.call("login", ["sessionId": "S2", "password": .string(second.invigilatorPassword)]).errorCode == "LOGIN_LOCKED")
+            #expect(locked.errorCode == .loginLocked)
+            #expect(try await client.call("login", ["sessionId": "S2", "password": .string(second.invigilatorPassword)]).errorCode == .loginLocked)
             // Reconnecting gives no fresh tries on S1 …
             let fresh = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
-            #expect(try await fresh.call("login", ["sessionId": "S1", "password": .string(first.invigilatorPassword)]).errorCode == "LOGIN_LOCKED")
+            #expect(try await fresh.call("login", ["sessionId": "S1", "password": .string(first.invigilatorPassword)]).errorCode == .loginLocked)
             // … and does not lock other sessions.
             _ = try await fresh.call("login", ["sessionId": "S2", "password": .string(second.invigilatorPassword)]).result()
         }
@@ -116,7 +116,7 @@ import Testing
             for _ in 0..<2 {
                 let client = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
                 for _ in 0..<2 {
-                    #expect(try await client.call("login", ["sessionId": "S1", "password": "nope"]).errorCode == "INVALID_CREDENTIALS")
+                    #expect(try await client.call("login", ["sessionId": "S1", "password": "nope"]).errorCode == .invalidCredentials)
                 }
                 _ = try await client.call("login", ["sessionId": "S1", "password": .string(created.invigilatorPassword)]).result()
             }
@@ -187,7 +187,7 @@ import Testing
             _ = try await second.call("stats").result()
             let third = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
             let line = try #require(try await third.readLine())
-            #expect(try ControlResponse.parse(line: line).errorCode == "TOO_MANY_CONNECTIONS")
+            #expect(try ControlResponse.parse(line: line).errorCode == .tooManyConnections)
             #expect(try await third.readLine() == nil)
             // The first two still work.
             _ = try await first.call("session.list").result()
@@ -236,7 +236,7 @@ import Testing
         #expect(parsed == request)
         #expect(ControlResponse.success(id: 7, result: ["a": 1]).line() == #"{"id":7,"ok":true,"result":{"a":1}}"# + "\n")
         #expect(
-            ControlResponse.failure(id: "x", code: "NOT_LOGGED_IN", message: "m").line()
+            ControlResponse.failure(id: "x", code: .notLoggedIn, message: "m").line()
                 == #"{"error":{"code":"NOT_LOGGED_IN","message":"m"},"id":"x","ok":false}"# + "\n")
         #expect(try JSONValue.parse("[true, 1, 1.5, null, \"s\"]") == .array([true, 1, .number(1.5), nil, "s"]))
     }
@@ -298,7 +298,7 @@ func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () as
 
 struct FailureSummary: Equatable, CustomStringConvertible {
     var id: JSONValue
-    var code: String
+    var code: ErrorCode
     var description: String { "\(id.jsonText()) \(code)" }
 }
 
@@ -310,14 +310,17 @@ extension ControlClient {
 
     func nextFailure() async throws -> FailureSummary? {
         guard let response = try await nextResponse() else { return nil }
-        guard case .failure(let id, let code, _) = response else { return FailureSummary(id: .null, code: "NOT_A_FAILURE: \(response)") }
+        guard case .failure(let id, let code, _) = response else {
+            Issue.record("not a failure: \(response)")
+            return FailureSummary(id: .null, code: .unrecognized)
+        }
         return FailureSummary(id: id, code: code)
     }
 }
 
 extension ControlResponse {
     struct Refused: Error, CustomStringConvertible {
-        let code: String
+        let code: ErrorCode
         let message: String
         var description: String { "\(code): \(message)" }
     }
@@ -327,11 +330,11 @@ extension ControlResponse {
         switch self {
         case .success(_, let result): return result
         case .failure(_, let code, let message): throw Refused(code: code, message: message)
-        case .event: throw Refused(code: "EVENT", message: "an event, not a response")
+        case .event: throw Refused(code: .unexpectedEvent, message: "an event, not a response")
         }
     }
 
-    var errorCode: String? {
+    var errorCode: ErrorCode? {
         if case .failure(_, let code, _) = self { return code }
         return nil
     }

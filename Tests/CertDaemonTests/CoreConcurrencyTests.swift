@@ -76,7 +76,7 @@ struct CoreConcurrencyTests {
             let outcomes = await [first, other]
             #expect(outcomes.filter { $0 == nil }.count == 1)
             let loser = try #require(outcomes.compactMap { $0 }.first)
-            #expect(loser.code == "LIVE_ALERT_NOT_ONGOING")
+            #expect(loser.code == .liveAlertNotOngoing)
             #expect(loser.httpStatus == 409)
             let alerts = try await core.proctors.listAlerts(sessionId: "K2")
             #expect(alerts.count == 1)
@@ -97,7 +97,7 @@ struct CoreConcurrencyTests {
 
         // While the alert waits for the invigilator, the candidate cannot go on.
         let waiting = await daemonError { _ = try await core.candidates.next(assessmentId: started.assessmentId, token: started.token) }
-        #expect(waiting?.code == "LIVE_ALERT_ONGOING")
+        #expect(waiting?.code == .liveAlertOngoing)
         #expect(waiting?.retryAfterSeconds == 1)
 
         try await core.proctors.validateLiveAlert(sessionId: "K3", candidateId: "c1")
@@ -123,7 +123,7 @@ struct CoreConcurrencyTests {
             _ = try await core.candidates.raiseLiveAlert(
                 assessmentId: started.assessmentId, token: started.token, challengeId: answered.id)
         }
-        #expect(notCurrent?.code == "LIVE_ALERT_NOT_CURRENT_CHALLENGE")
+        #expect(notCurrent?.code == .liveAlertNotCurrentChallenge)
         _ = try await core.candidates.raiseLiveAlert(
             assessmentId: started.assessmentId, token: started.token, challengeId: onScreen.challengeId)
         try await core.proctors.dismissLiveAlert(sessionId: "K4", candidateId: "c1")
@@ -132,7 +132,7 @@ struct CoreConcurrencyTests {
         try await core.proctors.raiseCompanionAlert(sessionId: "K4", candidateId: "c1")
         try await core.proctors.clearCompanionAlert(sessionId: "K4", candidateId: "c1")
         let notOngoing = await daemonError { try await core.proctors.clearCompanionAlert(sessionId: "K4", candidateId: "c1") }
-        #expect(notOngoing?.code == "COMPANION_ALERT_NOT_ONGOING")
+        #expect(notOngoing?.code == .companionAlertNotOngoing)
 
         var kinds: [SessionEventKind] = []
         for await event in events {

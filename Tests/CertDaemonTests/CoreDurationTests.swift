@@ -32,10 +32,10 @@ struct CoreDurationTests {
                 assessmentId: c1.assessmentId, token: c1.token,
                 AnswerRequest(challengeId: pending.challengeId, result: .ok))
         }
-        #expect(refused?.code == "TEST_DURATION_EXCEEDED")
+        #expect(refused?.code == .testDurationExceeded)
         #expect(refused?.httpStatus == 409)
         let again = await daemonError { _ = try await core.candidates.next(assessmentId: c1.assessmentId, token: c1.token) }
-        #expect(again?.code == "TEST_DURATION_EXCEEDED")
+        #expect(again?.code == .testDurationExceeded)
         try await CoreFixtures.answer(core, c2, candidateId: "c2", count: 2)
 
         var detail = try await core.proctors.showSession("D1")
@@ -52,7 +52,7 @@ struct CoreDurationTests {
 
         // Like any unfinished test, it needs an abort reason at finalisation, and is scored then.
         let missing = await daemonError { _ = try await core.proctors.finalize(sessionId: "D1", abortReasons: ["c2": .candidate]) }
-        #expect(missing?.code == "FINALIZATION_MISSING_ABORT_REASON")
+        #expect(missing?.code == .finalizationMissingAbortReason)
         #expect(missing?.message.contains("c1") == true)
         let summary = try await core.proctors.finalize(sessionId: "D1", abortReasons: ["c1": .technical, "c2": .candidate])
         #expect(summary.scoredCount == 2)
@@ -82,12 +82,12 @@ struct CoreDurationTests {
         // c1 is interrupted; by the time the invigilator lets them resume, the time is up.
         clock.advance(by: Self.nominalSeconds + 60)
         let authorisation = await daemonError { try await core.proctors.authorize(sessionId: "D2", candidateId: "c1") }
-        #expect(authorisation?.code == "TEST_DURATION_EXCEEDED")
+        #expect(authorisation?.code == .testDurationExceeded)
         // c2 never heard of it either: a start is refused for the time before anything else.
         let start = await daemonError {
             _ = try await core.candidates.start(sessionId: "D2", candidateId: "c2", accessCode: session.accessCode)
         }
-        #expect(start?.code == "TEST_DURATION_EXCEEDED")
+        #expect(start?.code == .testDurationExceeded)
         let detail = try await core.proctors.showSession("D2")
         #expect(detail.candidates.map(\.status) == ["endedDueToDurationExceeded", "endedDueToDurationExceeded"])
         #expect(await core.proctors.stats().activeCandidates == 0)
@@ -114,13 +114,13 @@ struct CoreDurationTests {
         try await CoreFixtures.answer(core, resumed, candidateId: "c1", count: 1)
         clock.advance(by: 30 * 60)
         let refused = await daemonError { _ = try await core.candidates.next(assessmentId: resumed.assessmentId, token: resumed.token) }
-        #expect(refused?.code == "TEST_DURATION_EXCEEDED")
+        #expect(refused?.code == .testDurationExceeded)
         await core.shutdown()
 
         core = try await CoreFixtures.open(path: path, clock: clock)
         #expect(try await core.proctors.showSession("D3").candidates.first?.status == "endedDueToDurationExceeded")
         let authorisation = await daemonError { try await core.proctors.authorize(sessionId: "D3", candidateId: "c1") }
-        #expect(authorisation?.code == "TEST_DURATION_EXCEEDED")
+        #expect(authorisation?.code == .testDurationExceeded)
         await core.shutdown()
     }
 
@@ -130,7 +130,7 @@ struct CoreDurationTests {
         let error = await daemonError {
             _ = try await core.proctors.createSession(CreateSessionRequest(sessionId: "D4", nominalDurationSeconds: seconds))
         }
-        #expect(error?.code == "INVALID_DURATION")
+        #expect(error?.code == .invalidDuration)
         #expect(error?.httpStatus == 400)
         await core.shutdown()
     }

@@ -40,11 +40,11 @@ struct CoreHealthTests {
                     assessmentId: started.assessmentId, token: started.token,
                     AnswerRequest(challengeId: challenge.challengeId, result: .ok))
             }
-            #expect(refused?.code == StoreError.unhealthy)
+            #expect(refused?.code == ErrorCode.storeUnhealthy)
             #expect(await core.isHealthy == false)
             let health = try await http.request("GET", "/healthz")
             #expect(health.status == 503)
-            #expect(health.errorCode == "STORE_UNAVAILABLE")
+            #expect(health.errorCode == .storeUnavailable)
             _ = Shell.run("/usr/bin/chattr", ["-i", wal])
         }
     }

@@ -38,11 +38,11 @@ struct CoreRecoveryTests {
             #expect(detail.candidates.first?.answersCount == 16)
             try await core.proctors.checkPassword(sessionId: "V1", password: session.invigilatorPassword)
             let old = await daemonError { _ = try await core.candidates.next(assessmentId: started.assessmentId, token: started.token) }
-            #expect(old?.code == "INVALID_TOKEN")
+            #expect(old?.code == .invalidToken)
             let noAuthorisation = await daemonError {
                 _ = try await core.candidates.start(sessionId: "V1", candidateId: "c1", accessCode: session.accessCode)
             }
-            #expect(noAuthorisation?.code == "CANDIDATE_NOT_AUTHORIZED")
+            #expect(noAuthorisation?.code == .candidateNotAuthorized)
             started = try await CoreFixtures.start(core, session, "c1")
             #expect(started.resumed)
             #expect(try await core.candidates.next(assessmentId: started.assessmentId, token: started.token) == pending)
@@ -100,7 +100,7 @@ struct CoreRecoveryTests {
         #expect(detail.candidates.first?.status == "completed")
         #expect(detail.candidates.first?.pixScore == published.first?.pixScore)
         let again = await daemonError { _ = try await core.proctors.publish(sessionId: "V2") }
-        #expect(again?.code == "SESSION_ALREADY_PUBLISHED")
+        #expect(again?.code == .sessionAlreadyPublished)
         await core.shutdown()
     }
     @Test("name, centre, duration and the answer and result totals survive a restart")

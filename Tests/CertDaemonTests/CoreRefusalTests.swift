@@ -16,7 +16,7 @@ struct CoreRefusalTests {
         let notAuthorised = await daemonError {
             _ = try await core.candidates.start(sessionId: "R1", candidateId: "c1", accessCode: session.accessCode)
         }
-        #expect(notAuthorised?.code == "CANDIDATE_NOT_AUTHORIZED")
+        #expect(notAuthorised?.code == .candidateNotAuthorized)
         #expect(notAuthorised?.httpStatus == 403)
 
         try await core.proctors.authorize(sessionId: "R1", candidateId: "c2")
@@ -24,13 +24,13 @@ struct CoreRefusalTests {
         let expired = await daemonError {
             _ = try await core.candidates.start(sessionId: "R1", candidateId: "c2", accessCode: session.accessCode)
         }
-        #expect(expired?.code == "AUTHORIZATION_EXPIRED")
+        #expect(expired?.code == .authorizationExpired)
         #expect(expired?.httpStatus == 403)
 
         let wrongCode = await daemonError {
             _ = try await core.candidates.start(sessionId: "R1", candidateId: "c1", accessCode: "BBBB22")
         }
-        #expect(wrongCode?.code == "INVALID_ACCESS_CODE")
+        #expect(wrongCode?.code == .invalidAccessCode)
         #expect(wrongCode?.httpStatus == 403)
 
         let first = try await CoreFixtures.start(core, session, "c1")
@@ -38,7 +38,7 @@ struct CoreRefusalTests {
         let usedUp = await daemonError {
             _ = try await core.candidates.start(sessionId: "R1", candidateId: "c1", accessCode: session.accessCode)
         }
-        #expect(usedUp?.code == "CANDIDATE_NOT_AUTHORIZED")
+        #expect(usedUp?.code == .candidateNotAuthorized)
         #expect(usedUp?.httpStatus == 403)
 
         // A resume needs a fresh authorisation and issues a new token; the old one stops working.
@@ -48,7 +48,7 @@ struct CoreRefusalTests {
         #expect(resumed.assessmentId == first.assessmentId)
         #expect(resumed.token != first.token)
         let oldToken = await daemonError { _ = try await core.candidates.next(assessmentId: first.assessmentId, token: first.token) }
-        #expect(oldToken?.code == "INVALID_TOKEN")
+        #expect(oldToken?.code == .invalidToken)
         #expect(oldToken?.httpStatus == 403)
         // The challenge on screen before the interruption is served again.
         let again = try await core.candidates.next(assessmentId: resumed.assessmentId, token: resumed.token)
@@ -68,10 +68,10 @@ struct CoreRefusalTests {
         let expired = await daemonError {
             _ = try await core.candidates.start(sessionId: "R4", candidateId: "c2", accessCode: session.accessCode)
         }
-        #expect(expired?.code == "SESSION_EXPIRED")
+        #expect(expired?.code == .sessionExpired)
         #expect(expired?.httpStatus == 410)
         let noAuthorisation = await daemonError { try await core.proctors.authorize(sessionId: "R4", candidateId: "c1") }
-        #expect(noAuthorisation?.code == "SESSION_EXPIRED")
+        #expect(noAuthorisation?.code == .sessionExpired)
         await core.shutdown()
     }
 
@@ -83,24 +83,24 @@ struct CoreRefusalTests {
         let two = try await CoreFixtures.start(core, session, "c2")
 
         let wrongToken = await daemonError { _ = try await core.candidates.next(assessmentId: one.assessmentId, token: "nope") }
-        #expect(wrongToken?.code == "INVALID_TOKEN")
+        #expect(wrongToken?.code == .invalidToken)
         #expect(wrongToken?.httpStatus == 403)
         let othersAssessment = await daemonError {
             _ = try await core.candidates.next(assessmentId: two.assessmentId, token: one.token)
         }
         #expect(othersAssessment?.httpStatus == 403)
         let unknown = await daemonError { _ = try await core.candidates.next(assessmentId: "A-unknown", token: one.token) }
-        #expect(unknown?.code == "ASSESSMENT_NOT_FOUND")
+        #expect(unknown?.code == .assessmentNotFound)
         #expect(unknown?.httpStatus == 404)
         let unknownSession = await daemonError { _ = try await core.proctors.showSession("nowhere") }
-        #expect(unknownSession?.code == "SESSION_NOT_FOUND")
+        #expect(unknownSession?.code == .sessionNotFound)
         let unknownCandidate = await daemonError { try await core.proctors.authorize(sessionId: "R2", candidateId: "ghost") }
-        #expect(unknownCandidate?.code == "CANDIDATE_NOT_FOUND")
+        #expect(unknownCandidate?.code == .candidateNotFound)
         let badPassword = await daemonError { try await core.proctors.checkPassword(sessionId: "R2", password: "wrong!") }
-        #expect(badPassword?.code == "INVALID_CREDENTIALS")
+        #expect(badPassword?.code == .invalidCredentials)
         #expect(badPassword?.httpStatus == 401)
         let duplicate = await daemonError { _ = try await core.proctors.createSession(CreateSessionRequest(sessionId: "R2")) }
-        #expect(duplicate?.code == "SESSION_EXISTS")
+        #expect(duplicate?.code == .sessionExists)
 
         let served = try #require(try await core.candidates.next(assessmentId: one.assessmentId, token: one.token))
         let other = CoreFixtures.bank.challenges.first { $0.id != served.challengeId }!
@@ -108,7 +108,7 @@ struct CoreRefusalTests {
             _ = try await core.candidates.answer(
                 assessmentId: one.assessmentId, token: one.token, AnswerRequest(challengeId: other.id, result: .ok))
         }
-        #expect(notCurrent?.code == "NOT_CURRENT_CHALLENGE")
+        #expect(notCurrent?.code == .notCurrentChallenge)
         #expect(notCurrent?.httpStatus == 409)
         // The refusal changed nothing: the same challenge is still on screen.
         #expect(try await core.candidates.next(assessmentId: one.assessmentId, token: one.token) == served)
@@ -118,12 +118,12 @@ struct CoreRefusalTests {
             _ = try await core.candidates.answer(
                 assessmentId: one.assessmentId, token: one.token, AnswerRequest(challengeId: served.challengeId, result: .ok))
         }
-        #expect(finished?.code == "TEST_FINISHED")
+        #expect(finished?.code == .testFinished)
         #expect(finished?.httpStatus == 409)
         let finishedAlert = await daemonError {
             _ = try await core.candidates.raiseLiveAlert(assessmentId: one.assessmentId, token: one.token, challengeId: served.challengeId)
         }
-        #expect(finishedAlert?.code == "TEST_FINISHED")
+        #expect(finishedAlert?.code == .testFinished)
         await core.shutdown()
     }
 
@@ -135,7 +135,7 @@ struct CoreRefusalTests {
         let session = try await CoreFixtures.session(core, id: "R3", candidates: ["c1"])
         let started = try await CoreFixtures.start(core, session, "c1")
         let busy = await daemonError { _ = try await core.candidates.next(assessmentId: started.assessmentId, token: started.token) }
-        #expect(busy?.code == "BUSY")
+        #expect(busy?.code == .busy)
         #expect(busy?.httpStatus == 503)
         #expect(busy?.retryAfterSeconds == 1)
         let stats = await core.proctors.stats()
@@ -149,7 +149,7 @@ struct CoreRefusalTests {
         let core = try await CoreFixtures.open()
         await core.shutdown()
         let refused = await daemonError { _ = try await core.proctors.createSession(CreateSessionRequest()) }
-        #expect(refused?.code == "SHUTTING_DOWN")
+        #expect(refused?.code == .shuttingDown)
         #expect(refused?.httpStatus == 503)
     }
 }

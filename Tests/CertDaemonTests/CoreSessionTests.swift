@@ -44,7 +44,7 @@ struct CoreSessionTests {
 
         // Not verifiable before publication.
         let early = await daemonError { _ = try await core.candidates.certificate(verificationCode: stored.verificationCode) }
-        #expect(early?.code == "CERTIFICATE_NOT_FOUND")
+        #expect(early?.code == .certificateNotFound)
         #expect(early?.httpStatus == 404)
 
         let summary = try await core.proctors.finalize(sessionId: "S1", abortReasons: [:])
@@ -63,7 +63,7 @@ struct CoreSessionTests {
         #expect(try await core.proctors.showSession("S1").status == "processed")
 
         let again = await daemonError { _ = try await core.proctors.publish(sessionId: "S1") }
-        #expect(again?.code == "SESSION_ALREADY_PUBLISHED")
+        #expect(again?.code == .sessionAlreadyPublished)
         let stats = await core.proctors.stats()
         #expect(stats.answersTotal == 32)
         #expect(stats.resultsWritten == 1)
@@ -86,7 +86,7 @@ struct CoreSessionTests {
         let longAnswers = try await CoreFixtures.answer(core, long, candidateId: "long", count: 25)
 
         let missing = await daemonError { _ = try await core.proctors.finalize(sessionId: "S2", abortReasons: [:]) }
-        #expect(missing?.code == "FINALIZATION_MISSING_ABORT_REASON")
+        #expect(missing?.code == .finalizationMissingAbortReason)
         #expect(missing?.httpStatus == 422)
         // Nothing changed: the session still runs and the unfinished tests still take answers.
         #expect(try await core.proctors.showSession("S2").status == "started")
@@ -95,7 +95,7 @@ struct CoreSessionTests {
         let unexpected = await daemonError {
             _ = try await core.proctors.finalize(sessionId: "S2", abortReasons: ["short": .technical, "long": .candidate, "absent": .candidate])
         }
-        #expect(unexpected?.code == "FINALIZATION_UNEXPECTED_ABORT_REASON")
+        #expect(unexpected?.code == .finalizationUnexpectedAbortReason)
 
         let summary = try await core.proctors.finalize(
             sessionId: "S2", abortReasons: ["short": .technical, "long": .candidate])
@@ -108,7 +108,7 @@ struct CoreSessionTests {
             _ = try await core.candidates.answer(
                 assessmentId: short.assessmentId, token: short.token, AnswerRequest(challengeId: "c0001", result: .ok))
         }
-        #expect(refused?.code == "TEST_FINISHED")
+        #expect(refused?.code == .testFinished)
         #expect(try await core.candidates.next(assessmentId: short.assessmentId, token: short.token) == nil)
 
         let detail = try await core.proctors.showSession("S2")
@@ -125,7 +125,7 @@ struct CoreSessionTests {
         #expect(byId["long"]?.pixScore == expectedLong.pixScore)
 
         let late = await daemonError { try await CoreFixtures.start(core, session, "absent") }
-        #expect(late?.code == "SESSION_ALREADY_FINALIZED")
+        #expect(late?.code == .sessionAlreadyFinalized)
         #expect(try await core.proctors.publish(sessionId: "S2").count == 3)
         await core.shutdown()
     }
@@ -141,13 +141,13 @@ struct CoreSessionTests {
             _ = try await core.candidates.answer(
                 assessmentId: started.assessmentId, token: started.token, AnswerRequest(challengeId: "c0001", result: .ok))
         }
-        #expect(refused?.code == "TEST_FINISHED")
+        #expect(refused?.code == .testFinished)
         #expect(refused?.httpStatus == 409)
         let twice = await daemonError { try await core.proctors.endCandidate(sessionId: "S3", candidateId: "c1") }
-        #expect(twice?.code == "CANDIDATE_ALREADY_ENDED")
+        #expect(twice?.code == .candidateAlreadyEnded)
 
         let missing = await daemonError { _ = try await core.proctors.finalize(sessionId: "S3", abortReasons: [:]) }
-        #expect(missing?.code == "FINALIZATION_MISSING_ABORT_REASON")
+        #expect(missing?.code == .finalizationMissingAbortReason)
         let summary = try await core.proctors.finalize(sessionId: "S3", abortReasons: ["c1": .candidate])
         #expect(summary.endedByInvigilatorCount == 1)
         #expect(summary.scoredCount == 1)

@@ -17,7 +17,7 @@ struct CoreStoreLockTests {
             await second.shutdown()
             Issue.record("two cores opened one store")
         } catch let error as StoreError {
-            #expect(error.code == "STORE_LOCKED")
+            #expect(error.code == .storeLocked)
             #expect(error.message.contains(path))
         }
         // The first core goes on as if nothing happened.

@@ -14,9 +14,10 @@ import CertTestSupport
     static let httpFuzzCases = 600
     static let controlFuzzCases = 600
 
-    static func isStableCode(_ code: String?) -> Bool {
-        guard let code, !code.isEmpty else { return false }
-        return code.allSatisfy { $0.isUppercase || $0 == "_" || $0.isNumber }
+    /// A code of the catalogue (an uncatalogued one reads as UNRECOGNIZED).
+    static func isStableCode(_ code: ErrorCode?) -> Bool {
+        guard let code else { return false }
+        return code != .unrecognized
     }
 
     /// Checks one HTTP reply: a success, or a JSON error with a stable code, a message and a
@@ -27,7 +28,7 @@ import CertTestSupport
         let message = reply.errorMessage ?? ""
         #expect(message.isEmpty == false, "\(what): error without a message")
         #expect(reply.headers["content-type"]?.hasPrefix("application/json") == true, "\(what): content type \(reply.headers["content-type"] ?? "-")")
-        #expect(reply.status < 500, "\(what): the client's bad input answered \(reply.status) \(reply.errorCode ?? "")")
+        #expect(reply.status < 500, "\(what): the client's bad input answered \(reply.status) \(reply.errorCode?.rawValue ?? "")")
     }
 
     struct Candidate {
@@ -58,7 +59,7 @@ import CertTestSupport
     // MARK: HTTP
 
     /// (description, raw request, expected code or nil for "any well-formed error").
-    static func httpCorpus(_ c: Candidate) -> [(String, Data, String?)] {
+    static func httpCorpus(_ c: Candidate) -> [(String, Data, ErrorCode?)] {
         let answers = "/assessments/\(c.assessmentId)/answers"
         let alerts = "/assessments/\(c.assessmentId)/alerts"
         let start = "/sessions/S1/candidates/c2/start"
@@ -70,31 +71,31 @@ import CertTestSupport
         invalidUTF8.append(contentsOf: [0xFF, 0xC3, 0x28, 0xED, 0xA0, 0x80])
         invalidUTF8.append(contentsOf: Data(#"","result":"ok"}"#.utf8))
         return [
-            ("truncated JSON", post(answers, String(valid.dropLast(5))), "MALFORMED_JSON"),
+            ("truncated JSON", post(answers, String(valid.dropLast(5))), ErrorCode.malformedJSON),
             ("empty body", post(answers, ""), nil),
-            ("not JSON", post(answers, "challengeId=c1&result=ok"), "MALFORMED_JSON"),
+            ("not JSON", post(answers, "challengeId=c1&result=ok"), ErrorCode.malformedJSON),
             ("JSON array", post(answers, "[]"), nil),
             ("JSON null", post(answers, "null"), nil),
-            ("missing field", post(answers, #"{"challengeId":"x"}"#), "INVALID_BODY"),
-            ("wrong type", post(answers, #"{"challengeId":17,"result":"ok"}"#), "INVALID_BODY"),
-            ("wrong enum", post(answers, #"{"challengeId":"x","result":"maybe"}"#), "INVALID_BODY"),
-            ("null field", post(answers, #"{"challengeId":null,"result":"ok"}"#), "INVALID_BODY"),
+            ("missing field", post(answers, #"{"challengeId":"x"}"#), ErrorCode.invalidBody),
+            ("wrong type", post(answers, #"{"challengeId":17,"result":"ok"}"#), ErrorCode.invalidBody),
+            ("wrong enum", post(answers, #"{"challengeId":"x","result":"maybe"}"#), ErrorCode.invalidBody),
+            ("null field", post(answers, #"{"challengeId":null,"result":"ok"}"#), ErrorCode.invalidBody),
             ("huge number", post(answers, #"{"challengeId":1e999999,"result":"ok"}"#), nil),
             ("huge integer", post(start, #"{"accessCode":123456789012345678901234567890123456789}"#), nil),
             ("deep nesting", post(answers, String(repeating: "[", count: 15_000)), nil),
             ("deep objects", post(alerts, String(repeating: #"{"a":"#, count: 3_000)), nil),
-            ("over-long body", post(answers, #"{"challengeId":""# + String(repeating: "x", count: 20_000) + #"","result":"ok"}"#), "BODY_TOO_LARGE"),
-            ("over-long start body", post(start, #"{"accessCode":""# + String(repeating: "B", count: 100_000) + #""}"#), "BODY_TOO_LARGE"),
+            ("over-long body", post(answers, #"{"challengeId":""# + String(repeating: "x", count: 20_000) + #"","result":"ok"}"#), ErrorCode.bodyTooLarge),
+            ("over-long start body", post(start, #"{"accessCode":""# + String(repeating: "B", count: 100_000) + #""}"#), ErrorCode.bodyTooLarge),
             ("invalid UTF-8", RawHTTPConnection.request("POST", answers, body: invalidUTF8, token: c.token), nil),
             ("unknown challenge", post(answers, #"{"challengeId":"nope","result":"ok"}"#), nil),
             ("over-long id", RawHTTPConnection.request("GET", "/assessments/" + String(repeating: "a", count: 4_000) + "/next", token: c.token), nil),
             ("percent-encoded garbage id", RawHTTPConnection.request("GET", "/assessments/%FF%00%2F..%2F/next", token: c.token), nil),
-            ("other session's path", post("/sessions/S2/candidates/c1/start", #"{"accessCode":"BCDF23"}"#, token: nil), "SESSION_NOT_FOUND"),
+            ("other session's path", post("/sessions/S2/candidates/c1/start", #"{"accessCode":"BCDF23"}"#, token: nil), ErrorCode.sessionNotFound),
             ("over-long session id", post("/sessions/" + String(repeating: "s", count: 3_000) + "/candidates/c1/start", #"{"accessCode":"BCDF23"}"#, token: nil), nil),
-            ("unknown route", RawHTTPConnection.request("GET", "/admin"), "NOT_FOUND"),
+            ("unknown route", RawHTTPConnection.request("GET", "/admin"), ErrorCode.notFound),
             ("wrong method", RawHTTPConnection.request("DELETE", answers, token: c.token), nil),
-            ("certificate garbage", RawHTTPConnection.request("GET", "/certificates/%E2%98%83" + String(repeating: "P", count: 500)), "CERTIFICATE_NOT_FOUND"),
-            ("bad bearer", RawHTTPConnection.request("GET", "/assessments/\(c.assessmentId)/next", extraHeaders: "Authorization: Basic Zm9vOmJhcg==\r\n"), "MISSING_TOKEN"),
+            ("certificate garbage", RawHTTPConnection.request("GET", "/certificates/%E2%98%83" + String(repeating: "P", count: 500)), ErrorCode.certificateNotFound),
+            ("bad bearer", RawHTTPConnection.request("GET", "/assessments/\(c.assessmentId)/next", extraHeaders: "Authorization: Basic Zm9vOmJhcg==\r\n"), ErrorCode.missingToken),
             ("bearer with invalid UTF-8", RawHTTPConnection.request("GET", "/assessments/\(c.assessmentId)/next") .replacing(Data("Host".utf8), with: Data("Authorization: Bearer \u{FF}\r\nHost".utf8)), nil),
         ]
     }
@@ -130,7 +131,7 @@ import CertTestSupport
         for (name, request) in Self.protocolGarbage {
             var garbage = try RawHTTPConnection(port: daemon.httpPort, timeoutSeconds: 5)
             if let reply = await garbage.exchange(request) {
-                #expect((400..<500).contains(reply.status), "\(name): \(reply.status) \(reply.errorCode ?? "-")")
+                #expect((400..<500).contains(reply.status), "\(name): \(reply.status) \(reply.errorCode?.rawValue ?? "-")")
             }
             try await Self.probe(&garbage, port: daemon.httpPort, candidate, name)
         }
@@ -201,29 +202,29 @@ import CertTestSupport
     static func checkControl(_ reply: JSONValue, _ what: String) {
         if reply["ok"] == .bool(true) { return }
         #expect(reply["ok"] == .bool(false), "\(what): \(reply.jsonText().prefix(200))")
-        #expect(isStableCode(reply["error"]?["code"]?.stringValue), "\(what): \(reply.jsonText().prefix(200))")
+        #expect(isStableCode(reply["error"]?["code"]?.stringValue.map(ErrorCode.init(wire:))), "\(what): \(reply.jsonText().prefix(200))")
         let message = reply["error"]?["message"]?.stringValue ?? ""
         #expect(message.isEmpty == false, "\(what): no message")
     }
 
-    static let controlCorpus: [(String, String, String?)] = [
-        ("truncated JSON", #"{"id":1,"cmd":"session.li"#, "MALFORMED_JSON"),
-        ("invalid JSON", "{id:1, cmd: help}", "MALFORMED_JSON"),
-        ("JSON array", "[1,2,3]", "MALFORMED_REQUEST"),
-        ("JSON number", "42", "MALFORMED_REQUEST"),
-        ("JSON null", "null", "MALFORMED_REQUEST"),
-        ("no cmd", #"{"id":2}"#, "MISSING_FIELD"),
-        ("cmd of wrong type", #"{"id":3,"cmd":5}"#, "MISSING_FIELD"),
-        ("unknown command", #"{"id":4,"cmd":"rm -rf"}"#, "UNKNOWN_COMMAND"),
-        ("missing fields", #"{"id":5,"cmd":"login"}"#, "MISSING_FIELD"),
-        ("wrong field types", #"{"id":6,"cmd":"login","sessionId":5,"password":[]}"#, "INVALID_FIELD"),
+    static let controlCorpus: [(String, String, ErrorCode?)] = [
+        ("truncated JSON", #"{"id":1,"cmd":"session.li"#, ErrorCode.malformedJSON),
+        ("invalid JSON", "{id:1, cmd: help}", ErrorCode.malformedJSON),
+        ("JSON array", "[1,2,3]", ErrorCode.malformedRequest),
+        ("JSON number", "42", ErrorCode.malformedRequest),
+        ("JSON null", "null", ErrorCode.malformedRequest),
+        ("no cmd", #"{"id":2}"#, ErrorCode.missingField),
+        ("cmd of wrong type", #"{"id":3,"cmd":5}"#, ErrorCode.missingField),
+        ("unknown command", #"{"id":4,"cmd":"rm -rf"}"#, ErrorCode.unknownCommand),
+        ("missing fields", #"{"id":5,"cmd":"login"}"#, ErrorCode.missingField),
+        ("wrong field types", #"{"id":6,"cmd":"login","sessionId":5,"password":[]}"#, ErrorCode.invalidField),
         ("huge number id", #"{"id":1e999999,"cmd":"help"}"#, nil),
-        ("huge integer field", #"{"id":7,"cmd":"session.show","sessionId":123456789012345678901234567890}"#, "INVALID_FIELD"),
-        ("deep nesting", String(repeating: "[", count: 20_000), "MALFORMED_JSON"),
+        ("huge integer field", #"{"id":7,"cmd":"session.show","sessionId":123456789012345678901234567890}"#, ErrorCode.invalidField),
+        ("deep nesting", String(repeating: "[", count: 20_000), ErrorCode.malformedJSON),
         ("deep id", #"{"cmd":"help","id":"# + String(repeating: "[", count: 2_000) + String(repeating: "]", count: 2_000) + "}", nil),
-        ("over-long line", #"{"id":8,"cmd":"help","pad":""# + String(repeating: "x", count: 70_000) + #""}"#, "LINE_TOO_LONG"),
+        ("over-long line", #"{"id":8,"cmd":"help","pad":""# + String(repeating: "x", count: 70_000) + #""}"#, ErrorCode.lineTooLong),
         ("unknown fields", #"{"id":9,"cmd":"session.list","zzz":{"a":[1,2]}}"#, nil),
-        ("other session's id", #"{"id":10,"cmd":"session.show","sessionId":"S2"}"#, "NOT_LOGGED_IN"),
+        ("other session's id", #"{"id":10,"cmd":"session.show","sessionId":"S2"}"#, ErrorCode.notLoggedIn),
         ("over-long session id", #"{"id":11,"cmd":"session.create","sessionId":""# + String(repeating: "s", count: 5_000) + #""}"#, nil),
         ("bad abort reasons", #"{"id":12,"cmd":"session.finalize","sessionId":"S1","abortReasons":[1]}"#, nil),
         ("NUL and control characters", "{\"id\":13,\"cmd\":\"help\u{0}\u{7}\"}", nil),
@@ -242,7 +243,7 @@ import CertTestSupport
             let replies = try await Self.controlExchange(client, Data(line.utf8), probe: index)
             for reply in replies { Self.checkControl(reply, name) }
             if let expected {
-                #expect(replies.contains { $0["error"]?["code"]?.stringValue == expected }, "\(name): \(replies.map { $0.jsonText().prefix(120) })")
+                #expect(replies.contains { $0["error"]?["code"]?.stringValue.map(ErrorCode.init(wire:)) == expected }, "\(name): \(replies.map { $0.jsonText().prefix(120) })")
             }
         }
         var invalidUTF8 = Data(#"{"id":99,"cmd":""#.utf8)

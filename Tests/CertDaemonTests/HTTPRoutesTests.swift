@@ -76,7 +76,7 @@ import Testing
             let reply = try await client.execute(
                 uri: "/sessions/S1/candidates/c1/start", method: .post, body: ByteBuffer(string: "{\"accessCode\": "))
             #expect(reply.status == .badRequest)
-            #expect(reply.errorCode == "MALFORMED_JSON")
+            #expect(reply.errorCode == .malformedJSON)
             #expect(reply.headers[.contentType]?.hasPrefix("application/json") == true)
         }
     }
@@ -86,7 +86,7 @@ import Testing
             let created = try await prepareSession(core.proctors)
             let missing = try await client.post("/sessions/S1/candidates/c1/start", ["code": "x"])
             #expect(missing.status == .badRequest)
-            #expect(missing.errorCode == "INVALID_BODY")
+            #expect(missing.errorCode == .invalidBody)
             let start = try await client.post("/sessions/S1/candidates/c1/start", ["accessCode": .string(created.accessCode)])
                 .decode(StartResponse.self)
             let next = try await client.get("/assessments/\(start.assessmentId)/next", token: start.token).decode(ChallengeResponse.self)
@@ -94,10 +94,10 @@ import Testing
                 "/assessments/\(start.assessmentId)/answers", ["challengeId": .string(next.challengeId), "result": "maybe"],
                 token: start.token)
             #expect(badResult.status == .badRequest)
-            #expect(badResult.errorCode == "INVALID_BODY")
+            #expect(badResult.errorCode == .invalidBody)
             let wrongType = try await client.post(
                 "/assessments/\(start.assessmentId)/answers", ["challengeId": 12, "result": "ok"], token: start.token)
-            #expect(wrongType.errorCode == "INVALID_BODY")
+            #expect(wrongType.errorCode == .invalidBody)
         }
     }
 
@@ -106,7 +106,7 @@ import Testing
             let padding = String(repeating: "x", count: 2048)
             let reply = try await client.post("/sessions/S1/candidates/c1/start", ["accessCode": .string(padding)])
             #expect(reply.status == .contentTooLarge)
-            #expect(reply.errorCode == "BODY_TOO_LARGE")
+            #expect(reply.errorCode == .bodyTooLarge)
         }
     }
 
@@ -115,7 +115,7 @@ import Testing
             for (uri, method) in [("/nowhere", HTTPRequest.Method.get), ("/healthz", .delete), ("/assessments/a/next", .post)] {
                 let reply = try await client.execute(uri: uri, method: method)
                 #expect(reply.status == .notFound)
-                #expect(reply.errorCode == "NOT_FOUND")
+                #expect(reply.errorCode == .notFound)
             }
         }
     }
@@ -162,7 +162,7 @@ import Testing
 
             let missing = try await client.get("/assessments/\(first.assessmentId)/next", token: nil)
             #expect(missing.status == .unauthorized)
-            #expect(missing.errorCode == "MISSING_TOKEN")
+            #expect(missing.errorCode == .missingToken)
             let wrong = try await client.get("/assessments/\(first.assessmentId)/next", token: "not-a-token")
             #expect([401, 403].contains(wrong.status.code))
             let crossed = try await client.get("/assessments/\(first.assessmentId)/next", token: second.token)
@@ -242,10 +242,10 @@ import Testing
             #expect(try await client.request("GET", "/healthz").status == 200)
             let malformed = try await client.request("POST", "/sessions/S1/candidates/c1/start", body: Data("{".utf8))
             #expect(malformed.status == 400)
-            #expect(malformed.errorCode == "MALFORMED_JSON")
+            #expect(malformed.errorCode == .malformedJSON)
             let oversized = try await client.json("POST", "/sessions/S1/candidates/c1/start", ["accessCode": .string(String(repeating: "x", count: 4096))])
             #expect(oversized.status == 413)
-            #expect(oversized.errorCode == "BODY_TOO_LARGE")
+            #expect(oversized.errorCode == .bodyTooLarge)
             let started = try await client.json("POST", "/sessions/S1/candidates/c1/start", ["accessCode": .string(created.accessCode)])
             #expect(started.status == 200)
             let start = try started.json()
@@ -265,7 +265,7 @@ import Testing
                 "POST /assessments/a/answers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nxx\r\n".utf8))
             let reply = try await client.readReply()
             #expect(reply.status == 400)
-            #expect(reply.errorCode == "MALFORMED_REQUEST")
+            #expect(reply.errorCode == .malformedRequest)
             #expect(reply.headers["connection"] == "close")
             let fresh = try LoopbackHTTPClient(port: daemon.httpPort)
             #expect(try await fresh.request("GET", "/healthz").status == 200)
@@ -278,7 +278,7 @@ import Testing
         let response = APIError.response(for: error)
         #expect(response.status.code == 503)
         #expect(response.headers[.retryAfter] == "3")
-        #expect(APIError.response(for: .notFound("X", "y")).headers[.retryAfter] == nil)
+        #expect(APIError.response(for: .notFound(.sessionNotFound, "y")).headers[.retryAfter] == nil)
     }
 }
 
@@ -305,5 +305,5 @@ extension TestResponse {
 
     func json() throws -> JSONValue { try JSONValue.parse(Data(buffer: body)) }
 
-    var errorCode: String? { (try? json())?["error"]?["code"]?.stringValue }
+    var errorCode: ErrorCode? { (try? json())?["error"]?["code"]?.stringValue.map(ErrorCode.init(wire:)) }
 }

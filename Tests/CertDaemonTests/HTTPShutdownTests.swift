@@ -28,14 +28,14 @@ import Testing
             reply = try await keptAlive.request("GET", "/certificates/P-ABCDEFGH")
         }
         #expect(reply.status == 503)
-        #expect(reply.errorCode == "SHUTTING_DOWN")
+        #expect(reply.errorCode == .shuttingDown)
         #expect(reply.headers["retry-after"] == "1")
 
         // A candidate request on a new connection too.
         let fresh = try LoopbackHTTPClient(port: daemon.httpPort)
         let start = try await fresh.json("POST", "/sessions/S1/candidates/c1/start", ["accessCode": .string(created.accessCode)])
         #expect(start.status == 503)
-        #expect(start.errorCode == "SHUTTING_DOWN")
+        #expect(start.errorCode == .shuttingDown)
         #expect(start.headers["retry-after"] == "1")
 
         try await stopping.value

@@ -71,7 +71,7 @@ import Testing
         #expect(served.filter { $0.status == 201 }.count == 32, "every candidate got its 4 answers through by retrying")
         #expect(!served.isEmpty)
         for reply in busy {
-            #expect(reply.errorCode == "BUSY")
+            #expect(reply.errorCode == .busy)
             #expect(Int(reply.headers["retry-after"] ?? "") ?? 0 >= 1, "Retry-After: \(reply.headers["retry-after"] ?? "missing")")
         }
         // BUSY is counted in /metrics, and a retry after the storm is served.
@@ -102,8 +102,8 @@ import Testing
                             answered += 1
                             counts["ok", default: 0] += 1
                         } catch {
-                            #expect(error.code != "BUSY" || (error.httpStatus == 503 && (error.retryAfterSeconds ?? 0) >= 1))
-                            counts[error.code, default: 0] += 1
+                            #expect(error.code != .busy || (error.httpStatus == 503 && (error.retryAfterSeconds ?? 0) >= 1))
+                            counts[error.code.rawValue, default: 0] += 1
                             // Back off (a real client waits Retry-After; a few ms is enough here).
                             try? await Task.sleep(for: .milliseconds(5))
                         }
@@ -137,7 +137,7 @@ import Testing
         for client in clients { #expect(Self.ok(try await client.call("help"))) }
         let extra = try ControlClient(socketPath: daemon.socketPath, timeoutSeconds: 10)
         let refused = try await extra.readLine().map { try JSONValue.parse($0) }
-        #expect(refused?["error"]?["code"]?.stringValue == "TOO_MANY_CONNECTIONS")
+        #expect(refused?["error"]?["code"]?.stringValue.map(ErrorCode.init(wire:)) == .tooManyConnections)
         #expect(try await extra.readLine() == nil, "the refused connection is closed")
         clients.removeLast()
         try await Task.sleep(for: .milliseconds(200))

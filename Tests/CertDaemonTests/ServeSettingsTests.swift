@@ -175,7 +175,7 @@ final class LoopbackHTTPClient: @unchecked Sendable {
         var headers: [String: String]
         var body: Data
         func json() throws -> JSONValue { try JSONValue.parse(body) }
-        var errorCode: String? { (try? json())?["error"]?["code"]?.stringValue }
+        var errorCode: ErrorCode? { (try? json())?["error"]?["code"]?.stringValue.map(ErrorCode.init(wire:)) }
     }
 
     private let fd: Int32

@@ -47,7 +47,7 @@ import CertTestSupport
     }
 
     /// The StoreError code `DaemonCore.open` fails with; nil when it opened.
-    static func openFailure(_ path: String) async -> String? {
+    static func openFailure(_ path: String) async -> ErrorCode? {
         do {
             let core = try await DaemonCore.open(Reliability.configuration(databasePath: path))
             await core.shutdown()
@@ -57,7 +57,7 @@ import CertTestSupport
             return error.code
         } catch {
             Issue.record("opening \(path) failed with \(type(of: error)), not a StoreError: \(error)")
-            return "\(error)"
+            return .unrecognized
         }
     }
 
@@ -77,7 +77,7 @@ import CertTestSupport
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "a clean shutdown checkpoints the WAL")
         try Self.patch(path, offset: 60, bytes: [0, 0, 0, 99])
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(await Self.openFailure(path) == StoreError.newerSchema)
+        #expect(await Self.openFailure(path) == ErrorCode.storeNewerSchema)
         let after = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(after == before, "a refused file is not migrated or written: \(after.count) vs \(before.count) bytes, first difference at \(zip(after, before).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? -1)")
     }
@@ -90,23 +90,23 @@ import CertTestSupport
         let validBytes = try Data(contentsOf: URL(fileURLWithPath: valid))
         var random = SplitMix64(seed: 0xC0DE)
 
-        var cases: [(name: String, bytes: Data, expected: Set<String>)] = [
-            ("text", Data("certification results, not a database\n".utf8), [StoreError.corrupt]),
-            ("random", Data((0..<8192).map { _ in UInt8(truncatingIfNeeded: random.next()) }), [StoreError.corrupt]),
-            ("damaged header", Data(repeating: 0xAB, count: 16) + validBytes.dropFirst(16), [StoreError.corrupt]),
+        var cases: [(name: String, bytes: Data, expected: Set<ErrorCode>)] = [
+            ("text", Data("certification results, not a database\n".utf8), [ErrorCode.storeCorrupt]),
+            ("random", Data((0..<8192).map { _ in UInt8(truncatingIfNeeded: random.next()) }), [ErrorCode.storeCorrupt]),
+            ("damaged header", Data(repeating: 0xAB, count: 16) + validBytes.dropFirst(16), [ErrorCode.storeCorrupt]),
         ]
         // Another program's SQLite file: our schema, another application_id.
         var foreign = validBytes
         foreign.replaceSubrange(68..<72, with: [0x12, 0x34, 0x56, 0x78])
-        cases.append(("foreign application_id", foreign, [StoreError.corrupt]))
+        cases.append(("foreign application_id", foreign, [ErrorCode.storeCorrupt]))
         // A file cut in half (a copy interrupted, a disk error).
-        cases.append(("truncated", validBytes.prefix(validBytes.count / 2), [StoreError.corrupt, StoreError.io]))
+        cases.append(("truncated", validBytes.prefix(validBytes.count / 2), [ErrorCode.storeCorrupt, ErrorCode.storeIO]))
         // Pages overwritten after the header (schema and data pages damaged).
         var scribbled = validBytes
         for page in stride(from: 4096, to: scribbled.count, by: 4096) {
             scribbled.replaceSubrange(page..<min(page + 512, scribbled.count), with: Data(repeating: 0x5A, count: min(512, scribbled.count - page)))
         }
-        cases.append(("scribbled pages", scribbled, [StoreError.corrupt, StoreError.io]))
+        cases.append(("scribbled pages", scribbled, [ErrorCode.storeCorrupt, ErrorCode.storeIO]))
         // SQLite only finds damaged data pages when it reads them: the open may write to such a
         // file (a header bump, one page) before recovery reads the damage and refuses it.
         let writtenBeforeRefusal: Set<String> = ["scribbled pages"]
@@ -115,14 +115,14 @@ import CertTestSupport
             let path = directory + "/case\(index).sqlite"
             try item.bytes.write(to: URL(fileURLWithPath: path))
             let failure = await Self.openFailure(path)
-            #expect(failure.map(item.expected.contains) == true, "\(item.name): \(failure ?? "opened")")
+            #expect(failure.map(item.expected.contains) == true, "\(item.name): \(failure?.rawValue ?? "opened")")
             let after = try Data(contentsOf: URL(fileURLWithPath: path))
             if writtenBeforeRefusal.contains(item.name) { continue }
             #expect(after == item.bytes, "\(item.name): a refused file is left as it was: \(after.count) vs \(item.bytes.count) bytes, first difference at \(zip(after, item.bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? -1)")
         }
         // A directory where the file should be.
         try FileManager.default.createDirectory(atPath: directory + "/dir.sqlite", withIntermediateDirectories: false)
-        #expect(await Self.openFailure(directory + "/dir.sqlite") == StoreError.cannotOpen)
+        #expect(await Self.openFailure(directory + "/dir.sqlite") == ErrorCode.storeCannotOpen)
         // The untouched copy still opens: the checks above refuse bad files, not good ones.
         #expect(await Self.openFailure(valid) == nil)
     }
@@ -138,14 +138,14 @@ import CertTestSupport
         let path = directory + "/store.sqlite"
         try await Self.populate(path)
         #expect(Shell.run("/usr/bin/chattr", ["+i", path]))
-        #expect(await Self.openFailure(path) == StoreError.readOnly)
+        #expect(await Self.openFailure(path) == ErrorCode.storeReadOnly)
         _ = Shell.run("/usr/bin/chattr", ["-i", path])
         #expect(await Self.openFailure(path) == nil, "writable again, it opens and recovers")
 
         // A new store in an immutable directory: SQLite could not create its -wal and -shm files.
         try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: false)
         #expect(Shell.run("/usr/bin/chattr", ["+i", directory + "/sub"]))
-        #expect(await Self.openFailure(directory + "/sub/store.sqlite") == StoreError.readOnly)
+        #expect(await Self.openFailure(directory + "/sub/store.sqlite") == ErrorCode.storeReadOnly)
     }
 
     @Test(.enabled(if: StoreFaultTests.tmpfsWorks, "needs mount -t tmpfs (root, CAP_SYS_ADMIN)"))
@@ -156,7 +156,7 @@ import CertTestSupport
         defer { _ = Shell.run("/usr/bin/umount", ["-l", directory]) }
         Self.fill(directory, leavingBytes: 0)
         let failure = await Self.openFailure(directory + "/store.sqlite")
-        #expect(failure != nil && failure!.hasPrefix("STORE_"), "opening on a full disk: \(failure ?? "opened")")
+        #expect(failure != nil && failure!.rawValue.hasPrefix("STORE_"), "opening on a full disk: \(failure?.rawValue ?? "opened")")
     }
 
     /// The disk fills up while candidates answer. Every answer is either acknowledged or
@@ -185,7 +185,7 @@ import CertTestSupport
         Self.fill(mountPoint, leavingBytes: 40 * 1024)
 
         var acknowledged: [String: [Int]] = [:]
-        var refusals: [String: Int] = [:]
+        var refusals: [ErrorCode: Int] = [:]
         var acknowledgedAfterRefusal = 0
         var consecutiveRefusals = 0
         round: for _ in 0..<32 {
@@ -197,7 +197,7 @@ import CertTestSupport
                     if !refusals.isEmpty { acknowledgedAfterRefusal += 1 }
                     consecutiveRefusals = 0
                 } catch {
-                    #expect(error.code.hasPrefix("STORE_"), "refused with \(error.code)")
+                    #expect(error.code.rawValue.hasPrefix("STORE_"), "refused with \(error.code)")
                     #expect(error.httpStatus >= 500)
                     refusals[error.code, default: 0] += 1
                     consecutiveRefusals += 1
@@ -214,7 +214,7 @@ import CertTestSupport
         let http = try RawHTTPConnection(port: daemon.httpPort)
         let health = await http.exchange(RawHTTPConnection.request("GET", "/healthz"))
         #expect(health?.status == 503, "/healthz with an unhealthy writer: \(health?.status ?? 0)")
-        #expect(health?.errorCode?.hasPrefix("STORE_") == true, "/healthz names the store: \(health?.errorCode ?? "-")")
+        #expect(health?.errorCode?.rawValue.hasPrefix("STORE_") == true, "/healthz names the store: \(health?.errorCode?.rawValue ?? "-")")
         try await daemon.shutdown()
 
         // Free the space, restart on the same file: the journal holds every acknowledged answer once.

@@ -64,41 +64,41 @@ import Testing
 
     @Test func anUnknownKeyNamesItsPathAndLine() {
         let error = Self.error("name: x\ncapacity:\n  start_concurrency: 4\n  step_count: 3\n")
-        #expect(error?.code == "SCENARIO_UNKNOWN_KEY")
+        #expect(error?.code == .scenarioUnknownKey)
         #expect(error?.line == 4)
         #expect(error?.message.contains("capacity.step_count") == true)
         let slo = Self.error("capacity:\n  slo:\n    p95_next_ms: 3\n")
-        #expect(slo?.code == "SCENARIO_UNKNOWN_KEY" && slo?.line == 3)
+        #expect(slo?.code == .scenarioUnknownKey && slo?.line == 3)
         #expect(slo?.message.contains("capacity.slo.p95_next_ms") == true)
     }
 
     @Test func badValuesNameTheirLine() {
         let growth = Self.error("capacity:\n  growth: 1\n")
-        #expect(growth?.code == "SCENARIO_BAD_VALUE" && growth?.line == 2)
+        #expect(growth?.code == .scenarioBadValue && growth?.line == 2)
         #expect(growth?.message.contains("capacity.growth") == true)
 
         let mode = Self.error("name: x\nmode: fastest\n")
-        #expect(mode?.code == "SCENARIO_BAD_VALUE" && mode?.line == 2)
+        #expect(mode?.code == .scenarioBadValue && mode?.line == 2)
         #expect(mode?.message.contains("run | capacity") == true)
 
         let both = Self.error("capacity:\n  step_candidates: 100\n  step_seconds: 3\n")
-        #expect(both?.code == "SCENARIO_BAD_VALUE" && both?.line == 3)
+        #expect(both?.code == .scenarioBadValue && both?.line == 3)
         #expect(both?.message.contains("contradict") == true)
 
         let range = Self.error("capacity:\n  start_concurrency: 64\n  max_concurrency: 32\n")
-        #expect(range?.code == "SCENARIO_BAD_VALUE" && range?.line == 3)
+        #expect(range?.code == .scenarioBadValue && range?.line == 3)
 
         let zero = Self.error("capacity:\n  start_concurrency: 0\n")
-        #expect(zero?.code == "SCENARIO_BAD_VALUE" && zero?.line == 2)
+        #expect(zero?.code == .scenarioBadValue && zero?.line == 2)
 
         let negative = Self.error("capacity:\n  slo: {errors_max: -1}\n")
-        #expect(negative?.code == "SCENARIO_BAD_VALUE" && negative?.line == 2)
+        #expect(negative?.code == .scenarioBadValue && negative?.line == 2)
     }
 
     @Test func tooManyStepsAreRefused() {
         // From 1 by ×1.05 every step below 10 moves by one: far more than 64 steps up to 100,000.
         let error = Self.error("capacity:\n  start_concurrency: 1\n  growth: 1.05\n  max_concurrency: 100000\n")
-        #expect(error?.code == "SCENARIO_BAD_VALUE" && error?.line == 3)
+        #expect(error?.code == .scenarioBadValue && error?.line == 3)
         #expect(error?.message.contains("steps") == true)
     }
 

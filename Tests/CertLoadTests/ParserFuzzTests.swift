@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CertCore
 @testable import CertLoad
 import CertTestSupport
 
@@ -8,7 +9,7 @@ import CertTestSupport
 /// scenario. Every input must parse or fail with `ScenarioError` carrying one of its four
 /// codes and a message — never a crash, a hang or another error type.
 @Suite struct ParserFuzzTests {
-    static let codes: Set<String> = ["SCENARIO_MALFORMED", "SCENARIO_UNKNOWN_KEY", "SCENARIO_BAD_VALUE", "SCENARIO_UNREADABLE"]
+    static let codes: Set<ErrorCode> = [ErrorCode.scenarioMalformed, ErrorCode.scenarioUnknownKey, ErrorCode.scenarioBadValue, ErrorCode.scenarioUnreadable]
     /// Generated inputs per loop.
     static let fuzzCases = 1_500
 
@@ -18,7 +19,7 @@ import CertTestSupport
         return (try? String(contentsOf: url, encoding: .utf8)) ?? "name: smoke\n"
     }()
 
-    static func outcome(_ text: String, fileName: String? = nil) -> String? {
+    static func outcome(_ text: String, fileName: String? = nil) -> ErrorCode? {
         do {
             _ = try ScenarioParser.parse(text, fileName: fileName)
             return nil
@@ -30,57 +31,57 @@ import CertTestSupport
     }
 
     /// (text, file name, expected code or nil for "parses").
-    static let corpus: [(String, String?, String?)] = [
+    static let corpus: [(String, String?, ErrorCode?)] = [
         ("name: ok\n", nil, nil),
-        ("", nil, "SCENARIO_MALFORMED"),
-        ("   \n# only a comment\n", nil, "SCENARIO_MALFORMED"),
-        ("- a\n- b\n", nil, "SCENARIO_MALFORMED"),
-        ("just a word", nil, "SCENARIO_MALFORMED"),
-        ("name: [unclosed\n", nil, "SCENARIO_MALFORMED"),
-        ("name: x\n  bad: indentation\n", nil, "SCENARIO_MALFORMED"),
-        ("name: x\n\tseed: 1\n", nil, "SCENARIO_MALFORMED"),
-        (#"{"name": "x", "seed": 1"#, "s.json", "SCENARIO_MALFORMED"),
+        ("", nil, ErrorCode.scenarioMalformed),
+        ("   \n# only a comment\n", nil, ErrorCode.scenarioMalformed),
+        ("- a\n- b\n", nil, ErrorCode.scenarioMalformed),
+        ("just a word", nil, ErrorCode.scenarioMalformed),
+        ("name: [unclosed\n", nil, ErrorCode.scenarioMalformed),
+        ("name: x\n  bad: indentation\n", nil, ErrorCode.scenarioMalformed),
+        ("name: x\n\tseed: 1\n", nil, ErrorCode.scenarioMalformed),
+        (#"{"name": "x", "seed": 1"#, "s.json", ErrorCode.scenarioMalformed),
         (#"{"name": "x",}"#, "s.json", nil),
-        ("name: x\nname: y\n", nil, "SCENARIO_BAD_VALUE"),
-        ("nmae: x\n", nil, "SCENARIO_UNKNOWN_KEY"),
-        ("day: {centres: 1, rooms: 2}\n", nil, "SCENARIO_UNKNOWN_KEY"),
-        ("seed: -1\n", nil, "SCENARIO_BAD_VALUE"),
-        ("seed: 18446744073709551616\n", nil, "SCENARIO_BAD_VALUE"),
-        ("seed: 1e400\n", nil, "SCENARIO_BAD_VALUE"),
-        ("seed: .nan\n", nil, "SCENARIO_BAD_VALUE"),
-        ("seed: [1]\n", nil, "SCENARIO_BAD_VALUE"),
-        ("time_scale: .inf\n", nil, "SCENARIO_BAD_VALUE"),
-        ("time_scale: -1\n", nil, "SCENARIO_BAD_VALUE"),
-        ("concurrency: 99999999999999999999999\n", nil, "SCENARIO_BAD_VALUE"),
-        ("concurrency: 0\n", nil, "SCENARIO_BAD_VALUE"),
-        ("day: {centres: 2147483648}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("day: {centres: 1000000, sessions_per_centre: 1000000}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("bank: {generate: {challenges: 1000000000}}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("bank: {path: a.json, generate: {}}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("transport: carrier-pigeon\n", nil, "SCENARIO_BAD_VALUE"),
-        ("population: {accessibility_share: 1.5}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("population: {ability: {distribution: uniform, min: 3, max: 1}}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("behaviour: {think_time: {min_seconds: 10, max_seconds: 1}}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("proctors: {authorise_delay_seconds: 30..5}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("thresholds: {p99_teleport_ms: 5}\n", nil, "SCENARIO_UNKNOWN_KEY"),
-        ("thresholds: {digest: nothex}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("algorithm: {maximumAssessmentLength: 0}\n", nil, "SCENARIO_BAD_VALUE"),
-        ("algorithm: {unknownSetting: 1}\n", nil, "SCENARIO_UNKNOWN_KEY"),
+        ("name: x\nname: y\n", nil, ErrorCode.scenarioBadValue),
+        ("nmae: x\n", nil, ErrorCode.scenarioUnknownKey),
+        ("day: {centres: 1, rooms: 2}\n", nil, ErrorCode.scenarioUnknownKey),
+        ("seed: -1\n", nil, ErrorCode.scenarioBadValue),
+        ("seed: 18446744073709551616\n", nil, ErrorCode.scenarioBadValue),
+        ("seed: 1e400\n", nil, ErrorCode.scenarioBadValue),
+        ("seed: .nan\n", nil, ErrorCode.scenarioBadValue),
+        ("seed: [1]\n", nil, ErrorCode.scenarioBadValue),
+        ("time_scale: .inf\n", nil, ErrorCode.scenarioBadValue),
+        ("time_scale: -1\n", nil, ErrorCode.scenarioBadValue),
+        ("concurrency: 99999999999999999999999\n", nil, ErrorCode.scenarioBadValue),
+        ("concurrency: 0\n", nil, ErrorCode.scenarioBadValue),
+        ("day: {centres: 2147483648}\n", nil, ErrorCode.scenarioBadValue),
+        ("day: {centres: 1000000, sessions_per_centre: 1000000}\n", nil, ErrorCode.scenarioBadValue),
+        ("bank: {generate: {challenges: 1000000000}}\n", nil, ErrorCode.scenarioBadValue),
+        ("bank: {path: a.json, generate: {}}\n", nil, ErrorCode.scenarioBadValue),
+        ("transport: carrier-pigeon\n", nil, ErrorCode.scenarioBadValue),
+        ("population: {accessibility_share: 1.5}\n", nil, ErrorCode.scenarioBadValue),
+        ("population: {ability: {distribution: uniform, min: 3, max: 1}}\n", nil, ErrorCode.scenarioBadValue),
+        ("behaviour: {think_time: {min_seconds: 10, max_seconds: 1}}\n", nil, ErrorCode.scenarioBadValue),
+        ("proctors: {authorise_delay_seconds: 30..5}\n", nil, ErrorCode.scenarioBadValue),
+        ("thresholds: {p99_teleport_ms: 5}\n", nil, ErrorCode.scenarioUnknownKey),
+        ("thresholds: {digest: nothex}\n", nil, ErrorCode.scenarioBadValue),
+        ("algorithm: {maximumAssessmentLength: 0}\n", nil, ErrorCode.scenarioBadValue),
+        ("algorithm: {unknownSetting: 1}\n", nil, ErrorCode.scenarioUnknownKey),
         ("name: !!binary aGVsbG8=\n", nil, nil),
         ("name: &a x\ndescription: *a\n", nil, nil),
-        ("name: *undefined\n", nil, "SCENARIO_MALFORMED"),
-        ("? [complex, key]\n: value\n", nil, "SCENARIO_BAD_VALUE"),
-        ("name: \"\u{0}\"\n", nil, "SCENARIO_MALFORMED"),
+        ("name: *undefined\n", nil, ErrorCode.scenarioMalformed),
+        ("? [complex, key]\n: value\n", nil, ErrorCode.scenarioBadValue),
+        ("name: \"\u{0}\"\n", nil, ErrorCode.scenarioMalformed),
         ("name: x\n" + String(repeating: "#", count: 200_000) + "\n", nil, nil),
-        ("name: " + String(repeating: "y", count: (1 << 20) + 1) + "\n", nil, "SCENARIO_MALFORMED"),
-        (String(repeating: "[", count: 50_000), nil, "SCENARIO_MALFORMED"),
-        ("name: " + String(repeating: "{a: ", count: 20_000), nil, "SCENARIO_MALFORMED"),
+        ("name: " + String(repeating: "y", count: (1 << 20) + 1) + "\n", nil, ErrorCode.scenarioMalformed),
+        (String(repeating: "[", count: 50_000), nil, ErrorCode.scenarioMalformed),
+        ("name: " + String(repeating: "{a: ", count: 20_000), nil, ErrorCode.scenarioMalformed),
     ]
 
     @Test func corpusGivesTheExpectedCodes() {
         for (index, (text, fileName, expected)) in Self.corpus.enumerated() {
             let got = Self.outcome(text, fileName: fileName)
-            #expect(got == expected, "scenario corpus case \(index) (\(text.prefix(40).debugDescription)): \(got ?? "parsed")")
+            #expect(got == expected, "scenario corpus case \(index) (\(text.prefix(40).debugDescription)): \(got.map(\.rawValue) ?? "parsed")")
         }
     }
 
@@ -92,7 +93,7 @@ import CertTestSupport
         for level in 1...8 {
             text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
         }
-        #expect(Self.outcome(text) == "SCENARIO_UNKNOWN_KEY")
+        #expect(Self.outcome(text) == .scenarioUnknownKey)
     }
 
     @Test func scenarioFileWithInvalidUTF8IsUnreadable() throws {
@@ -103,13 +104,13 @@ import CertTestSupport
             _ = try Scenario.load(path: path)
             Issue.record("a file with invalid UTF-8 loaded")
         } catch {
-            #expect(error.code == "SCENARIO_UNREADABLE")
+            #expect(error.code == .scenarioUnreadable)
         }
         do {
             _ = try Scenario.load(path: "/nonexistent/certsim/s.yaml")
             Issue.record("a missing file loaded")
         } catch {
-            #expect(error.code == "SCENARIO_UNREADABLE")
+            #expect(error.code == .scenarioUnreadable)
         }
     }
 
@@ -147,7 +148,7 @@ import CertTestSupport
                     mutated[at] = String(line)
                 }
             }
-            outcomes[Self.outcome(mutated.joined(separator: "\n")) ?? "parsed", default: 0] += 1
+            outcomes[Self.outcome(mutated.joined(separator: "\n"))?.rawValue ?? "parsed", default: 0] += 1
         }
         #expect(outcomes.keys.count >= 3, "outcomes: \(outcomes)")
     }

@@ -49,7 +49,7 @@ import Testing
         var authorisations = 0
         var restarts = 0
         var decisions = 0
-        var refusals: [String] = []
+        var refusals: [ErrorCode] = []
 
         init(bank: ItemBank, length: Int = 32, faults: [Fault] = [], refusedCallsAfterRestart: Int = 2) {
             self.bank = bank
@@ -63,11 +63,10 @@ import Testing
             return bank.challenges.first { !answered.contains($0.id) && !validated.contains($0.id) }
         }
 
-        private func refuse(_ code: String, _ status: Int) -> DaemonError {
+        private func refuse(_ code: ErrorCode) -> DaemonError {
             refusals.append(code)
-            // As the daemon: a pending live alert is a 409 with Retry-After.
-            return DaemonError(code: code, message: "scripted", httpStatus: status,
-                               retryAfterSeconds: code == "LIVE_ALERT_ONGOING" ? 1 : nil)
+            // As the daemon: a pending live alert is a 409 with Retry-After (from its code).
+            return DaemonError(code, "scripted")
         }
 
         private func checkUp() throws(DaemonError) {
@@ -78,7 +77,7 @@ import Testing
         }
 
         private func checkToken(_ given: String) throws(DaemonError) {
-            guard given == token else { throw refuse("INVALID_TOKEN", 403) }
+            guard given == token else { throw refuse(.invalidToken) }
         }
 
         private func restart() -> DaemonError {
@@ -117,7 +116,7 @@ import Testing
 
         func start(sessionId: String, candidateId: String, accessCode: String) throws(DaemonError) -> StartResponse {
             try checkUp()
-            guard authorised else { throw refuse("CANDIDATE_NOT_AUTHORIZED", 403) }
+            guard authorised else { throw refuse(.candidateNotAuthorized) }
             authorised = false
             starts += 1
             token = "t\(starts)"
@@ -127,7 +126,7 @@ import Testing
         func next(assessmentId: String, token: String) throws(DaemonError) -> ChallengeResponse? {
             try faulted(.next) { () throws(DaemonError) -> ChallengeResponse? in
                 try checkToken(token)
-                if pendingAlert != nil { throw refuse("LIVE_ALERT_ONGOING", 409) }
+                if pendingAlert != nil { throw refuse(.liveAlertOngoing) }
                 guard journal.count < length, let challenge = current else { return nil }
                 return ChallengeResponse(challengeId: challenge.id, competence: challenge.competence,
                                          questionNumber: journal.count + 1)
@@ -137,9 +136,9 @@ import Testing
         func answer(assessmentId: String, token: String, _ request: AnswerRequest) throws(DaemonError) -> AnswerResponse {
             try faulted(.answer) { () throws(DaemonError) -> AnswerResponse in
                 try checkToken(token)
-                if pendingAlert != nil { throw refuse("LIVE_ALERT_ONGOING", 409) }
-                guard journal.count < length else { throw refuse("TEST_FINISHED", 409) }
-                guard request.challengeId == current?.id else { throw refuse("NOT_CURRENT_CHALLENGE", 409) }
+                if pendingAlert != nil { throw refuse(.liveAlertOngoing) }
+                guard journal.count < length else { throw refuse(.testFinished) }
+                guard request.challengeId == current?.id else { throw refuse(.notCurrentChallenge) }
                 journal.append(Answer(challengeId: request.challengeId, result: request.result))
                 return AnswerResponse(questionNumber: journal.count, answersCount: journal.count,
                                       completed: journal.count == length)
@@ -150,14 +149,14 @@ import Testing
             try faulted(.raise) { () throws(DaemonError) -> AlertResponse in
                 try checkToken(token)
                 if pendingAlert != nil { return AlertResponse(status: "ignored") }
-                guard challengeId == current?.id else { throw refuse("NOT_CURRENT_CHALLENGE", 409) }
+                guard challengeId == current?.id else { throw refuse(.notCurrentChallenge) }
                 pendingAlert = challengeId
                 return AlertResponse(status: "ongoing")
             }
         }
 
         func certificate(verificationCode: String) throws(DaemonError) -> CertificateResponse {
-            throw DaemonError.notFound("CERTIFICATE_NOT_FOUND", "none")
+            throw DaemonError.notFound(.certificateNotFound, "none")
         }
 
         func createSession(_ request: CreateSessionRequest) -> SessionCreated {
@@ -168,14 +167,14 @@ import Testing
 
         func authorize(sessionId: String, candidateId: String) throws(DaemonError) {
             try checkUp()
-            guard journal.count < length else { throw refuse("CANDIDATE_ALREADY_COMPLETED", 409) }
+            guard journal.count < length else { throw refuse(.candidateAlreadyCompleted) }
             authorised = true
             authorisations += 1
         }
 
         func validateLiveAlert(sessionId: String, candidateId: String) throws(DaemonError) {
             try faulted(.validate) { () throws(DaemonError) in
-                guard let alert = pendingAlert else { throw refuse("LIVE_ALERT_NOT_ONGOING", 409) }
+                guard let alert = pendingAlert else { throw refuse(.liveAlertNotOngoing) }
                 validated.append(alert)
                 pendingAlert = nil
                 decisions += 1
@@ -184,7 +183,7 @@ import Testing
 
         func dismissLiveAlert(sessionId: String, candidateId: String) throws(DaemonError) {
             try faulted(.dismiss) { () throws(DaemonError) in
-                guard pendingAlert != nil else { throw refuse("LIVE_ALERT_NOT_ONGOING", 409) }
+                guard pendingAlert != nil else { throw refuse(.liveAlertNotOngoing) }
                 pendingAlert = nil
                 decisions += 1
             }
@@ -196,16 +195,16 @@ import Testing
 
         func clearCompanionAlert(sessionId: String, candidateId: String) throws(DaemonError) {
             try faulted(.companionClear) { () throws(DaemonError) in
-                guard companionOngoing else { throw refuse("COMPANION_ALERT_NOT_ONGOING", 409) }
+                guard companionOngoing else { throw refuse(.companionAlertNotOngoing) }
                 companionOngoing = false
             }
         }
 
         func showSession(_ sessionId: String) throws(DaemonError) -> SessionDetail {
-            throw DaemonError.notFound("SESSION_NOT_FOUND", "none")
+            throw DaemonError.notFound(.sessionNotFound, "none")
         }
         func finalize(sessionId: String, abortReasons: [String: AbortReason]) throws(DaemonError) -> FinalizationSummary {
-            throw DaemonError.notFound("SESSION_NOT_FOUND", "none")
+            throw DaemonError.notFound(.sessionNotFound, "none")
         }
         func publish(sessionId: String) throws(DaemonError) -> [PublishedCertificate] { [] }
         func closeSession(_ sessionId: String) {}
@@ -247,7 +246,7 @@ import Testing
         var restarts: Int
         var authorisations: Int
         var decisions: Int
-        var refusals: [String]
+        var refusals: [ErrorCode]
         var errors: [String: Int]
         var retries: [String: Int]
     }
@@ -276,7 +275,7 @@ import Testing
         #expect(played.refusals.isEmpty, "nothing refused, nothing answered twice: \(played.refusals)")
         #expect(played.errors.isEmpty)
         // One outage: the lost reply and the 2 refused connections are waited out.
-        #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed: 3])
+        #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed.rawValue: 3])
         #expect(played.authorisations == 2)
     }
 
@@ -296,7 +295,7 @@ import Testing
         #expect(played.outcome.answersGiven == 32)
         #expect(played.journal == clean.journal)
         // The invigilator's re-authorisation is refused: the test is already complete.
-        #expect(played.refusals == ["CANDIDATE_ALREADY_COMPLETED"])
+        #expect(played.refusals == [.candidateAlreadyCompleted])
         #expect(played.errors.isEmpty)
     }
 
@@ -307,7 +306,7 @@ import Testing
         let played = await Self.play(faults: [Fault(operation: .next, atAnswers: 7, kind: .restartBefore)])
         #expect(played.outcome.fate == .completed)
         #expect(played.journal == clean.journal)
-        #expect(played.refusals == ["INVALID_TOKEN"])
+        #expect(played.refusals == [.invalidToken])
         #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, "INVALID_TOKEN": 1])
         #expect(played.authorisations == 2)
     }
@@ -337,8 +336,8 @@ import Testing
             #expect(played.decisions == clean.decisions)
             // After the resume the daemon says the alert still waits for the invigilator: the
             // flow has the invigilator decide at once instead of waiting for Retry-After.
-            #expect(played.refusals == ["LIVE_ALERT_ONGOING"])
-            #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed: 3])
+            #expect(played.refusals == [.liveAlertOngoing])
+            #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed.rawValue: 3])
         }
     }
 
@@ -372,7 +371,7 @@ import Testing
                 #expect(played.journal == clean.journal, "\(operation) \(kind)")
                 #expect(played.errors.isEmpty, "\(operation) \(kind): \(played.errors)")
                 // Only a clear whose acknowledgement was lost meets an alert already cleared.
-                let expected = operation == .companionClear && kind == .loseReply ? ["COMPANION_ALERT_NOT_ONGOING"] : []
+                let expected: [ErrorCode] = operation == .companionClear && kind == .loseReply ? [.companionAlertNotOngoing] : []
                 #expect(played.refusals == expected, "\(operation) \(kind)")
             }
         }
@@ -385,9 +384,9 @@ import Testing
                                      limits: limits, refusedCallsAfterRestart: 1_000)
         #expect(played.outcome.fate == .failed(code: TransportErrorCode.connectionFailed))
         #expect(played.outcome.answersGiven == 4)
-        #expect(played.errors == [TransportErrorCode.connectionFailed: 1])
+        #expect(played.errors == [TransportErrorCode.connectionFailed.rawValue: 1])
         // The lost answer and 4 refused resumes are waited out; the 6th failure is final.
-        #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed: 5])
+        #expect(played.retries == ["DAEMON_UNAVAILABLE": 1, TransportErrorCode.connectionFailed.rawValue: 5])
     }
 }
 
@@ -444,7 +443,7 @@ import Testing
         func finalize(sessionId: String, abortReasons: [String: AbortReason]) throws(DaemonError) -> FinalizationSummary {
             try checkUp()
             guard status == "started" else {
-                throw DaemonError(code: "SESSION_ALREADY_FINALIZED", message: "scripted", httpStatus: 409)
+                throw DaemonError(.sessionAlreadyFinalized, "scripted")
             }
             status = "finalized"
             finalizations += 1
@@ -457,8 +456,7 @@ import Testing
         func publish(sessionId: String) throws(DaemonError) -> [PublishedCertificate] {
             try checkUp()
             guard status == "finalized" else {
-                throw DaemonError(code: status == "processed" ? "SESSION_ALREADY_PUBLISHED" : "SESSION_NOT_FINALIZED",
-                                  message: "scripted", httpStatus: 409)
+                throw DaemonError(status == "processed" ? .sessionAlreadyPublished : .sessionNotFinalized, "scripted")
             }
             status = "processed"
             publications += 1
@@ -502,7 +500,7 @@ import Testing
             let expected = step == .publish ? [] : [await proctors.certificate]
             #expect(closed.certificates == expected, "\(String(describing: step))")
             #expect(await session.publicationRepliesLost == (step == .publish ? 1 : 0))
-            #expect(await session.outageRetries.byCode == (step == nil ? [:] : [TransportErrorCode.connectionFailed: 2]),
+            #expect(await session.outageRetries.byCode == (step == nil ? [:] : [TransportErrorCode.connectionFailed.rawValue: 2]),
                     "\(String(describing: step))")
         }
     }

@@ -172,7 +172,7 @@ import Testing
             _ = try await ScenarioRunner.run(scenario: scenario, options: RunnerFixtures.quietOptions())
             Issue.record("a missing bank must fail the run")
         } catch {
-            #expect(error.code == "RUN_BANK")
+            #expect(error.code == .runBank)
         }
     }
 
@@ -263,7 +263,7 @@ enum RunnerFixtures {
         }
         func next(assessmentId: String, token: String) throws(DaemonError) -> ChallengeResponse? {
             if let limit = failAfterAnswers, answers >= limit {
-                throw DaemonError(code: "SCRIPTED_FAILURE", message: "scripted", httpStatus: 500)
+                throw DaemonError(.internalError, "scripted")  // a failure that is not retryable
             }
             guard answers < length else { return nil }
             served += 1
@@ -282,7 +282,7 @@ enum RunnerFixtures {
             AlertResponse(status: "ignored")
         }
         func certificate(verificationCode: String) throws(DaemonError) -> CertificateResponse {
-            throw DaemonError.notFound("CERTIFICATE_NOT_FOUND", "none")
+            throw DaemonError.notFound(.certificateNotFound, "none")
         }
         func createSession(_ request: CreateSessionRequest) -> SessionCreated {
             SessionCreated(sessionId: request.sessionId ?? "S", accessCode: "BCDF23", invigilatorPassword: "pw")
@@ -295,10 +295,10 @@ enum RunnerFixtures {
         func raiseCompanionAlert(sessionId: String, candidateId: String) {}
         func clearCompanionAlert(sessionId: String, candidateId: String) {}
         func showSession(_ sessionId: String) throws(DaemonError) -> SessionDetail {
-            throw DaemonError.notFound("SESSION_NOT_FOUND", "none")
+            throw DaemonError.notFound(.sessionNotFound, "none")
         }
         func finalize(sessionId: String, abortReasons: [String: AbortReason]) throws(DaemonError) -> FinalizationSummary {
-            throw DaemonError.notFound("SESSION_NOT_FOUND", "none")
+            throw DaemonError.notFound(.sessionNotFound, "none")
         }
         func publish(sessionId: String) throws(DaemonError) -> [PublishedCertificate] { [] }
         func closeSession(_ sessionId: String) {}
@@ -344,7 +344,7 @@ enum RunnerFixtures {
         let recorder = RunRecorder(beganUptimeNanoseconds: VirtualClock.uptimeNanoseconds())
         var flow = Self.flow(daemon: daemon, recorder: recorder, limits: limits)
         let outcome = await flow.run()
-        #expect(outcome.fate == .failed(code: "BUSY"))
+        #expect(outcome.fate == .failed(code: .busy))
         #expect(outcome.abortReason == .technical)
         #expect(await recorder.errors.byCode == ["BUSY": 1])
         // 4 rounds of 2 tries (1 retry in place each); the first 3 rounds end in an outage that
@@ -359,9 +359,9 @@ enum RunnerFixtures {
         let recorder = RunRecorder(beganUptimeNanoseconds: VirtualClock.uptimeNanoseconds())
         var flow = Self.flow(daemon: daemon, recorder: recorder)
         let outcome = await flow.run()
-        #expect(outcome.fate == .failed(code: "SCRIPTED_FAILURE"))
+        #expect(outcome.fate == .failed(code: .internalError))
         #expect(outcome.answersGiven == 5)
-        #expect(await recorder.errors.byCode == ["SCRIPTED_FAILURE": 1])
+        #expect(await recorder.errors.byCode == ["INTERNAL_ERROR": 1])
     }
 
     @Test func anIncidentResumesAfterAFreshAuthorisationOnTheSameQuestion() async {

@@ -121,7 +121,7 @@ import Testing
 
     @Test func unknownTopLevelKeyNamesKeyAndLine() {
         let error = failure("name: a\nseed: 3\n\nfoo: 1\n")
-        #expect(error?.code == "SCENARIO_UNKNOWN_KEY")
+        #expect(error?.code == .scenarioUnknownKey)
         #expect(error?.line == 4)
         #expect(error?.message.contains("'foo' at line 4") == true)
     }
@@ -129,21 +129,21 @@ import Testing
     @Test func unknownNestedKeyNamesPathAndLine() {
         let text = "name: a\nbehaviour:\n  think_time:\n    median_seconds: 3\n    sigmaa: 0.2\n"
         let error = failure(text)
-        #expect(error?.code == "SCENARIO_UNKNOWN_KEY")
+        #expect(error?.code == .scenarioUnknownKey)
         #expect(error?.line == 5)
         #expect(error?.message.contains("'behaviour.think_time.sigmaa' at line 5") == true)
     }
 
     @Test func unknownAlgorithmKeyIsRejected() {
         let error = failure("algorithm:\n  maximumAssesmentLength: 3\n")
-        #expect(error?.code == "SCENARIO_UNKNOWN_KEY")
+        #expect(error?.code == .scenarioUnknownKey)
         #expect(error?.line == 2)
         #expect(error?.message.contains("algorithm.maximumAssesmentLength") == true)
     }
 
     @Test func unknownThresholdNamesThePattern() {
         let error = failure("thresholds:\n  p98_next_ms: 3\n")
-        #expect(error?.code == "SCENARIO_UNKNOWN_KEY")
+        #expect(error?.code == .scenarioUnknownKey)
         #expect(error?.line == 2)
         #expect(error?.message.contains("'thresholds.p98_next_ms'") == true)
         #expect(error?.message.contains("_ms") == true)
@@ -161,7 +161,7 @@ import Testing
     ])
     func wrongTypeIsBadValue(text: String, key: String, line: Int) {
         let error = failure(text)
-        #expect(error?.code == "SCENARIO_BAD_VALUE")
+        #expect(error?.code == .scenarioBadValue)
         #expect(error?.line == line)
         #expect(error?.message.contains("'\(key)' at line \(line)") == true)
     }
@@ -185,7 +185,7 @@ import Testing
     ])
     func outOfRangeIsBadValue(text: String, key: String, line: Int) {
         let error = failure(text)
-        #expect(error?.code == "SCENARIO_BAD_VALUE")
+        #expect(error?.code == .scenarioBadValue)
         #expect(error?.line == line)
         #expect(error?.message.contains("'\(key)' at line \(line)") == true)
     }
@@ -198,50 +198,50 @@ import Testing
     ])
     func unknownEnumWordIsBadValue(text: String, key: String) {
         let error = failure(text)
-        #expect(error?.code == "SCENARIO_BAD_VALUE")
+        #expect(error?.code == .scenarioBadValue)
         #expect(error?.message.contains("'\(key)'") == true)
         #expect(error?.message.contains("unknown word") == true)
     }
 
     @Test func contradictoryWavesAndCandidatesIsBadValue() {
         let error = failure("day:\n  waves: 3\n  candidates: 1000\n")
-        #expect(error?.code == "SCENARIO_BAD_VALUE")
+        #expect(error?.code == .scenarioBadValue)
         #expect(error?.line == 2)
         #expect(error?.message.contains("contradict") == true)
     }
 
     @Test func duplicatedKeyIsAnError() {
         let error = failure("name: a\nseed: 1\nseed: 2\n")
-        #expect(error?.code == "SCENARIO_BAD_VALUE")
+        #expect(error?.code == .scenarioBadValue)
         #expect(error?.message.contains("seed") == true)
     }
 
     @Test func malformedYAMLNamesTheLine() {
         let error = failure("name: a\nday:\n  centres: [1, 2\nseed: 3\n")
-        #expect(error?.code == "SCENARIO_MALFORMED")
+        #expect(error?.code == .scenarioMalformed)
         #expect(error?.line != nil)
         #expect(error?.message.contains("line") == true)
     }
 
     @Test func malformedIndentationNamesTheLine() {
         let error = failure("name: a\nday:\n  centres: 1\n waves: 2\n")
-        #expect(error?.code == "SCENARIO_MALFORMED")
+        #expect(error?.code == .scenarioMalformed)
         #expect(error?.line == 4)
     }
 
     @Test func oddKeysAndTagsAreNamed() throws {
         let complex = failure("name: a\n? [complex, key]\n: value\n")
-        #expect(complex?.code == "SCENARIO_BAD_VALUE" && complex?.line == 2)
+        #expect(complex?.code == .scenarioBadValue && complex?.line == 2)
         #expect(complex?.message.contains("keys must be plain words") == true)
         #expect(try ScenarioParser.parse("name: 2024\n").name == "2024")
         // YAML forbids control characters such as NUL: a syntax error, with the line it is on.
         let control = failure("name: a\nseed: 1\ndescription: \"\u{0}\"\n")
-        #expect(control?.code == "SCENARIO_MALFORMED" && control?.line == 3)
+        #expect(control?.code == .scenarioMalformed && control?.line == 3)
     }
 
     @Test func nonMappingAndEmptyAreMalformed() {
-        #expect(failure("- a\n- b\n")?.code == "SCENARIO_MALFORMED")
-        #expect(failure("")?.code == "SCENARIO_MALFORMED")
+        #expect(failure("- a\n- b\n")?.code == .scenarioMalformed)
+        #expect(failure("")?.code == .scenarioMalformed)
     }
 
     @Test func jsonInputIsAccepted() throws {
@@ -251,14 +251,14 @@ import Testing
         #expect(s.thresholds.latency == [LatencyThreshold(operation: "next", percentile: .p99, limitMilliseconds: 20)])
         // Detected without a file name too, and errors still carry lines.
         let error = failure("{\n\"name\": \"j\",\n\"bogus\": 1\n}\n")
-        #expect(error?.code == "SCENARIO_UNKNOWN_KEY" && error?.line == 3)
+        #expect(error?.code == .scenarioUnknownKey && error?.line == 3)
     }
 
     @Test func bankForms() throws {
         #expect(try ScenarioParser.parse("bank: banks/a.json\n").bank == .file(path: "banks/a.json"))
         #expect(try ScenarioParser.parse("bank: {path: b.json}\n").bank == .file(path: "b.json"))
         #expect(try ScenarioParser.parse("bank: {generate: {}}\n").bank == .generated(challenges: 1200, seed: 1))
-        #expect(failure("bank: {path: a, generate: {}}\n")?.code == "SCENARIO_BAD_VALUE")
+        #expect(failure("bank: {path: a, generate: {}}\n")?.code == .scenarioBadValue)
     }
 
     @Test func calibrationNoiseScalarSetsBoth() throws {

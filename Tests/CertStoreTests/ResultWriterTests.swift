@@ -67,16 +67,16 @@ import CertCore
         try await writer.submit(.answer(Fixture.answer(1, 1)))
 
         #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, 1, result: "ko"))) }
-                == StoreError.duplicateAnswer)
+                == ErrorCode.storeDuplicateAnswer)
 
         // A duplicate among concurrent appends fails alone.
-        let codes = await withTaskGroup(of: String?.self, returning: [String?].self) { group in
+        let codes = await withTaskGroup(of: ErrorCode?.self, returning: [ErrorCode?].self) { group in
             for question in 1...11 {
                 group.addTask { await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, question))) } }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(codes.filter { $0 == StoreError.duplicateAnswer }.count == 1)
+        #expect(codes.filter { $0 == ErrorCode.storeDuplicateAnswer }.count == 1)
         #expect(codes.filter { $0 == nil }.count == 10)
 
         let reader = try StoreReader(path: path)
@@ -89,10 +89,10 @@ import CertCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let writer = try ResultWriter(path: directory.file("store.sqlite"))
-        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(9, 1))) } == StoreError.unknownReference)
+        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(9, 1))) } == ErrorCode.storeUnknownReference)
         #expect(await storeErrorCode {
             try await writer.submit(.assessmentStatus(assessmentId: "a9", status: "completed"))
-        } == StoreError.unknownReference)
+        } == ErrorCode.storeUnknownReference)
         #expect(await writer.isHealthy)
         try await writer.close()
     }
@@ -105,10 +105,10 @@ import CertCore
         try await Fixture.seed(writer, assessments: 1..<3)
 
         #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(1, code: "P-23467BCD"))) } == nil)
-        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(2, code: "P-23467BCD"))) } == StoreError.verificationCodeTaken)
+        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(2, code: "P-23467BCD"))) } == ErrorCode.storeVerificationCodeTaken)
         #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(2, code: "P-89BCDFGH"))) } == nil)
         #expect(await storeErrorCode { _ = try await writer.submit(.result(Fixture.result(1, code: "P-MPQRTVWX"))) }
-                == StoreError.duplicateResult)
+                == ErrorCode.storeDuplicateResult)
 
         let reader = try StoreReader(path: path)
         #expect(try reader.result(verificationCode: "P-23467BCD") == Fixture.result(1, code: "P-23467BCD"))
@@ -132,23 +132,23 @@ import CertCore
         try await saboteur.write { db in try db.execute(sql: "DROP TABLE answer_journal") }
         try saboteur.close()
 
-        let codes = await withTaskGroup(of: String?.self, returning: [String?].self) { group in
+        let codes = await withTaskGroup(of: ErrorCode?.self, returning: [ErrorCode?].self) { group in
             for question in 2...21 {
                 group.addTask { await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, question))) } }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(codes.count == 20)
-        #expect(codes.allSatisfy { $0 == StoreError.unhealthy })
+        #expect(codes.allSatisfy { $0 == ErrorCode.storeUnhealthy })
         #expect(await !writer.isHealthy)
         #expect(await writer.lastFailure?.message.contains(path) == true)
         // Later calls of every kind fail the same way, fast.
-        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, 30))) } == StoreError.unhealthy)
-        #expect(await storeErrorCode { try await writer.submit(.session(Fixture.session)) } == StoreError.unhealthy)
-        #expect(await storeErrorCode { try await writer.flush() } == StoreError.unhealthy)
+        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, 30))) } == ErrorCode.storeUnhealthy)
+        #expect(await storeErrorCode { try await writer.submit(.session(Fixture.session)) } == ErrorCode.storeUnhealthy)
+        #expect(await storeErrorCode { try await writer.flush() } == ErrorCode.storeUnhealthy)
         let stats = await writer.stats()
         #expect(!stats.isHealthy && stats.rowsFailed == 20)
-        #expect(await storeErrorCode { try await writer.close() } == StoreError.unhealthy)
+        #expect(await storeErrorCode { try await writer.close() } == ErrorCode.storeUnhealthy)
     }
 
     @Test func relaxedModeAcknowledgesOnQueueingAndFlushCommits() async throws {
@@ -183,7 +183,7 @@ import CertCore
                 try await writer.submit(.candidate(Fixture.candidate(index)))
                 accepted += 1
             } catch {
-                #expect(error.code == StoreError.busy)
+                #expect(error.code == ErrorCode.storeBusy)
                 busy = error
             }
         }
@@ -198,7 +198,7 @@ import CertCore
         defer { directory.remove() }
         let writer = try ResultWriter(path: directory.file("store.sqlite"))
         try await writer.close()
-        #expect(await storeErrorCode { try await writer.submit(.session(Fixture.session)) } == StoreError.closed)
+        #expect(await storeErrorCode { try await writer.submit(.session(Fixture.session)) } == ErrorCode.storeClosed)
     }
 
     @Test func statusChangesAreStored() async throws {

@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 import GRDB
 import Testing
@@ -166,8 +167,8 @@ import CertCore
         // user_version is the big-endian 32-bit integer at offset 60 of the database header.
         try patchHeader(path, offset: 60, value: UInt32(Schema.version + 1))
 
-        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.newerSchema)
-        #expect(await storeErrorCode { _ = try StoreReader(path: path) } == StoreError.newerSchema)
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == ErrorCode.storeNewerSchema)
+        #expect(await storeErrorCode { _ = try StoreReader(path: path) } == ErrorCode.storeNewerSchema)
     }
 
     @Test func sqliteFileOfAnotherProgramIsRefused() async throws {
@@ -178,7 +179,7 @@ import CertCore
         try await other.write { db in try db.execute(sql: "CREATE TABLE notes (text TEXT)") }
         try other.close()
 
-        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.corrupt)
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == ErrorCode.storeCorrupt)
     }
 
     @Test func garbageFileIsRefusedAsCorrupt() async throws {
@@ -188,8 +189,8 @@ import CertCore
         let garbage = Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
         #expect(FileManager.default.createFile(atPath: path, contents: garbage))
 
-        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.corrupt)
-        #expect(await storeErrorCode { _ = try StoreReader(path: path) } == StoreError.corrupt)
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == ErrorCode.storeCorrupt)
+        #expect(await storeErrorCode { _ = try StoreReader(path: path) } == ErrorCode.storeCorrupt)
     }
 
     @Test func errorsNameThePath() async throws {
@@ -209,8 +210,8 @@ import CertCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("absent/store.sqlite")
-        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.cannotOpen)
-        #expect(await storeErrorCode { _ = try StoreReader(path: directory.file("none.sqlite")) } == StoreError.cannotOpen)
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == ErrorCode.storeCannotOpen)
+        #expect(await storeErrorCode { _ = try StoreReader(path: directory.file("none.sqlite")) } == ErrorCode.storeCannotOpen)
     }
 
     // The tests run as root, and root ignores permission bits: chmod 0444 would not stop
@@ -226,7 +227,7 @@ import CertCore
         #expect(Immutable.set(path, true))
         defer { _ = Immutable.set(path, false) }
 
-        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == StoreError.readOnly)
+        #expect(await storeErrorCode { _ = try ResultWriter(path: path) } == ErrorCode.storeReadOnly)
     }
 
     @Test(.enabled(if: Immutable.isSupported, "needs chattr +i on the temporary file system"))
@@ -236,7 +237,7 @@ import CertCore
         #expect(Immutable.set(directory.path, true))
         defer { _ = Immutable.set(directory.path, false) }
 
-        #expect(await storeErrorCode { _ = try ResultWriter(path: directory.file("new.sqlite")) } == StoreError.readOnly)
+        #expect(await storeErrorCode { _ = try ResultWriter(path: directory.file("new.sqlite")) } == ErrorCode.storeReadOnly)
     }
 
     private func patchHeader(_ path: String, offset: UInt64, value: UInt32) throws {

@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 import Testing
 import CertCore
@@ -18,7 +19,7 @@ import CertCore
             _ = try ResultWriter(path: path)
             Issue.record("a second writer opened a locked store")
         } catch {
-            #expect(error.code == StoreError.locked)
+            #expect(error.code == ErrorCode.storeLocked)
             #expect(error.message.contains(path))
             #expect(error.message.contains("this process"))
         }
@@ -76,7 +77,7 @@ import CertCore
         #expect(String(decoding: said, as: UTF8.self) == "held\n")
 
         let code = await storeErrorCode { let writer = try ResultWriter(path: path); try await writer.close() }
-        #expect(code == StoreError.locked)
+        #expect(code == ErrorCode.storeLocked)
         #expect(!FileManager.default.fileExists(atPath: path), "a refused opener does not create the store")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import CertCore
 import CertStore
+import Testing
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
 struct TemporaryDirectory {
@@ -18,14 +19,15 @@ struct TemporaryDirectory {
 }
 
 /// The code of the StoreError `body` throws, nil if it does not throw.
-func storeErrorCode(_ body: () async throws -> Void) async -> String? {
+func storeErrorCode(_ body: () async throws -> Void) async -> ErrorCode? {
     do {
         try await body()
         return nil
     } catch let error as StoreError {
         return error.code
     } catch {
-        return "not a StoreError: \(error)"
+        Issue.record("not a StoreError: \(error)")
+        return .unrecognized
     }
 }
 

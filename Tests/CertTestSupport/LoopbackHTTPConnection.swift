@@ -1,3 +1,4 @@
+import CertCore
 import CertDaemon
 import Foundation
 #if canImport(Glibc)
@@ -16,7 +17,8 @@ public final class LoopbackHTTPConnection: @unchecked Sendable {
         public var body: Data
         public var json: JSONValue? { try? JSONValue.parse(body) }
         /// `error.code` of a JSON error body.
-        public var errorCode: String? { json?["error"]?["code"]?.stringValue }
+        /// The catalogued code of an error reply (UNRECOGNIZED for a code the catalogue lacks).
+        public var errorCode: ErrorCode? { json?["error"]?["code"]?.stringValue.map(ErrorCode.init(wire:)) }
         public var errorMessage: String? { json?["error"]?["message"]?.stringValue }
     }
 

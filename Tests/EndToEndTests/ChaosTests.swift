@@ -43,7 +43,7 @@ import Testing
         var done: Set<String> = []
         func resume(_ candidate: String) async throws {
             let authorized = try await control.call("candidate.authorize", ["sessionId": "S1", "candidateId": .string(candidate)])
-            if case .failure(_, let code, _) = authorized, code == "CANDIDATE_ALREADY_COMPLETED" {
+            if case .failure(_, let code, _) = authorized, code == .candidateAlreadyCompleted {
                 // The answer on the wire at the crash was its last one, and it was recorded.
                 done.insert(candidate)
                 return
@@ -51,7 +51,7 @@ import Testing
             _ = try authorized.chaosResult()
             let reply = await http.exchange("POST", "/sessions/S1/candidates/\(candidate)/start", body: #"{"accessCode":"\#(accessCode)"}"#)
             guard let json = reply?.json, let id = json["assessmentId"]?.stringValue, let token = json["token"]?.stringValue else {
-                throw ChaosFailure("start \(candidate): \(reply?.status ?? 0) \(reply?.errorCode ?? "")")
+                throw ChaosFailure("start \(candidate): \(reply?.status ?? 0) \(reply?.errorCode?.rawValue ?? "")")
             }
             tokens[candidate] = (id, token)
         }
@@ -72,7 +72,7 @@ import Testing
                 }
                 if next.status == 204 { done.insert(candidate); continue }
                 guard next.status == 200, let challengeId = next.json?["challengeId"]?.stringValue else {
-                    throw ChaosFailure("next \(candidate): \(next.status) \(next.errorCode ?? "")")
+                    throw ChaosFailure("next \(candidate): \(next.status) \(next.errorCode?.rawValue ?? "")")
                 }
                 let body = #"{"challengeId":"\#(challengeId)","result":"\#(ChaosAnswers.result(candidate, challengeId).rawValue)"}"#
 
@@ -98,7 +98,7 @@ import Testing
                     throw ChaosFailure("answer \(candidate): no reply")
                 }
                 guard reply.status == 201, let number = reply.json?["questionNumber"]?.intValue else {
-                    throw ChaosFailure("answer \(candidate): \(reply.status) \(reply.errorCode ?? "")")
+                    throw ChaosFailure("answer \(candidate): \(reply.status) \(reply.errorCode?.rawValue ?? "")")
                 }
                 ledger.acknowledge(candidate, number, challengeId)
             }

@@ -48,7 +48,7 @@ import Testing
                                 ledger.note("no reply"); return
                             }
                             guard next.status == 200, let challengeId = next.json?["challengeId"]?.stringValue else {
-                                ledger.note(next.status == 204 ? "done" : "next \(next.status) \(next.errorCode ?? "")")
+                                ledger.note(next.status == 204 ? "done" : "next \(next.status) \(next.errorCode?.rawValue ?? "")")
                                 if next.status == 503 { #expect(next.headers["retry-after"] != nil) }
                                 return
                             }
@@ -59,9 +59,9 @@ import Testing
                             if reply.status == 201, let number = reply.json?["questionNumber"]?.intValue {
                                 ledger.acknowledge(candidate, number, challengeId)
                             } else {
-                                ledger.note("answer \(reply.status) \(reply.errorCode ?? "")")
+                                ledger.note("answer \(reply.status) \(reply.errorCode?.rawValue ?? "")")
                                 #expect(reply.status == 503 && reply.headers["retry-after"] != nil,
-                                        "a request caught by the shutdown is refused as retryable: \(reply.status) \(reply.errorCode ?? "")")
+                                        "a request caught by the shutdown is refused as retryable: \(reply.status) \(reply.errorCode?.rawValue ?? "")")
                                 return
                             }
                         }

@@ -153,7 +153,7 @@ final class CrowdFixture: @unchecked Sendable {
             let started = try await core.candidates.start(sessionId: session.sessionId, candidateId: candidateId,
                                                           accessCode: session.accessCode)
             guard let challenge = try await core.candidates.next(assessmentId: started.assessmentId, token: started.token)
-            else { throw DaemonError(code: "BENCH_NO_CHALLENGE", message: "no first challenge", httpStatus: 500) }
+            else { throw DaemonError(.internalError, "no first challenge") }
             served.append(.init(assessmentId: started.assessmentId, token: started.token, challengeId: challenge.challengeId))
         }
         return served
@@ -230,7 +230,7 @@ final class DaemonFixture: @unchecked Sendable {
         let started = try await core.candidates.start(sessionId: sessionId, candidateId: candidateId,
                                                       accessCode: accessCode)
         guard let challenge = try await core.candidates.next(assessmentId: started.assessmentId, token: started.token)
-        else { throw DaemonError(code: "BENCH_NO_CHALLENGE", message: "no first challenge", httpStatus: 500) }
+        else { throw DaemonError(.internalError, "no first challenge") }
         let served = Served(assessmentId: started.assessmentId, token: started.token, challengeId: challenge.challengeId)
         current = served
         return served

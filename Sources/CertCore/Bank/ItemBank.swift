@@ -20,13 +20,12 @@ public struct ItemBank: Sendable {
     /// Validates and builds a bank. The first problem found is thrown, naming the item.
     public init(version: String, competences: [Competence], challenges: [Challenge]) throws(BankError) {
         guard !competences.isEmpty else {
-            throw BankError(code: "BANK_NO_COMPETENCES", message: "the bank lists no competences")
+            throw BankError(.bankNoCompetences, "the bank lists no competences")
         }
         var competenceIds = Set<String>()
         for competence in competences {
             guard competenceIds.insert(competence.id).inserted else {
-                throw BankError(code: "BANK_DUPLICATE_COMPETENCE",
-                                message: "competence \"\(competence.id)\" is listed twice")
+                throw BankError(.bankDuplicateCompetence, "competence \"\(competence.id)\" is listed twice")
             }
         }
         var indexById: [String: Int] = [:]
@@ -35,15 +34,13 @@ public struct ItemBank: Sendable {
         for (index, challenge) in challenges.enumerated() {
             try ItemBank.validate(challenge, competenceIds: competenceIds)
             if let first = indexById[challenge.id] {
-                throw BankError(code: "BANK_DUPLICATE_ID",
-                                message: "challenge \"\(challenge.id)\" field \"id\" is duplicated (items \(first) and \(index))")
+                throw BankError(.bankDuplicateId, "challenge \"\(challenge.id)\" field \"id\" is duplicated (items \(first) and \(index))")
             }
             indexById[challenge.id] = index
             challengeCountByCompetence[challenge.competence, default: 0] += 1
         }
         for competence in competences where challengeCountByCompetence[competence.id] == nil {
-            throw BankError(code: "BANK_EMPTY_COMPETENCE",
-                            message: "competence \"\(competence.id)\" has no challenges")
+            throw BankError(.bankEmptyCompetence, "competence \"\(competence.id)\" has no challenges")
         }
         self.version = version
         self.competences = competences
@@ -73,7 +70,7 @@ public struct ItemBank: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw BankError(code: "BANK_UNREADABLE", message: "cannot read bank file \(path): \(error.localizedDescription)")
+            throw BankError(.bankUnreadable, "cannot read bank file \(path): \(error.localizedDescription)")
         }
         return try decode(data)
     }
@@ -85,7 +82,7 @@ public struct ItemBank: Sendable {
         } catch let error as BankError {
             throw error
         } catch {
-            throw BankError(code: "BANK_MALFORMED", message: "bank file is not valid bank JSON: \(describe(error))")
+            throw BankError(.bankMalformed, "bank file is not valid bank JSON: \(describe(error))")
         }
         return try ItemBank(version: raw.version, competences: raw.competences, challenges: raw.challenges)
     }
@@ -94,25 +91,22 @@ public struct ItemBank: Sendable {
         let name = "challenge \"\(challenge.id)\""
         for (field, value) in [("id", challenge.id), ("competence", challenge.competence), ("tube", challenge.tube),
                                ("skill", challenge.skill), ("locale", challenge.locale)] where value.isEmpty {
-            throw BankError(code: "BANK_MISSING_FIELD", message: "\(name) field \"\(field)\" is empty")
+            throw BankError(.bankMissingField, "\(name) field \"\(field)\" is empty")
         }
         guard challenge.discriminant.isFinite else {
-            throw BankError(code: "BANK_NON_FINITE", message: "\(name) field \"discriminant\" is not a finite number")
+            throw BankError(.bankNonFinite, "\(name) field \"discriminant\" is not a finite number")
         }
         guard challenge.difficulty.isFinite else {
-            throw BankError(code: "BANK_NON_FINITE", message: "\(name) field \"difficulty\" is not a finite number")
+            throw BankError(.bankNonFinite, "\(name) field \"difficulty\" is not a finite number")
         }
         guard challenge.discriminant > 0 else {
-            throw BankError(code: "BANK_BAD_DISCRIMINANT",
-                            message: "\(name) field \"discriminant\" must be > 0, got \(challenge.discriminant)")
+            throw BankError(.bankBadDiscriminant, "\(name) field \"discriminant\" must be > 0, got \(challenge.discriminant)")
         }
         guard levelRange.contains(challenge.level) else {
-            throw BankError(code: "BANK_BAD_LEVEL",
-                            message: "\(name) field \"level\" must be in 1...8, got \(challenge.level)")
+            throw BankError(.bankBadLevel, "\(name) field \"level\" must be in 1...8, got \(challenge.level)")
         }
         guard competenceIds.contains(challenge.competence) else {
-            throw BankError(code: "BANK_UNKNOWN_COMPETENCE",
-                            message: "\(name) field \"competence\" names unknown competence \"\(challenge.competence)\"")
+            throw BankError(.bankUnknownCompetence, "\(name) field \"competence\" names unknown competence \"\(challenge.competence)\"")
         }
     }
 }
@@ -135,13 +129,13 @@ private struct RawBank: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         guard container.contains(.version) else {
-            throw BankError(code: "BANK_MISSING_FIELD", message: "bank field \"version\" is missing")
+            throw BankError(.bankMissingField, "bank field \"version\" is missing")
         }
         guard container.contains(.competences) else {
-            throw BankError(code: "BANK_MISSING_FIELD", message: "bank field \"competences\" is missing")
+            throw BankError(.bankMissingField, "bank field \"competences\" is missing")
         }
         guard container.contains(.challenges) else {
-            throw BankError(code: "BANK_MISSING_FIELD", message: "bank field \"challenges\" is missing")
+            throw BankError(.bankMissingField, "bank field \"challenges\" is missing")
         }
         version = try container.decode(String.self, forKey: .version)
         var competenceList = try container.nestedUnkeyedContainer(forKey: .competences)
@@ -165,8 +159,8 @@ private struct RawBank: Decodable {
             let level: Int
             do {
                 level = try RawBank.field(item, "level", owner: owner)
-            } catch let error as BankError where error.code == "BANK_MALFORMED" {
-                throw BankError(code: "BANK_BAD_LEVEL", message: "\(owner) field \"level\" must be an integer in 1...8")
+            } catch let error as BankError where error.code == .bankMalformed {
+                throw BankError(.bankBadLevel, "\(owner) field \"level\" must be an integer in 1...8")
             }
             challenges.append(Challenge(
                 id: id,
@@ -187,10 +181,10 @@ private struct RawBank: Decodable {
     ) throws -> T {
         let key = FieldKey(name)
         guard container.contains(key), (try? container.decodeNil(forKey: key)) != true else {
-            throw BankError(code: "BANK_MISSING_FIELD", message: "\(owner) field \"\(name)\" is missing")
+            throw BankError(.bankMissingField, "\(owner) field \"\(name)\" is missing")
         }
         guard let value = try? container.decode(T.self, forKey: key) else {
-            throw BankError(code: "BANK_MALFORMED", message: "\(owner) field \"\(name)\" is not a \(T.self)")
+            throw BankError(.bankMalformed, "\(owner) field \"\(name)\" is not a \(T.self)")
         }
         return value
     }

@@ -655,14 +655,10 @@ public struct SessionGate: Sendable, Equatable {
 }
 
 extension LifecycleError {
-    /// A selection refusal inside a candidate's transition, under the lifecycle's catalogue:
-    /// an exhausted bank stays LACK_OF_CHALLENGES, answering past the end is TEST_FINISHED.
+    /// A selection refusal inside a candidate's transition: answering past the end is
+    /// TEST_FINISHED to the candidate; the others (LACK_OF_CHALLENGES, NOT_CURRENT_CHALLENGE,
+    /// UNKNOWN_CHALLENGE) stay as they are.
     init(selection error: SelectionError) {
-        switch error.code {
-        case "LACK_OF_CHALLENGES": self.init(.lackOfChallenges, error.message)
-        case "TOO_MANY_ANSWERS", "TEST_COMPLETE": self.init(.testFinished, error.message)
-        case "NOT_CURRENT_CHALLENGE": self.init(.notCurrentChallenge, error.message)
-        default: self.init(.unknownChallenge, error.message)
-        }
+        self = error.code == .tooManyAnswers ? CertError(.testFinished, error.message) : error
     }
 }

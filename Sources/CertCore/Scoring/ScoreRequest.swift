@@ -38,60 +38,52 @@ public struct ScoreRequest: Sendable, Equatable {
     /// SCORE_BAD_ESTIMATOR, SCORE_UNKNOWN_CHALLENGE, CONFIG_UNKNOWN_KEY, CONFIG_BAD_VALUE.
     public static func parse(_ data: Data, bank: ItemBank) throws(ScoreInputError) -> ScoreRequest {
         guard data.count <= inputBytesMax else {
-            throw ScoreInputError(code: "SCORE_INPUT_TOO_LARGE", message: "input is \(data.count) bytes, more than \(inputBytesMax)")
+            throw ScoreInputError(.scoreInputTooLarge, "input is \(data.count) bytes, more than \(inputBytesMax)")
         }
         let raw: RawRequest
         do {
             raw = try JSONDecoder().decode(RawRequest.self, from: data)
-        } catch let error as ScoreInputError {
-            throw error
-        } catch let error as ConfigurationError {
-            throw ScoreInputError(code: error.code, message: error.message)
+        } catch let error as CertError {
+            throw error  // this parser's own refusals, and CONFIG_* from the algorithm settings
         } catch {
-            throw ScoreInputError(code: "SCORE_MALFORMED_JSON", message: "input is not a valid score request: \(describe(error))")
+            throw ScoreInputError(.scoreMalformedJSON, "input is not a valid score request: \(describe(error))")
         }
         if let unknown = raw.keys.sorted().first(where: { !topLevelKeys.contains($0) }) {
-            throw ScoreInputError(code: "SCORE_UNKNOWN_KEY",
-                                  message: "unknown input key \"\(unknown)\" (known: \(topLevelKeys.joined(separator: ", ")))")
+            throw ScoreInputError(.scoreUnknownKey, "unknown input key \"\(unknown)\" (known: \(topLevelKeys.joined(separator: ", ")))")
         }
         guard let rawAnswers = raw.answers else {
-            throw ScoreInputError(code: "SCORE_MISSING_FIELD", message: "input field \"answers\" is missing")
+            throw ScoreInputError(.scoreMissingField, "input field \"answers\" is missing")
         }
         var answers: [Answer] = []
         for (index, rawAnswer) in rawAnswers.enumerated() {
             guard let challengeId = rawAnswer.challengeId else {
-                throw ScoreInputError(code: "SCORE_MISSING_FIELD", message: "answers[\(index)] has no \"challengeId\"")
+                throw ScoreInputError(.scoreMissingField, "answers[\(index)] has no \"challengeId\"")
             }
             guard bank.index(ofChallenge: challengeId) != nil else {
-                throw ScoreInputError(code: "SCORE_UNKNOWN_CHALLENGE",
-                                      message: "answers[\(index)].challengeId \"\(challengeId)\" is not in bank \(bank.version)")
+                throw ScoreInputError(.scoreUnknownChallenge, "answers[\(index)].challengeId \"\(challengeId)\" is not in bank \(bank.version)")
             }
             guard let word = rawAnswer.result else {
-                throw ScoreInputError(code: "SCORE_MISSING_FIELD", message: "answers[\(index)] has no \"result\"")
+                throw ScoreInputError(.scoreMissingField, "answers[\(index)] has no \"result\"")
             }
             guard let result = AnswerResult(rawValue: word) else {
-                throw ScoreInputError(code: "SCORE_BAD_RESULT",
-                                      message: "answers[\(index)].result \"\(word)\" is not one of \(AnswerResult.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ScoreInputError(.scoreBadResult, "answers[\(index)].result \"\(word)\" is not one of \(AnswerResult.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             answers.append(Answer(challengeId: challengeId, result: result))
         }
         var abortReason: AbortReason?
         if let word = raw.abortReason {
             guard let reason = AbortReason(rawValue: word) else {
-                throw ScoreInputError(code: "SCORE_BAD_ABORT_REASON",
-                                      message: "abortReason \"\(word)\" is not null or one of \(AbortReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ScoreInputError(.scoreBadAbortReason, "abortReason \"\(word)\" is not null or one of \(AbortReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             abortReason = reason
         }
         for id in raw.validatedAlertChallengeIds ?? [] where bank.index(ofChallenge: id) == nil {
-            throw ScoreInputError(code: "SCORE_UNKNOWN_CHALLENGE",
-                                  message: "validatedAlertChallengeIds entry \"\(id)\" is not in bank \(bank.version)")
+            throw ScoreInputError(.scoreUnknownChallenge, "validatedAlertChallengeIds entry \"\(id)\" is not in bank \(bank.version)")
         }
         var configuration = raw.algorithm ?? .default
         if let word = raw.estimator {
             guard let estimator = EstimatorKind(rawValue: word) else {
-                throw ScoreInputError(code: "SCORE_BAD_ESTIMATOR",
-                                      message: "estimator \"\(word)\" is not one of \(EstimatorKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ScoreInputError(.scoreBadEstimator, "estimator \"\(word)\" is not one of \(EstimatorKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             configuration.estimator = estimator
         }
@@ -99,19 +91,6 @@ public struct ScoreRequest: Sendable, Equatable {
                             validatedAlertChallengeIds: Set(raw.validatedAlertChallengeIds ?? []),
                             configuration: configuration)
     }
-}
-
-/// A refused `certsim score` input: stable code and a sentence naming the problem.
-public struct ScoreInputError: Error, Equatable, CustomStringConvertible, Sendable {
-    public let code: String
-    public let message: String
-
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code): \(message)" }
 }
 
 private struct RawRequest: Decodable {

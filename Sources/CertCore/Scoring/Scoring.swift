@@ -69,8 +69,7 @@ public enum Scoring {
             }
         }
         guard counted.count <= configuration.maximumAssessmentLength else {
-            throw ScoringError(code: "TOO_MANY_ANSWERS",
-                               message: "\(counted.count) counted answers, more than maximumAssessmentLength \(configuration.maximumAssessmentLength)")
+            throw ScoringError(.tooManyAnswers, "\(counted.count) counted answers, more than maximumAssessmentLength \(configuration.maximumAssessmentLength)")
         }
 
         var estimator = CapacityEstimator(configuration: configuration)

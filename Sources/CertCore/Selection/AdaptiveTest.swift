@@ -91,12 +91,10 @@ public struct AdaptiveTest: Sendable {
     /// Records the answer to the pending challenge and updates the estimate.
     public mutating func record(_ answer: Answer) throws(SelectionError) {
         guard !isComplete else {
-            throw SelectionError(code: "TOO_MANY_ANSWERS",
-                                 message: "the test already has \(configuration.maximumAssessmentLength) answers")
+            throw SelectionError(.tooManyAnswers, "the test already has \(configuration.maximumAssessmentLength) answers")
         }
         guard let currentChallengeId, currentChallengeId == answer.challengeId, let index = currentIndex else {
-            throw SelectionError(code: "NOT_CURRENT_CHALLENGE",
-                                 message: "challenge \"\(answer.challengeId)\" is not the one being asked (\(self.currentChallengeId ?? "none"))")
+            throw SelectionError(.notCurrentChallenge, "challenge \"\(answer.challengeId)\" is not the one being asked (\(self.currentChallengeId ?? "none"))")
         }
         answers.append(answer)
         countedIndices.append(index)
@@ -146,8 +144,7 @@ public struct AdaptiveTest: Sendable {
         test.answers.reserveCapacity(max(answers.count, configuration.maximumAssessmentLength))
         test.recount()
         if test.countedIndices.count > configuration.maximumAssessmentLength {
-            throw SelectionError(code: "TOO_MANY_ANSWERS",
-                                 message: "the journal holds \(test.countedIndices.count) counted answers, more than \(configuration.maximumAssessmentLength)")
+            throw SelectionError(.tooManyAnswers, "the journal holds \(test.countedIndices.count) counted answers, more than \(configuration.maximumAssessmentLength)")
         }
         if let currentChallengeId {
             guard let index = bank.index(ofChallenge: currentChallengeId) else {

@@ -46,8 +46,7 @@ public enum ChallengeSelection {
             if !spaced.isEmpty { eligible = spaced }
         }
         guard !eligible.isEmpty else {
-            throw SelectionError(code: "LACK_OF_CHALLENGES",
-                                 message: "no challenge left to serve after \(answered.count) answers")
+            throw SelectionError(.lackOfChallenges, "no challenge left to serve after \(answered.count) answers")
         }
         return eligible
     }

@@ -86,8 +86,7 @@ struct SelectionState: Sendable {
             if spaced != 0 { eligible = spaced }
         }
         guard eligible != 0 else {
-            throw SelectionError(code: "LACK_OF_CHALLENGES",
-                                 message: "no challenge left to serve after \(answered.count) answers")
+            throw SelectionError(.lackOfChallenges, "no challenge left to serve after \(answered.count) answers")
         }
         return eligible
     }

@@ -100,7 +100,7 @@ public final class CandidateService: Sendable {
         defer { context.leave() }
         let code = Codes.normalizedVerificationCode(verificationCode) ?? verificationCode
         guard let certificate = context.certificates.lookup(code) else {
-            throw .notFound("CERTIFICATE_NOT_FOUND", "No published certificate has the verification code \(verificationCode).")
+            throw .notFound(.certificateNotFound, "No published certificate has the verification code \(verificationCode).")
         }
         return certificate
     }

@@ -1,74 +1,98 @@
+import CertCore
+
 /// The one error shape of the daemon: the HTTP routes, the control socket and the CLI all
-/// render it the same way (`{"code":…,"message":…}` plus the HTTP status).
+/// render it the same way, `{"code": …, "message": …}`.
 ///
-/// Owned by the daemon core. Codes are stable UPPER_SNAKE strings; the message is a sentence
-/// a candidate or a proctor understands. A refused operation never changes state.
+/// Owned by the daemon core. The code comes from the catalogue (``ErrorCode``), which says its
+/// family and whether it is retryable; the HTTP layer alone turns the family into a status
+/// (`APIError.status(for:)`). The message is a sentence a candidate or a proctor understands.
+/// A refused operation never changes state.
 ///
 /// ```swift
-/// throw DaemonError.notFound("ASSESSMENT_NOT_FOUND", "No assessment has the id \(id).")
+/// throw DaemonError(.assessmentNotFound, "No assessment has the id \(id).")
+/// throw DaemonError.conflict(.sessionExists, "A session with the id \(id) already exists.")
 /// ```
 public struct DaemonError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     /// Stable machine-readable code, e.g. `CANDIDATE_NOT_AUTHORIZED`, `BUSY`.
-    public let code: String
+    public let code: ErrorCode
     /// A sentence for a human.
     public let message: String
-    /// The HTTP status the candidate API answers with (400, 401, 403, 404, 409, 413, 422, 503…).
-    public let httpStatus: Int
-    /// Set for BUSY and other retryable refusals: how long the client should wait.
+    /// For a retryable code, how long the client should wait (sent as `Retry-After`): the
+    /// code's own figure unless the throw site knew a closer one; nil when not retryable.
     public let retryAfterSeconds: Int?
 
-    public init(code: String, message: String, httpStatus: Int, retryAfterSeconds: Int? = nil) {
+    /// An error with `code`; `retryAfterSeconds` overrides the code's own wait and is ignored
+    /// for a code that is not retryable.
+    public init(_ code: ErrorCode, _ message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
-        self.httpStatus = httpStatus
-        self.retryAfterSeconds = retryAfterSeconds
+        self.retryAfterSeconds = code.isRetryable ? (retryAfterSeconds ?? code.retryAfterSeconds) : nil
     }
 
-    public var description: String { "\(code) (\(httpStatus)): \(message)" }
+    public var description: String { "\(code): \(message)" }
 
-    /// Whether a client may retry the same request later (BUSY, store hiccups).
-    public var isRetryable: Bool { retryAfterSeconds != nil }
+    /// Whether a client may retry the same request later (see ``ErrorCode/isRetryable``).
+    public var isRetryable: Bool { code.isRetryable }
+
+    /// The code and the message, as the rules and the tools carry them.
+    public var certError: CertError { CertError(code, message) }
+
+    private enum CodingKeys: String, CodingKey { case code, message, retryAfterSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let error = CertError(wireCode: try container.decode(String.self, forKey: .code),
+                              message: try container.decode(String.self, forKey: .message))
+        self.init(error.code, error.message,
+                  retryAfterSeconds: try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds))
+    }
 }
 
 extension DaemonError {
+    // The family helpers read well at a throw site ("this is a conflict"); the family itself
+    // comes from the code, and a debug build checks that the two agree.
+
     /// 400: the request itself is malformed.
-    public static func badRequest(_ code: String = "BAD_REQUEST", _ message: String) -> DaemonError {
-        DaemonError(code: code, message: message, httpStatus: 400)
+    public static func badRequest(_ code: ErrorCode = .badRequest, _ message: String) -> DaemonError {
+        checked(code, .badRequest, message)
     }
     /// 401: credentials missing or wrong (control socket login).
-    public static func unauthorized(_ code: String, _ message: String) -> DaemonError {
-        DaemonError(code: code, message: message, httpStatus: 401)
+    public static func unauthorized(_ code: ErrorCode, _ message: String) -> DaemonError {
+        checked(code, .unauthorized, message)
     }
     /// 403: the caller is known but not allowed to do this.
-    public static func forbidden(_ code: String, _ message: String) -> DaemonError {
-        DaemonError(code: code, message: message, httpStatus: 403)
+    public static func forbidden(_ code: ErrorCode, _ message: String) -> DaemonError {
+        checked(code, .forbidden, message)
     }
     /// 404: an unknown session, candidate, assessment or certificate.
-    public static func notFound(_ code: String, _ message: String) -> DaemonError {
-        DaemonError(code: code, message: message, httpStatus: 404)
+    public static func notFound(_ code: ErrorCode, _ message: String) -> DaemonError {
+        checked(code, .notFound, message)
     }
     /// 409: the target exists but is not in a state that allows the operation.
-    public static func conflict(_ code: String, _ message: String) -> DaemonError {
-        DaemonError(code: code, message: message, httpStatus: 409)
+    public static func conflict(_ code: ErrorCode, _ message: String) -> DaemonError {
+        checked(code, .conflict, message)
     }
     /// 422: well-formed but semantically impossible (e.g. the bank has no challenge left).
-    public static func unprocessable(_ code: String, _ message: String) -> DaemonError {
-        DaemonError(code: code, message: message, httpStatus: 422)
+    public static func unprocessable(_ code: ErrorCode, _ message: String) -> DaemonError {
+        checked(code, .unprocessable, message)
     }
-    /// 503 BUSY: an engine's in-flight limit is reached; retry after `retryAfterSeconds`.
-    public static func busy(_ message: String, retryAfterSeconds: Int = 1) -> DaemonError {
-        DaemonError(code: "BUSY", message: message, httpStatus: 503, retryAfterSeconds: retryAfterSeconds)
+    /// BUSY: an engine's in-flight limit is reached; retry after `retryAfterSeconds`.
+    public static func busy(_ message: String, retryAfterSeconds: Int? = nil) -> DaemonError {
+        DaemonError(.busy, message, retryAfterSeconds: retryAfterSeconds)
     }
-    /// 503 SHUTTING_DOWN: the daemon no longer accepts requests.
-    public static let shuttingDown = DaemonError(
-        code: "SHUTTING_DOWN", message: "The daemon is shutting down and accepts no new requests.",
-        httpStatus: 503, retryAfterSeconds: 1)
-    /// 500: the result store failed; the operation may or may not have been recorded.
+    /// SHUTTING_DOWN: the daemon no longer accepts requests.
+    public static let shuttingDown = DaemonError(.shuttingDown, "The daemon is shutting down and accepts no new requests.")
+    /// STORE_FAILURE: the result store failed; the operation may or may not have been recorded.
     public static func storeFailure(_ message: String) -> DaemonError {
-        DaemonError(code: "STORE_FAILURE", message: message, httpStatus: 500, retryAfterSeconds: 1)
+        DaemonError(.storeFailure, message)
     }
-    /// 500: an invariant of the daemon was broken (a bug, reported rather than crashed on).
+    /// INTERNAL_ERROR: an invariant of the daemon was broken (a bug, reported rather than crashed on).
     public static func internalError(_ message: String) -> DaemonError {
-        DaemonError(code: "INTERNAL_ERROR", message: message, httpStatus: 500)
+        DaemonError(.internalError, message)
+    }
+
+    private static func checked(_ code: ErrorCode, _ family: ErrorFamily, _ message: String) -> DaemonError {
+        assert(code.family == family, "\(code.rawValue) is of the family \(code.family), not \(family)")
+        return DaemonError(code, message)
     }
 }

@@ -212,7 +212,7 @@ public struct ControlCommands: Sendable {
         do throws(DaemonError) {
             try await proctors.checkPassword(sessionId: sessionId, password: password)
         } catch {
-            if error.code == "INVALID_CREDENTIALS" {
+            if error.code == .invalidCredentials {
                 connection.failedLogins += 1
                 let lock = now + .seconds(limits.loginLockSeconds)
                 let sessionFailures = sessionLogins.recordFailure(

@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 
 /// A JSON value of any shape: the control socket's requests carry free-form fields, and its
@@ -176,7 +177,7 @@ public struct ControlFailure: Error, Sendable, Equatable {
 /// Owned by the daemon transports.
 public enum ControlResponse: Sendable, Equatable {
     case success(id: JSONValue, result: JSONValue)
-    case failure(id: JSONValue, code: String, message: String)
+    case failure(id: JSONValue, code: ErrorCode, message: String)
     case event(JSONValue)
 
     public init(failure: ControlFailure) {
@@ -190,7 +191,7 @@ public enum ControlResponse: Sendable, Equatable {
         case .failure(let id, let code, let message):
             return .object([
                 "id": id, "ok": .bool(false),
-                "error": .object(["code": .string(code), "message": .string(message)]),
+                "error": .object(["code": .string(code.rawValue), "message": .string(message)]),
             ])
         case .event(let event):
             return .object(["event": event])
@@ -210,67 +211,58 @@ public enum ControlResponse: Sendable, Equatable {
         if value["ok"]?.boolValue == true {
             return .success(id: id, result: value["result"] ?? .null)
         }
-        let error = value["error"]
-        return .failure(
-            id: id,
-            code: error?["code"]?.stringValue ?? "UNKNOWN",
-            message: error?["message"]?.stringValue ?? "The daemon sent an error without a message."
-        )
+        let message = value["error"]?["message"]?.stringValue ?? "The daemon sent an error without a message."
+        // A code this build does not know (a newer daemon) is kept, as UNRECOGNIZED, in the message.
+        let error = value["error"]?["code"]?.stringValue.map { CertError(wireCode: $0, message: message) }
+            ?? CertError(.unrecognized, message)
+        return .failure(id: id, code: error.code, message: error.message)
     }
 }
 
 /// The control socket's own refusals (the domain's refusals come from `ProctorService` as
 /// `DaemonError`s with their own codes).
 enum ControlErrors {
-    static let malformedJSON = DaemonError(
-        code: "MALFORMED_JSON", message: "The line is not valid JSON.", httpStatus: 400, retryAfterSeconds: nil)
+    static let malformedJSON = DaemonError(.malformedJSON, "The line is not valid JSON.")
 
     static func malformedRequest(_ message: String) -> DaemonError {
-        DaemonError(code: "MALFORMED_REQUEST", message: message, httpStatus: 400, retryAfterSeconds: nil)
+        DaemonError(.malformedRequest, message)
     }
 
     static func missingField(_ name: String) -> DaemonError {
-        DaemonError(code: "MISSING_FIELD", message: "The field \"\(name)\" is required.", httpStatus: 400, retryAfterSeconds: nil)
+        DaemonError(.missingField, "The field \"\(name)\" is required.")
     }
 
     static func invalidField(_ name: String, _ expected: String) -> DaemonError {
-        DaemonError(code: "INVALID_FIELD", message: "The field \"\(name)\" must be \(expected).", httpStatus: 400, retryAfterSeconds: nil)
+        DaemonError(.invalidField, "The field \"\(name)\" must be \(expected).")
     }
 
     static func unknownCommand(_ name: String) -> DaemonError {
-        DaemonError(code: "UNKNOWN_COMMAND", message: "Unknown command \"\(name)\"; try \"help\".", httpStatus: 404, retryAfterSeconds: nil)
+        DaemonError(.unknownCommand, "Unknown command \"\(name)\"; try \"help\".")
     }
 
     static func lineTooLong(limitBytes: Int) -> DaemonError {
-        DaemonError(
-            code: "LINE_TOO_LONG", message: "A request line may hold at most \(limitBytes) bytes; this one was discarded.",
-            httpStatus: 413, retryAfterSeconds: nil)
+        DaemonError(.lineTooLong, "A request line may hold at most \(limitBytes) bytes; this one was discarded.")
     }
 
     static func notLoggedIn(_ sessionId: String) -> DaemonError {
-        DaemonError(
-            code: "NOT_LOGGED_IN", message: "Log in to session \(sessionId) on this connection first (command \"login\").",
-            httpStatus: 401, retryAfterSeconds: nil)
+        DaemonError(.notLoggedIn, "Log in to session \(sessionId) on this connection first (command \"login\").")
     }
 
+    /// The lock's remaining time is known here, closer than the code's own wait.
     static func loginLocked(retryAfterSeconds: Int) -> DaemonError {
         DaemonError(
-            code: "LOGIN_LOCKED", message: "Too many failed logins on this connection; try again in \(retryAfterSeconds) s.",
-            httpStatus: 429, retryAfterSeconds: retryAfterSeconds)
+            .loginLocked, "Too many failed logins on this connection; try again in \(retryAfterSeconds) s.",
+            retryAfterSeconds: retryAfterSeconds)
     }
 
     static func tooManyPending(limit: Int) -> DaemonError {
-        DaemonError(
-            code: "TOO_MANY_PENDING", message: "At most \(limit) requests may wait on one connection; this one was refused.",
-            httpStatus: 503, retryAfterSeconds: 1)
+        DaemonError(.tooManyPending, "At most \(limit) requests may wait on one connection; this one was refused.")
     }
 
     static let tooManyConnections = DaemonError(
-        code: "TOO_MANY_CONNECTIONS", message: "The control socket has reached its connection limit; try again later.",
-        httpStatus: 503, retryAfterSeconds: 1)
+        .tooManyConnections, "The control socket has reached its connection limit; try again later.")
 
-    static let shuttingDown = DaemonError(
-        code: "SHUTTING_DOWN", message: "The daemon is shutting down.", httpStatus: 503, retryAfterSeconds: nil)
+    static let shuttingDown = DaemonError(.shuttingDown, "The daemon is shutting down.")
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 import Logging
 import NIOCore
@@ -302,8 +303,7 @@ final class ControlConnection: Sendable {
     ) async {
         let alreadyWatching = shared.withLock { $0.watch != nil }
         if alreadyWatching {
-            let error = DaemonError(
-                code: "ALREADY_WATCHING", message: "This connection is already watching; open another one.", httpStatus: 409)
+            let error = DaemonError.conflict(.alreadyWatching, "This connection is already watching; open another one.")
             await write(ControlResponse(failure: ControlFailure(id: requestId, error: error)))
             return
         }

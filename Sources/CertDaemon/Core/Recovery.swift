@@ -110,8 +110,7 @@ struct Recovery {
         _ type: Value.Type, _ text: String, table: String, row: String, column: String
     ) throws(StoreError) -> Value where Value.RawValue == String {
         guard let value = Value(rawValue: text) else {
-            throw StoreError(code: StoreError.corrupt,
-                message: "Table \(table), row \(row), column \(column): unknown value \"\(text)\"; the store is damaged.")
+            throw StoreError(.storeCorrupt, "Table \(table), row \(row), column \(column): unknown value \"\(text)\"; the store is damaged.")
         }
         return value
     }

@@ -1,53 +1,90 @@
+import CertCore
 import Foundation
 import Hummingbird
 import NIOCore
 import NIOHTTP1
 
 /// How the candidate API turns any failure into `{"error": {"code": ..., "message": ...}}`
-/// with a fitting status: `DaemonError` keeps its own status (and `Retry-After` when it is
-/// retryable), and the transport's own refusals get the codes below.
+/// with a fitting status. The HTTP status is chosen here and nowhere else: from the family of
+/// the code (``status(for:)``), with `Retry-After` on every retryable code. The transport's own
+/// refusals are catalogued codes too:
 ///
 /// | code             | status | when |
 /// |------------------|--------|------|
 /// | MALFORMED_JSON   | 400    | the body is not JSON |
 /// | MALFORMED_REQUEST| 400    | the HTTP framing itself is broken (e.g. a bad chunked body); the connection then closes |
 /// | INVALID_BODY     | 400    | JSON, but a field is missing or of the wrong type/value |
+/// | BAD_REQUEST      | 4xx    | the router refused the request (its own status is kept) |
 /// | MISSING_TOKEN    | 401    | no `Authorization: Bearer` header on an assessment route |
 /// | NOT_FOUND        | 404    | no such route (or method) |
 /// | BODY_TOO_LARGE   | 413    | body over `HTTPLimits.requestBodyBytesMax` |
 /// | STORE_UNAVAILABLE| 503    | `/healthz` while the result writer does not accept writes |
 /// | INTERNAL_ERROR   | 500    | anything unexpected (logged, never a crash) |
 ///
+/// `docs/errors.md` lists every code with its status.
+///
 /// Owned by the daemon transports.
 public enum APIError {
     static let missingToken = DaemonError(
-        code: "MISSING_TOKEN", message: "This call needs the header \"Authorization: Bearer <token>\" from the start answer.",
-        httpStatus: 401)
+        .missingToken, "This call needs the header \"Authorization: Bearer <token>\" from the start answer.")
 
-    static let bodyTooLarge = DaemonError(
-        code: "BODY_TOO_LARGE", message: "The request body is larger than this API accepts.", httpStatus: 413)
+    static let bodyTooLarge = DaemonError(.bodyTooLarge, "The request body is larger than this API accepts.")
 
-    static let malformedJSON = DaemonError(
-        code: "MALFORMED_JSON", message: "The request body is not valid JSON.", httpStatus: 400)
+    static let malformedJSON = DaemonError(.malformedJSON, "The request body is not valid JSON.")
 
     static func invalidBody(_ detail: String) -> DaemonError {
-        DaemonError(code: "INVALID_BODY", message: "The request body is not what this call expects: \(detail)", httpStatus: 400)
+        DaemonError(.invalidBody, "The request body is not what this call expects: \(detail)")
     }
 
-    static let malformedRequest = DaemonError(
-        code: "MALFORMED_REQUEST", message: "The HTTP request is malformed.", httpStatus: 400)
+    static let malformedRequest = DaemonError(.malformedRequest, "The HTTP request is malformed.")
 
     static let storeUnavailable = DaemonError(
-        code: "STORE_UNAVAILABLE", message: "The result store does not accept writes; answers are refused.",
-        httpStatus: 503, retryAfterSeconds: 5)
+        .storeUnavailable, "The result store does not accept writes; answers are refused.")
 
-    static let routeNotFound = DaemonError(code: "NOT_FOUND", message: "No such route in the candidate API.", httpStatus: 404)
+    static let routeNotFound = DaemonError(.notFound, "No such route in the candidate API.")
 
-    static let internalError = DaemonError(
-        code: "INTERNAL_ERROR", message: "The daemon failed to answer this request.", httpStatus: 500)
+    static let internalError = DaemonError(.internalError, "The daemon failed to answer this request.")
+
+    /// The HTTP status of each family of codes: the one place a status is chosen.
+    public static func status(for family: ErrorFamily) -> HTTPResponse.Status {
+        switch family {
+        case .badRequest: .badRequest  // 400
+        case .unauthorized: .unauthorized  // 401
+        case .forbidden: .forbidden  // 403
+        case .notFound: .notFound  // 404
+        case .conflict: .conflict  // 409
+        case .expired: .gone  // 410
+        case .tooLarge: .contentTooLarge  // 413
+        case .unprocessable: .unprocessableContent  // 422
+        case .tooManyRequests: .tooManyRequests  // 429
+        case .internal: .internalServerError  // 500
+        case .unavailable: .serviceUnavailable  // 503
+        }
+    }
+
+    /// The HTTP status `error` is answered with.
+    public static func status(for error: DaemonError) -> HTTPResponse.Status {
+        status(for: error.code.family)
+    }
 
     /// The `DaemonError` that describes `error` to a client.
     public static func daemonError(for error: any Error) -> DaemonError {
+        refusal(for: error).error
+    }
+
+    /// The `DaemonError` that describes `error` and the status to answer it with: the status of
+    /// its code's family, except for the router's own 4xx refusals, whose status is kept.
+    static func refusal(for error: any Error) -> (error: DaemonError, status: HTTPResponse.Status) {
+        switch error {
+        case let error as HTTPError where error.status != .notFound && (400..<500).contains(error.status.code):
+            return (DaemonError(.badRequest, error.body ?? "The request is not valid."), error.status)
+        default:
+            let refusal = describe(error)
+            return (refusal, status(for: refusal))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> DaemonError {
         switch error {
         case let error as DaemonError:
             return error
@@ -59,9 +96,6 @@ public enum APIError {
             return daemonError(forDecoding: error)
         case let error as HTTPError where error.status == .notFound:
             return routeNotFound
-        case let error as HTTPError where error.status.code < 500:
-            return DaemonError(
-                code: "BAD_REQUEST", message: error.body ?? "The request is not valid.", httpStatus: error.status.code)
         default:
             return internalError
         }
@@ -85,15 +119,15 @@ public enum APIError {
         }
     }
 
-    /// The JSON error response for `error`.
-    public static func response(for error: DaemonError) -> Response {
+    /// The JSON error response for `error`, with the status of its code's family (or `status`).
+    public static func response(for error: DaemonError, status: HTTPResponse.Status? = nil) -> Response {
         struct Body: Encodable {
             struct Detail: Encodable { var code: String; var message: String }
             var error: Detail
         }
-        let status = HTTPResponse.Status(code: error.httpStatus)
+        let status = status ?? Self.status(for: error)
         var response =
-            (try? APIResponse.json(Body(error: .init(code: error.code, message: error.message)), status: status))
+            (try? APIResponse.json(Body(error: .init(code: error.code.rawValue, message: error.message)), status: status))
             ?? Response(status: status)
         if let retryAfterSeconds = error.retryAfterSeconds {
             response.headers[.retryAfter] = String(retryAfterSeconds)
@@ -117,12 +151,12 @@ struct APIErrorMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let daemonError = APIError.daemonError(for: error)
-            if daemonError.httpStatus >= 500 {
+            let refusal = APIError.refusal(for: error)
+            if refusal.status.code >= 500 {
                 context.logger.error(
                     "request failed", metadata: ["route": "\(context.endpointPath ?? "-")", "error": "\(error)"])
             }
-            response = APIError.response(for: daemonError)
+            response = APIError.response(for: refusal.error, status: refusal.status)
             if error is HTTPParserError {
                 // The stream cannot be read past a framing error: say the connection ends.
                 response.headers[.connection] = "close"

@@ -42,7 +42,7 @@ public struct ServeSettings: Sendable, Equatable {
 
     /// Parses `HOST:PORT` (IPv6 hosts in brackets: `[::1]:8080`).
     public static func parseHTTPAddress(_ text: String) throws(DaemonError) -> (host: String, port: Int) {
-        let invalid = DaemonError.badRequest("INVALID_HTTP_ADDRESS", "--http must be HOST:PORT (e.g. 127.0.0.1:8080), not \"\(text)\".")
+        let invalid = DaemonError.badRequest(.invalidHTTPAddress, "--http must be HOST:PORT (e.g. 127.0.0.1:8080), not \"\(text)\".")
         guard let colon = text.lastIndex(of: ":") else { throw invalid }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -56,7 +56,7 @@ public struct ServeSettings: Sendable, Equatable {
     public static func parseSocketMode(_ text: String) throws(DaemonError) -> UInt32 {
         guard let mode = UInt32(text, radix: 8), mode & 0o7007 == 0, mode & 0o600 == 0o600, mode & 0o111 == 0 else {
             throw DaemonError.badRequest(
-                "INVALID_SOCKET_MODE", "--socket-mode must be octal, give the owner rw and others nothing (0600 or 0660), not \"\(text)\".")
+                .invalidSocketMode, "--socket-mode must be octal, give the owner rw and others nothing (0600 or 0660), not \"\(text)\".")
         }
         return mode
     }
@@ -75,7 +75,7 @@ public struct ServeSettings: Sendable, Equatable {
         do {
             bank = try ItemBank.load(path: bankPath)
         } catch {
-            throw DaemonError.badRequest(error.code, "\(bankPath): \(error.message)")
+            throw DaemonError(error.code, "\(bankPath): \(error.message)")
         }
         var core = DaemonConfiguration(
             bank: bank, seed: seed, durability: durability, databasePath: resolvedDatabasePath, clock: clock)
@@ -94,7 +94,7 @@ public enum DaemonLogging {
     public static func bootstrap(level: String) throws(DaemonError) {
         guard let level = Logger.Level(rawValue: level) else {
             throw DaemonError.badRequest(
-                "INVALID_LOG_LEVEL",
+                .invalidLogLevel,
                 "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         LoggingSystem.bootstrap { label in

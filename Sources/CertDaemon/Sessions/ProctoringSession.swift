@@ -69,11 +69,11 @@ actor ProctoringSession {
             throw DaemonError(LifecycleError(.sessionAlreadyPublished, "Session \(id) has published its results; no candidate can be enrolled."))
         }
         guard !enrolled.contains(candidateId) else {
-            throw .conflict("CANDIDATE_ALREADY_ENROLLED", "Candidate \(candidateId) is already enrolled in session \(id).")
+            throw .conflict(.candidateAlreadyEnrolled, "Candidate \(candidateId) is already enrolled in session \(id).")
         }
         guard candidateOrder.count < context.limits.candidatesPerSessionMax else {
             throw .conflict(
-                "SESSION_FULL",
+                .sessionFull,
                 "Session \(id) already has \(context.limits.candidatesPerSessionMax) candidates (candidatesPerSessionMax).")
         }
         let test = CandidateTest(
@@ -84,7 +84,7 @@ actor ProctoringSession {
         do throws(StoreError) { try context.writer.checkAccepting() } catch { throw DaemonError(error) }
         let key = EngineShard.key(sessionId: id, candidateId: candidateId)
         guard context.pool.shard(for: key).insert(test, key: key) else {
-            throw .conflict("CANDIDATE_ALREADY_ENROLLED", "Candidate \(candidateId) is already enrolled in session \(id).")
+            throw .conflict(.candidateAlreadyEnrolled, "Candidate \(candidateId) is already enrolled in session \(id).")
         }
         candidateOrder.append(candidateId)
         enrolled.insert(candidateId)
@@ -317,7 +317,7 @@ actor ProctoringSession {
 
     private func checkId(_ value: String, what: String) throws(DaemonError) {
         guard !value.isEmpty, value.utf8.count <= context.limits.idLengthMax else {
-            throw .badRequest("INVALID_ID", "A \(what) must have 1 to \(context.limits.idLengthMax) bytes.")
+            throw .badRequest(.invalidId, "A \(what) must have 1 to \(context.limits.idLengthMax) bytes.")
         }
     }
 }

@@ -21,17 +21,15 @@ actor SessionSupervisor {
     func createSession(_ request: CreateSessionRequest) async throws(DaemonError) -> SessionCreated {
         let limits = context.limits
         guard context.routes.sessionCount < limits.sessionsMax else {
-            throw DaemonError(
-                code: "TOO_MANY_SESSIONS", message: "The daemon already holds \(limits.sessionsMax) sessions (sessionsMax).",
-                httpStatus: 503, retryAfterSeconds: 60)
+            throw DaemonError(.tooManySessions, "The daemon already holds \(limits.sessionsMax) sessions (sessionsMax).")
         }
         let sessionId: String
         if let chosen = request.sessionId {
             guard !chosen.isEmpty, chosen.utf8.count <= limits.idLengthMax else {
-                throw .badRequest("INVALID_ID", "A session id must have 1 to \(limits.idLengthMax) bytes.")
+                throw .badRequest(.invalidId, "A session id must have 1 to \(limits.idLengthMax) bytes.")
             }
             guard !context.routes.containsSession(chosen) else {
-                throw .conflict("SESSION_EXISTS", "A session with the id \(chosen) already exists.")
+                throw .conflict(.sessionExists, "A session with the id \(chosen) already exists.")
             }
             sessionId = chosen
         } else {
@@ -49,7 +47,7 @@ actor SessionSupervisor {
         let duration = request.nominalDurationSeconds ?? SessionState.defaultNominalDurationSeconds
         guard duration.isFinite, duration > 0, duration <= SessionState.expirySeconds else {
             throw .badRequest(
-                "INVALID_DURATION",
+                .invalidDuration,
                 "A session's nominal duration must be more than 0 and at most \(Int(SessionState.expirySeconds)) seconds (24 hours).")
         }
         let password = Secrets.invigilatorPassword()
@@ -61,7 +59,7 @@ actor SessionSupervisor {
             session: state, passwordHash: Secrets.hash(password), createdAtSeconds: now, context: context)
         do throws(StoreError) { try context.writer.checkAccepting() } catch { throw DaemonError(error) }
         guard context.routes.addSession(sessionId, session) else {
-            throw .conflict("SESSION_EXISTS", "A session with the id \(sessionId) already exists.")
+            throw .conflict(.sessionExists, "A session with the id \(sessionId) already exists.")
         }
         accessCodes.insert(accessCode)
         context.gauges.add(.activeSessions, 1)
@@ -86,8 +84,7 @@ actor SessionSupervisor {
             if !context.routes.containsSession(id) { return id }
         }
         throw DaemonError(
-            code: "SESSION_ID_EXHAUSTED",
-            message: "No free session id after \(context.limits.sessionCodeAttemptsMax) draws; choose one explicitly.",
-            httpStatus: 503, retryAfterSeconds: 1)
+            .sessionIdExhausted,
+            "No free session id after \(context.limits.sessionCodeAttemptsMax) draws; choose one explicitly.")
     }
 }

@@ -1,3 +1,4 @@
+import CertCore
 import Histogram
 
 /// Per-operation latency histograms (HDR, 3 significant digits, microseconds), mergeable across tasks.
@@ -109,7 +110,8 @@ public struct LatencyPercentiles: Sendable, Codable, Equatable {
     }
 }
 
-/// Errors by stable code (e.g. `CANDIDATE_NOT_AUTHORIZED`, `HTTP_503`, `TIMEOUT`), mergeable across tasks.
+/// Errors by stable code (e.g. `CANDIDATE_NOT_AUTHORIZED`, `TRANSPORT_TIMEOUT`), mergeable across
+/// tasks. Keyed by the wire code, as summary.json stores it.
 ///
 /// Owned by CertLoad's measures half.
 public struct ErrorCounts: Sendable, Codable, Equatable {
@@ -117,6 +119,9 @@ public struct ErrorCounts: Sendable, Codable, Equatable {
 
     public init(byCode: [String: Int] = [:]) { self.byCode = byCode }
 
+    public mutating func record(_ code: ErrorCode, count: Int = 1) { record(code.rawValue, count: count) }
+
+    /// Counts a code read back from a summary (or any wire code).
     public mutating func record(_ code: String, count: Int = 1) { byCode[code, default: 0] += count }
 
     public mutating func merge(_ other: ErrorCounts) {

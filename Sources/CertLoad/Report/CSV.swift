@@ -1,14 +1,12 @@
+import CertCore
 /// RFC 4180 CSV: comma-separated, CRLF-free (LF line ends), a field quoted when it holds a comma, a
 /// double quote, CR or LF, with inner quotes doubled. The reader accepts what the writer writes and
 /// any RFC 4180 text.
 ///
 /// Owned by CertLoad's report half.
 public enum CSV {
-    public struct ParseError: Error, Equatable, CustomStringConvertible, Sendable {
-        public let code: String
-        public let message: String
-        public var description: String { "\(code): \(message)" }
-    }
+    /// A table that cannot be read: CSV_MALFORMED, CSV_MISSING_COLUMN or CSV_BAD_VALUE.
+    public typealias ParseError = CertError
 
     /// One field, quoted only when needed.
     public static func field(_ text: String) -> String {
@@ -61,7 +59,7 @@ public enum CSV {
             switch scalar {
             case "\"":
                 guard field.isEmpty && !fieldWasQuoted else {
-                    throw ParseError(code: "CSV_MALFORMED", message: "stray double quote in an unquoted field at line \(line)")
+                    throw ParseError(.csvMalformed, "stray double quote in an unquoted field at line \(line)")
                 }
                 inQuotes = true
                 fieldWasQuoted = true
@@ -75,12 +73,12 @@ public enum CSV {
                 line += 1
             default:
                 guard !fieldWasQuoted else {
-                    throw ParseError(code: "CSV_MALFORMED", message: "text after a closing quote at line \(line)")
+                    throw ParseError(.csvMalformed, "text after a closing quote at line \(line)")
                 }
                 field.unicodeScalars.append(scalar)
             }
         }
-        if inQuotes { throw ParseError(code: "CSV_MALFORMED", message: "unterminated quoted field at end of input (line \(line))") }
+        if inQuotes { throw ParseError(.csvMalformed, "unterminated quoted field at end of input (line \(line))") }
         if !field.isEmpty || fieldWasQuoted || !record.isEmpty {
             record.append(field)
             records.append(record)
@@ -91,14 +89,13 @@ public enum CSV {
     /// Parses a table with a header line into dictionaries keyed by column name.
     public static func parseTable(_ text: String, requiredColumns: [String]) throws(ParseError) -> [[String: String]] {
         let records = try parse(text)
-        guard let header = records.first else { throw ParseError(code: "CSV_MALFORMED", message: "the table has no header line") }
+        guard let header = records.first else { throw ParseError(.csvMalformed, "the table has no header line") }
         for column in requiredColumns where !header.contains(column) {
-            throw ParseError(code: "CSV_MISSING_COLUMN", message: "column '\(column)' is missing from the header")
+            throw ParseError(.csvMissingColumn, "column '\(column)' is missing from the header")
         }
         return try records.dropFirst().enumerated().map { (offset, record) throws(ParseError) -> [String: String] in
             guard record.count == header.count else {
-                throw ParseError(code: "CSV_MALFORMED",
-                                 message: "record \(offset + 2) has \(record.count) fields, the header has \(header.count)")
+                throw ParseError(.csvMalformed, "record \(offset + 2) has \(record.count) fields, the header has \(header.count)")
             }
             return Dictionary(uniqueKeysWithValues: zip(header, record).map { ($0, $1) })
         }

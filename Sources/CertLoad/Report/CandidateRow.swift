@@ -166,11 +166,11 @@ struct FieldReader {
     let file: String
 
     func bad(_ column: String, _ why: String) -> CSV.ParseError {
-        CSV.ParseError(code: "CSV_BAD_VALUE", message: "\(file) record \(record), column '\(column)': \(why)")
+        CSV.ParseError(.csvBadValue, "\(file) record \(record), column '\(column)': \(why)")
     }
 
     func text(_ column: String) throws(CSV.ParseError) -> String {
-        guard let value = fields[column] else { throw CSV.ParseError(code: "CSV_MISSING_COLUMN", message: "\(file) has no column '\(column)'") }
+        guard let value = fields[column] else { throw CSV.ParseError(.csvMissingColumn, "\(file) has no column '\(column)'") }
         return value
     }
 

@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 
 /// The files of a run's `--out DIR`: summary.json, candidates.csv, timeline.csv and report.html.
@@ -21,12 +22,9 @@ public struct RunFiles: Sendable {
         self.timeline = timeline
     }
 
-    /// A failure to read or write a run directory, with a stable code.
-    public struct FileError: Error, Equatable, CustomStringConvertible, Sendable {
-        public let code: String
-        public let message: String
-        public var description: String { "\(code): \(message)" }
-    }
+    /// A failure to read or write a run directory: REPORT_WRITE_FAILED, REPORT_MISSING_FILE or
+    /// REPORT_BAD_FILE.
+    public typealias FileError = CertError
 
     /// Writes the four files into `directory` (created if needed).
     public func write(to directory: String) throws(FileError) {
@@ -37,7 +35,7 @@ public struct RunFiles: Sendable {
             try Data(TimelineCSV.csv(timeline).utf8).write(to: Self.url(directory, Self.timelineFileName))
             try Data(HTMLReport.render(self).utf8).write(to: Self.url(directory, Self.reportFileName))
         } catch {
-            throw FileError(code: "REPORT_WRITE_FAILED", message: "cannot write the run files into '\(directory)': \(error.localizedDescription)")
+            throw FileError(.reportWriteFailed, "cannot write the run files into '\(directory)': \(error.localizedDescription)")
         }
     }
 
@@ -47,25 +45,25 @@ public struct RunFiles: Sendable {
             do {
                 return try Data(contentsOf: url(directory, name))
             } catch {
-                throw FileError(code: "REPORT_MISSING_FILE", message: "cannot read '\(name)' in '\(directory)': \(error.localizedDescription)")
+                throw FileError(.reportMissingFile, "cannot read '\(name)' in '\(directory)': \(error.localizedDescription)")
             }
         }
         let summary: Summary
         do {
             summary = try Summary.decode(try load(summaryFileName))
-        } catch let error as FileError {
+        } catch let error as FileError where error.code == .reportMissingFile {
             throw error
         } catch {
-            throw FileError(code: "REPORT_BAD_FILE", message: "'\(summaryFileName)' is not a run summary: \(error)")
+            throw FileError(.reportBadFile, "'\(summaryFileName)' is not a run summary: \(error)")
         }
         do {
             let candidates = try CandidateRow.parseCSV(String(decoding: try load(candidatesFileName), as: UTF8.self))
             let timeline = try TimelineCSV.parse(String(decoding: try load(timelineFileName), as: UTF8.self))
             return RunFiles(summary: summary, candidates: candidates, timeline: timeline)
-        } catch let error as FileError {
-            throw error
+        } catch let error as FileError where error.code == .reportMissingFile {
+            throw error  // a CSV_* refusal is a bad file, below
         } catch {
-            throw FileError(code: "REPORT_BAD_FILE", message: "\(error)")
+            throw FileError(.reportBadFile, "\(error)")
         }
     }
 
@@ -77,7 +75,7 @@ public struct RunFiles: Sendable {
         do {
             try Data(HTMLReport.render(files).utf8).write(to: URL(fileURLWithPath: path))
         } catch {
-            throw FileError(code: "REPORT_WRITE_FAILED", message: "cannot write '\(path)': \(error.localizedDescription)")
+            throw FileError(.reportWriteFailed, "cannot write '\(path)': \(error.localizedDescription)")
         }
         return path
     }

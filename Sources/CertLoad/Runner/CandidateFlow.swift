@@ -12,7 +12,7 @@ struct CandidateOutcome: Sendable {
         /// The candidate left part-way (abort reason `candidate`).
         case abandoned
         /// A request failed for good; the code is counted in the run's errors.
-        case failed(code: String)
+        case failed(code: ErrorCode)
     }
 
     var identity: CandidateIdentity
@@ -32,7 +32,7 @@ struct CandidateOutcome: Sendable {
 ///
 /// Owned by the runner.
 public struct FlowLimits: Sendable, Equatable {
-    /// Tries of a request the daemon refused as retryable (BUSY, 503 with Retry-After), in place,
+    /// Tries of a request the daemon refused with a retryable code (BUSY, LIVE_ALERT_ONGOING…), in place,
     /// before the refusal is handled as an outage.
     public var attemptsMax = 8
     /// Longest real wait between two tries, whatever Retry-After says.
@@ -96,16 +96,8 @@ struct Pacing: Sendable {
 ///
 /// Owned by the runner.
 struct CandidateFlow {
-    /// Retry code counted once per outage a candidate lived through.
-    static let daemonUnavailableCode = "DAEMON_UNAVAILABLE"
-    /// The daemon's refusal of a `next` while a live alert awaits the invigilator.
-    static let liveAlertOngoingCode = "LIVE_ALERT_ONGOING"
-    /// The daemon no longer knows the candidate's token (it restarted): resume.
-    static let invalidTokenCode = "INVALID_TOKEN"
-    static let alreadyCompletedCode = "CANDIDATE_ALREADY_COMPLETED"
-    static let companionNotOngoingCode = "COMPANION_ALERT_NOT_ONGOING"
     /// Refusals of a start whose authorisation a restarted daemon does not know.
-    static let lostAuthorisationCodes: Set<String> = ["CANDIDATE_NOT_AUTHORIZED", "AUTHORIZATION_EXPIRED"]
+    static let lostAuthorisationCodes: Set<ErrorCode> = [.candidateNotAuthorized, .authorizationExpired]
 
     /// A live alert between its raise and the invigilator's decision taking effect.
     struct PendingLiveAlert {
@@ -186,10 +178,16 @@ struct CandidateFlow {
     }
 
     /// Whether a failure is an outage of the daemon (to wait out and resume from) rather than a
-    /// refusal that ends the candidate's flow.
+    /// refusal that ends the candidate's flow: the daemon could not be reached or said it cannot
+    /// serve now (the `unavailable` family), or a retryable code outlasted the tries in place,
+    /// or the daemon no longer knows the token (it restarted). A retryable conflict
+    /// (LIVE_ALERT_ONGOING) waits for another actor's decision, not for the daemon: not an outage.
     static func isOutage(_ error: DaemonError) -> Bool {
-        error.code == TransportErrorCode.connectionFailed || error.code == TransportErrorCode.timeout
-            || (error.isRetryable && error.code != liveAlertOngoingCode) || error.code == invalidTokenCode
+        switch error.code.family {
+        case .unavailable: true
+        case .conflict: false
+        default: error.isRetryable || error.code == .invalidToken
+        }
     }
 
     private mutating func play() async throws(DaemonError) -> CandidateOutcome.Fate {
@@ -222,11 +220,11 @@ struct CandidateFlow {
         let served: ChallengeResponse?
         do throws(DaemonError) {
             // With an alert pending since an outage, LIVE_ALERT_ONGOING is an answer, not a refusal to wait out.
-            let final: Set<String> = pendingLiveAlert == nil ? [] : [Self.liveAlertOngoingCode]
+            let final: Set<ErrorCode> = pendingLiveAlert == nil ? [] : [.liveAlertOngoing]
             served = try await timed(LatencyOperation.next, notRetried: final, { [candidates, assessmentId, token] () async throws(DaemonError) in
                 try await candidates.next(assessmentId: assessmentId, token: token)
             })
-        } catch where error.code == Self.liveAlertOngoingCode && pendingLiveAlert != nil {
+        } catch where error.code == .liveAlertOngoing && pendingLiveAlert != nil {
             // The alert raised before an outage is still waiting for the invigilator.
             try await decidePendingLiveAlert()
             return nil
@@ -312,7 +310,7 @@ struct CandidateFlow {
             do throws(DaemonError) {
                 try await authoriseAndStart()
                 break
-            } catch where error.code == Self.alreadyCompletedCode && startedAtSeconds != nil {
+            } catch where error.code == .candidateAlreadyCompleted && startedAtSeconds != nil {
                 return false
             } catch where Self.isOutage(error) || (outages > 0 && Self.lostAuthorisationCodes.contains(error.code)) {
                 // After an outage the authorisation may have gone with the daemon that gave it
@@ -348,7 +346,7 @@ struct CandidateFlow {
             outageBeganNanoseconds = now
             outageTries = 0
             outages += 1
-            samples.retries.record(Self.daemonUnavailableCode)
+            samples.retries.record(.daemonUnavailable)
         }
         outageTries += 1
         let began = outageBeganNanoseconds ?? now
@@ -417,7 +415,7 @@ struct CandidateFlow {
             try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
                 try await proctors.clearCompanionAlert(sessionId: sessionId, candidateId: candidateId)
             })
-        } catch where clearedBefore && error.code == Self.companionNotOngoingCode {
+        } catch where clearedBefore && error.code == .companionAlertNotOngoing {
             // The clear sent before the outage took effect.
         }
         companion = .done
@@ -427,16 +425,15 @@ struct CandidateFlow {
     /// `notRetried`, and records its latency from the intended send time.
     @discardableResult
     private mutating func timed<Result: Sendable>(
-        _ operation: String, isAnswer: Bool = false, notRetried: Set<String> = [],
+        _ operation: String, isAnswer: Bool = false, notRetried: Set<ErrorCode> = [],
         _ body: () async throws(DaemonError) -> Result,
         completedCertification: (Result) -> Bool = { _ in false }
     ) async throws(DaemonError) -> Result {
         requests += 1
         guard requests <= limits.requestsPerCandidateMax else {
             gaveUp = true
-            throw DaemonError(code: "RUNNER_REQUESTS_EXHAUSTED",
-                              message: "candidate \(candidate.identity.candidateId) sent \(limits.requestsPerCandidateMax) requests without finishing",
-                              httpStatus: 0)
+            throw DaemonError(.runnerRequestsExhausted,
+                              "candidate \(candidate.identity.candidateId) sent \(limits.requestsPerCandidateMax) requests without finishing")
         }
         let intended = await pacing.due(simulatedSeconds)
         var attempt = 1

@@ -47,7 +47,7 @@ public enum CapacitySearch {
         let schedule = CapacityPlan.concurrencies(start: settings.startConcurrency, growth: settings.growth,
                                                   max: settings.maxConcurrency)
         guard !schedule.isEmpty, schedule.count <= CapacitySettings.stepsMax else {
-            throw RunError(code: "RUN_BAD_OPTION", message: "capacity: no usable step schedule from \(settings.startConcurrency) "
+            throw RunError(.runBadOption, "capacity: no usable step schedule from \(settings.startConcurrency) "
                 + "to \(settings.maxConcurrency) by ×\(settings.growth)")
         }
 
@@ -104,7 +104,7 @@ public enum CapacitySearch {
             do {
                 try RunFiles(summary: summary, candidates: shown.candidates, timeline: shown.timeline).write(to: directory)
             } catch {
-                throw RunError(code: "RUN_OUTPUT", message: "cannot write the search's files to \(directory): \(error)")
+                throw RunError(.runOutput, "cannot write the search's files to \(directory): \(error)")
             }
         }
         return outcome
@@ -115,17 +115,15 @@ public enum CapacitySearch {
         if options.daemon != nil {
             // Every step creates the same session ids (c001-s01-w1…); an external daemon keeps the
             // first step's sessions, so the second step would be refused with SESSION_EXISTS.
-            throw RunError(code: "RUN_BAD_OPTION",
-                           message: "--find-capacity: an external daemon (--daemon) is not supported yet: every step creates "
+            throw RunError(.runBadOption, "--find-capacity: an external daemon (--daemon) is not supported yet: every step creates "
                                + "the same session ids, which the daemon keeps from one step to the next; search with the "
                                + "embedded daemon (--transport inproc or http)")
         }
         if options.databasePath != nil {
-            throw RunError(code: "RUN_BAD_OPTION", message: "--find-capacity: --db is not supported (each step opens a fresh store)")
+            throw RunError(.runBadOption, "--find-capacity: --db is not supported (each step opens a fresh store)")
         }
         if options.concurrency != nil || options.timeScale != nil {
-            throw RunError(code: "RUN_BAD_OPTION",
-                           message: "--find-capacity: the search sets concurrency and time scale itself; give them in the scenario's capacity block")
+            throw RunError(.runBadOption, "--find-capacity: the search sets concurrency and time scale itself; give them in the scenario's capacity block")
         }
     }
 

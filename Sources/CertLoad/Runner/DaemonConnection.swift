@@ -49,7 +49,7 @@ struct DaemonConnection: Sendable {
                 core = try await DaemonCore.open(configuration)
             } catch {
                 removeDirectory(temporaryDirectory)
-                throw RunError(code: "RUN_DAEMON", message: "cannot open the embedded daemon on \(storePath): \(error)")
+                throw RunError(.runDaemon, "cannot open the embedded daemon on \(storePath): \(error)")
             }
             return DaemonConnection(
                 candidates: InProcessCandidateTransport(service: core.candidates),
@@ -64,7 +64,7 @@ struct DaemonConnection: Sendable {
                                                 logger: embeddedDaemonLogger())
             } catch {
                 removeDirectory(temporaryDirectory)
-                throw RunError(code: "RUN_DAEMON", message: "cannot start the embedded daemon's servers: \(error)")
+                throw RunError(.runDaemon, "cannot start the embedded daemon's servers: \(error)")
             }
             let pool = HTTPConnectionPool(host: "127.0.0.1", port: daemon.httpPort, connectionsMax: options.httpConnections)
             let proctors: ControlProctorTransport
@@ -73,7 +73,7 @@ struct DaemonConnection: Sendable {
             } catch {
                 try? await daemon.shutdown()
                 removeDirectory(temporaryDirectory)
-                throw RunError(code: "RUN_DAEMON", message: "cannot reach the embedded daemon's control socket: \(error)")
+                throw RunError(.runDaemon, "cannot reach the embedded daemon's control socket: \(error)")
             }
             return DaemonConnection(
                 candidates: HTTPCandidateTransport(pool: pool), proctors: proctors, storePath: storePath,
@@ -100,7 +100,7 @@ struct DaemonConnection: Sendable {
         do throws(DaemonError) {
             proctors = try await ControlProctorTransport.connect(socketPath: controlPath, connections: options.controlConnections)
         } catch {
-            throw RunError(code: "RUN_DAEMON", message: "cannot reach the daemon's control socket \(controlPath): \(error.message)")
+            throw RunError(.runDaemon, "cannot reach the daemon's control socket \(controlPath): \(error.message)")
         }
         let pool = HTTPConnectionPool(host: host, port: port, connectionsMax: options.httpConnections)
         return DaemonConnection(
@@ -130,7 +130,7 @@ struct DaemonConnection: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw RunError(code: "RUN_SETUP", message: "cannot create a temporary directory at \(path): \(error)")
+            throw RunError(.runSetup, "cannot create a temporary directory at \(path): \(error)")
         }
         return path
     }

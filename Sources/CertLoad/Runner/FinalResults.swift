@@ -57,7 +57,7 @@ enum FinalResults {
                 let reader = try StoreReader(path: path)
                 for record in try reader.results() { results[record.assessmentId] = FinalResult(record) }
             } catch {
-                throw RunError(code: "RUN_RESULTS", message: "cannot read the results from \(path): \(error)")
+                throw RunError(.runResults, "cannot read the results from \(path): \(error)")
             }
             if expected.isSubset(of: results.keys) || VirtualClock.uptimeNanoseconds() >= deadline {
                 return results

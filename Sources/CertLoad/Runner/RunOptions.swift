@@ -1,3 +1,4 @@
+import CertCore
 /// How to run a scenario, beyond the scenario file itself: where results go, which daemon, and
 /// the command-line overrides of the scenario's own settings (`certsim run` flags).
 ///
@@ -88,19 +89,12 @@ public enum DaemonAddress: Sendable, Equatable, CustomStringConvertible {
 /// Why a run could not be carried out (as opposed to a run that broke its thresholds, which is a
 /// `RunOutcome` with failures).
 ///
-/// Owned by the runner. Codes: `RUN_BAD_OPTION`, `RUN_BANK`, `RUN_DAEMON`, `RUN_SETUP`, `RUN_OUTPUT`.
-public struct RunError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let code: String
-    public let message: String
+/// Owned by the runner. Codes: `RUN_BAD_OPTION`, `RUN_BANK`, `RUN_DAEMON`, `RUN_SETUP`,
+/// `RUN_OUTPUT`, `RUN_RESULTS`.
+public typealias RunError = CertError
 
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code): \(message)" }
-
+extension RunError {
     static func badOption(_ option: String, _ why: String) -> RunError {
-        RunError(code: "RUN_BAD_OPTION", message: "\(option): \(why)")
+        RunError(.runBadOption, "\(option): \(why)")
     }
 }

@@ -1,3 +1,4 @@
+import CertCore
 /// Collects what a run measures while it runs: per-operation latency histograms (from the
 /// intended send time), errors and retries by code, the two timelines (simulated minutes, real
 /// seconds), candidates in progress and their peak. Candidates buffer their samples
@@ -56,7 +57,7 @@ actor RunRecorder {
         simulatedEndSeconds = max(simulatedEndSeconds, end)
     }
 
-    func recordError(_ code: String) { errors.record(code) }
+    func recordError(_ code: ErrorCode) { errors.record(code) }
 
     /// What the progress line shows.
     func progress() -> (done: Int, answers: Int, p99Microseconds: UInt64?) {

@@ -106,7 +106,7 @@ public enum ScenarioRunner {
             do {
                 try RunFiles(summary: summary, candidates: rows, timeline: timeline).write(to: directory)
             } catch {
-                throw RunError(code: "RUN_OUTPUT", message: "cannot write the run's files to \(directory): \(error)")
+                throw RunError(.runOutput, "cannot write the run's files to \(directory): \(error)")
             }
         }
         return outcome
@@ -155,7 +155,7 @@ public enum ScenarioRunner {
             return finished
         }
         if let failure = finished.filter({ $0.error != nil }).min(by: { $0.index < $1.index }), let error = failure.error {
-            throw RunError(code: "RUN_SETUP", message: "cannot set up session \(sessions[failure.index].plan.sessionId): \(error)")
+            throw RunError(.runSetup, "cannot set up session \(sessions[failure.index].plan.sessionId): \(error)")
         }
         var contexts = [SessionContext?](repeating: nil, count: sessions.count)
         for done in finished { contexts[done.index] = done.context }
@@ -367,7 +367,7 @@ public enum ScenarioRunner {
             do {
                 return try ItemBank.load(path: path)
             } catch {
-                throw RunError(code: "RUN_BANK", message: "cannot load the item bank \(path): \(error.message)")
+                throw RunError(.runBank, "cannot load the item bank \(path): \(error.message)")
             }
         }
     }
@@ -376,7 +376,7 @@ public enum ScenarioRunner {
         do {
             return try JSONDecoder().decode(AlgorithmConfiguration.self, from: scenario.algorithmConfigurationJSON())
         } catch {
-            throw RunError(code: "RUN_BAD_OPTION", message: "the scenario's algorithm settings are refused by the engine: \(error)")
+            throw RunError(.runBadOption, "the scenario's algorithm settings are refused by the engine: \(error)")
         }
     }
 

@@ -83,7 +83,7 @@ public struct Scenario: Sendable, Codable, Equatable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ScenarioError(code: "SCENARIO_UNREADABLE", message: "cannot read scenario file '\(path)': \(error.localizedDescription)")
+            throw ScenarioError(.scenarioUnreadable, "cannot read scenario file '\(path)': \(error.localizedDescription)")
         }
         var scenario = try ScenarioParser.parse(text, fileName: path)
         if case .file(let bankPath) = scenario.bank, !bankPath.hasPrefix("/") {

@@ -1,3 +1,4 @@
+import CertCore
 /// A scenario file that cannot be used, with a stable code and a sentence naming the key and the line.
 ///
 /// Owned by the scenario parser (`ScenarioParser`). Codes:
@@ -7,12 +8,13 @@
 ///   a duplicated key, or two keys that contradict each other.
 /// - `SCENARIO_UNREADABLE`: the file could not be read.
 public struct ScenarioError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let code: String
+    /// One of the `SCENARIO_*` codes of the catalogue.
+    public let code: ErrorCode
     public let message: String
     /// 1-based line of the offending node, when known.
     public let line: Int?
 
-    public init(code: String, message: String, line: Int? = nil) {
+    public init(_ code: ErrorCode, _ message: String, line: Int? = nil) {
         self.code = code
         self.message = message
         self.line = line
@@ -21,14 +23,12 @@ public struct ScenarioError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String { "\(code): \(message)" }
 
     static func unknownKey(_ path: String, line: Int?, allowed: [String]) -> ScenarioError {
-        ScenarioError(
-            code: "SCENARIO_UNKNOWN_KEY",
-            message: "unknown key '\(path)'\(at(line)); expected one of: \(allowed.joined(separator: ", "))",
+        ScenarioError(.scenarioUnknownKey, "unknown key '\(path)'\(at(line)); expected one of: \(allowed.joined(separator: ", "))",
             line: line)
     }
 
     static func badValue(_ path: String, line: Int?, _ why: String) -> ScenarioError {
-        ScenarioError(code: "SCENARIO_BAD_VALUE", message: "bad value for '\(path)'\(at(line)): \(why)", line: line)
+        ScenarioError(.scenarioBadValue, "bad value for '\(path)'\(at(line)): \(why)", line: line)
     }
 
     static func at(_ line: Int?) -> String {

@@ -25,7 +25,7 @@ public enum ScenarioParser {
     /// Parses scenario text. `fileName` only decides the dialect (`.json` → JSON) and appears in no error.
     public static func parse(_ text: String, fileName: String? = nil) throws(ScenarioError) -> Scenario {
         guard text.utf8.count <= textBytesMax else {
-            throw ScenarioError(code: "SCENARIO_MALFORMED", message: "scenario text is longer than \(textBytesMax) bytes")
+            throw ScenarioError(.scenarioMalformed, "scenario text is longer than \(textBytesMax) bytes")
         }
         let looksLikeJSON = fileName.map { $0.lowercased().hasSuffix(".json") }
             ?? text.drop(while: { $0.isWhitespace }).hasPrefix("{")
@@ -35,7 +35,7 @@ public enum ScenarioParser {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: source) else {
-                throw ScenarioError(code: "SCENARIO_MALFORMED", message: "the scenario is empty", line: 1)
+                throw ScenarioError(.scenarioMalformed, "the scenario is empty", line: 1)
             }
             root = node
         } catch let error as ScenarioError {
@@ -43,11 +43,10 @@ public enum ScenarioParser {
         } catch let error as YamlError {
             throw malformed(error)
         } catch {
-            throw ScenarioError(code: "SCENARIO_MALFORMED", message: "cannot parse the scenario: \(error)")
+            throw ScenarioError(.scenarioMalformed, "cannot parse the scenario: \(error)")
         }
         guard case .mapping = root else {
-            throw ScenarioError(code: "SCENARIO_MALFORMED",
-                                message: "the scenario must be a mapping of keys at the top (line \(root.mark?.line ?? 1))",
+            throw ScenarioError(.scenarioMalformed, "the scenario must be a mapping of keys at the top (line \(root.mark?.line ?? 1))",
                                 line: root.mark?.line)
         }
         return try read(ScenarioNode(node: root, path: ""))
@@ -56,8 +55,7 @@ public enum ScenarioParser {
     static func malformed(_ error: YamlError) -> ScenarioError {
         func sentence(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> ScenarioError {
             let about = context.map { " (\($0.text))" } ?? ""
-            return ScenarioError(code: "SCENARIO_MALFORMED",
-                                 message: "YAML syntax error at line \(mark.line), column \(mark.column): \(problem)\(about)",
+            return ScenarioError(.scenarioMalformed, "YAML syntax error at line \(mark.line), column \(mark.column): \(problem)\(about)",
                                  line: mark.line)
         }
         switch error {
@@ -66,16 +64,14 @@ public enum ScenarioParser {
             return sentence(problem, context, mark)
         case let .duplicatedKeysInMapping(duplicates, context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return ScenarioError(code: "SCENARIO_BAD_VALUE",
-                                 message: "key \(keys) appears twice in the mapping at line \(context.mark.line)",
+            return ScenarioError(.scenarioBadValue, "key \(keys) appears twice in the mapping at line \(context.mark.line)",
                                  line: context.mark.line)
         case let .reader(problem, offset, _, yaml):
             // The reader reports a byte offset, not a line: count the line ends before it.
             let line = offset.map { yaml.utf8.prefix($0).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } }
-            return ScenarioError(code: "SCENARIO_MALFORMED",
-                                 message: "unreadable character\(ScenarioError.at(line)): \(problem)", line: line)
+            return ScenarioError(.scenarioMalformed, "unreadable character\(ScenarioError.at(line)): \(problem)", line: line)
         default:
-            return ScenarioError(code: "SCENARIO_MALFORMED", message: "cannot parse the scenario: \(error)")
+            return ScenarioError(.scenarioMalformed, "cannot parse the scenario: \(error)")
         }
     }
 
@@ -270,12 +266,12 @@ public enum ScenarioParser {
         let entries: [String: ScenarioNode]
         do {
             entries = try node.mapping(allowed: thresholdKeys + latencyKeys)
-        } catch where error.code == "SCENARIO_UNKNOWN_KEY" {
+        } catch where error.code == .scenarioUnknownKey {
             // The full list of latency keys is long: name the pattern instead.
             let unknown = error.message.components(separatedBy: "'").dropFirst().first ?? ""
             throw ScenarioError(
-                code: error.code,
-                message: "unknown key '\(unknown)'\(ScenarioError.at(error.line)); expected one of: "
+                error.code,
+                "unknown key '\(unknown)'\(ScenarioError.at(error.line)); expected one of: "
                     + thresholdKeys.joined(separator: ", ")
                     + ", or <\(LatencyPercentile.allCases.map(\.rawValue).joined(separator: "|"))>_<"
                     + LatencyOperation.known.joined(separator: "|") + ">_ms",

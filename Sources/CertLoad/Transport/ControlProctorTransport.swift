@@ -139,10 +139,6 @@ public final class ControlProctorTransport: ProctorTransport {
 /// One control-socket connection: numbered requests out, responses matched back by id. Opened
 /// again, with its logins replayed, by the first request after it closed.
 actor ControlSocketConnection {
-    /// Codes of refusals that a later retry may get past (the control failure line carries no
-    /// Retry-After, so the runner waits one second).
-    static let retryableCodes: Set<String> = ["BUSY", "TOO_MANY_PENDING", "TOO_MANY_CONNECTIONS"]
-
     private let socketPath: String
     private let group: any EventLoopGroup
     private let timeout: TimeAmount
@@ -245,7 +241,7 @@ actor ControlSocketConnection {
         for (sessionId, password) in logins.sorted(by: { $0.key < $1.key }) {
             do throws(DaemonError) {
                 _ = try await send("login", ["sessionId": .string(sessionId), "password": .string(password)], on: fresh)
-            } catch where error.httpStatus == 0 && error.code.hasPrefix("TRANSPORT_") {
+            } catch where TransportErrorCode.connectionLost.contains(error.code) {
                 fresh.close(promise: nil)
                 throw error
             } catch {
@@ -285,8 +281,8 @@ actor ControlSocketConnection {
         case .success(_, let result):
             return result
         case .failure(_, let code, let message):
-            throw DaemonError(code: code, message: message, httpStatus: 0,
-                              retryAfterSeconds: Self.retryableCodes.contains(code) ? 1 : nil)
+            // The failure line carries no Retry-After: a retryable code waits its catalogued time.
+            throw DaemonError(code, message)
         case .event:
             throw TransportErrorCode.error(TransportErrorCode.badResponse, "\(command): an event instead of a response")
         }

@@ -99,19 +99,25 @@ public struct HTTPCandidateTransport: CandidateTransport {
         throw Self.refusal(status: status, retryAfterHeader: response.headers.first(name: "Retry-After"), body: response.body)
     }
 
-    /// The `DaemonError` a refusal carries, or an `HTTP_<status>` one when its body is not the API's.
+    /// The `DaemonError` a refusal carries (a code this build does not know becomes
+    /// UNRECOGNIZED, keeping it in the message), or, when its body is not the API's,
+    /// TRANSPORT_HTTP_UNAVAILABLE for a 503 or a Retry-After (to wait out) and
+    /// TRANSPORT_HTTP_STATUS for any other status. The Retry-After header, when present, is the
+    /// wait of a retryable code.
     static func refusal(status: Int, retryAfterHeader: String?, body: [UInt8]) -> DaemonError {
         let retryAfter = retryAfterHeader.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        struct Envelope: Decodable {
-            struct Inner: Decodable { var code: String; var message: String }
-            var error: Inner
+        if let envelope = try? Self.decoder.decode(ErrorEnvelope.self, from: Data(body)) {
+            return DaemonError(envelope.error.code, envelope.error.message, retryAfterSeconds: retryAfter)
         }
-        if let envelope = try? Self.decoder.decode(Envelope.self, from: Data(body)) {
-            return DaemonError(code: envelope.error.code, message: envelope.error.message, httpStatus: status,
-                               retryAfterSeconds: retryAfter)
+        let text = "HTTP \(status): " + String(decoding: body.prefix(200), as: UTF8.self)
+        if status == 503 || retryAfter != nil {
+            return DaemonError(.transportHTTPUnavailable, text, retryAfterSeconds: retryAfter)
         }
-        return DaemonError(code: "HTTP_\(status)", message: String(decoding: body.prefix(200), as: UTF8.self),
-                           httpStatus: status, retryAfterSeconds: retryAfter ?? (status == 503 ? 1 : nil))
+        return DaemonError(.transportHTTPStatus, text)
+    }
+
+    private struct ErrorEnvelope: Decodable {
+        var error: CertError
     }
 
     /// Percent-encodes a path segment (ids are plain, but a path must never be ambiguous).

@@ -42,18 +42,20 @@ public protocol ProctorTransport: Sendable {
 }
 
 /// Codes of failures of the transport itself (the daemon never sent an answer, or sent one the
-/// runner cannot read). Counted under these codes in a run's errors.
+/// runner cannot read), from the catalogue. Counted under these codes in a run's errors.
 ///
 /// Owned by the runner's transport half.
 public enum TransportErrorCode {
     /// The connection failed or closed before the answer.
-    public static let connectionFailed = "TRANSPORT_CONNECTION_FAILED"
+    public static let connectionFailed = ErrorCode.transportConnectionFailed
     /// No answer within the transport's request timeout.
-    public static let timeout = "TRANSPORT_TIMEOUT"
+    public static let timeout = ErrorCode.transportTimeout
     /// The answer was not the JSON expected.
-    public static let badResponse = "TRANSPORT_BAD_RESPONSE"
+    public static let badResponse = ErrorCode.transportBadResponse
+    /// The failures of the connection itself, after which a control connection is opened again.
+    public static let connectionLost: Set<ErrorCode> = [connectionFailed, timeout, badResponse]
 
-    static func error(_ code: String, _ message: String) -> DaemonError {
-        DaemonError(code: code, message: message, httpStatus: 0)
+    static func error(_ code: ErrorCode, _ message: String) -> DaemonError {
+        DaemonError(code, message)
     }
 }
