@@ -84,6 +84,7 @@ let package = Package(
             name: "CertDaemonTests",
             dependencies: [
                 "CertCore", "CertStore", "CertDaemon", "CertTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

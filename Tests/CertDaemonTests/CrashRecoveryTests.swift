@@ -55,6 +55,90 @@ import CertTestSupport
         #expect(actual.certificates == expected.certificates)
     }
 
+    /// Everything a proctor did survives a SIGKILL: an authorisation not yet used (with its
+    /// expiry), an ongoing live alert, a validated one, an ongoing companion alert, an end by
+    /// the invigilator. Each is checked after the restart through the control socket and HTTP.
+    @Test(.enabled(if: ServeProcess.binary != nil, "needs the certsim binary with its serve verb (swift build)"))
+    func everythingTheProctorDidSurvivesAKill() async throws {
+        let binary = try #require(ServeProcess.binary)
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let first = try await ServeProcess.launch(binary: binary, directory: directory)
+        var control = try ControlClient(socketPath: first.socketPath, timeoutSeconds: 20)
+        var http = try LoopbackHTTPClient(port: first.port)
+        let created = try await control.call("session.create", ["sessionId": "S1"]).result()
+        let password = try #require(created["invigilatorPassword"]?.stringValue)
+        let accessCode = try #require(created["accessCode"]?.stringValue)
+        let candidates = ["authorised", "alerted", "validated", "companion", "ended"]
+        for candidate in candidates {
+            _ = try await control.call("candidate.enrol", ["sessionId": "S1", "candidateId": .string(candidate)]).result()
+            _ = try await control.call("candidate.authorize", ["sessionId": "S1", "candidateId": .string(candidate)]).result()
+        }
+        var tokens: [String: (id: String, token: String)] = [:]
+        var onScreen: [String: String] = [:]
+        for candidate in candidates.dropFirst() {
+            let started = try await http.json("POST", "/sessions/S1/candidates/\(candidate)/start", ["accessCode": .string(accessCode)])
+            #expect(started.status == 200)
+            let body = try started.json()
+            let assessment = (try #require(body["assessmentId"]?.stringValue), try #require(body["token"]?.stringValue))
+            tokens[candidate] = assessment
+            let next = try await http.request("GET", "/assessments/\(assessment.0)/next", token: assessment.1)
+            onScreen[candidate] = try #require(try next.json()["challengeId"]?.stringValue)
+        }
+        for candidate in ["alerted", "validated"] {
+            let raised = try await http.json(
+                "POST", "/assessments/\(tokens[candidate]!.id)/alerts", ["challengeId": .string(onScreen[candidate]!)],
+                token: tokens[candidate]!.token)
+            #expect(raised.status == 201 || raised.status == 200)
+        }
+        _ = try await control.call("alert.validate", ["sessionId": "S1", "candidateId": "validated"]).result()
+        _ = try await control.call("companion.raise", ["sessionId": "S1", "candidateId": "companion"]).result()
+        _ = try await control.call("candidate.end", ["sessionId": "S1", "candidateId": "ended"]).result()
+        let before = try await control.call("session.show", ["sessionId": "S1"]).result()
+        let alertsBefore = try await control.call("alert.list", ["sessionId": "S1"]).result()
+
+        first.kill()
+        let second = try await ServeProcess.launch(binary: binary, directory: directory)
+        control = try ControlClient(socketPath: second.socketPath, timeoutSeconds: 20)
+        http = try LoopbackHTTPClient(port: second.port)
+        _ = try await control.call("login", ["sessionId": "S1", "password": .string(password)]).result()
+        let after = try await control.call("session.show", ["sessionId": "S1"]).result()
+        func row(_ detail: JSONValue, _ candidate: String) -> JSONValue? {
+            detail["candidates"]?.arrayValue?.first { $0["candidateId"]?.stringValue == candidate }
+        }
+        // The authorisation given before the kill: same status, same expiry, and it still starts.
+        #expect(row(after, "authorised")?["status"]?.stringValue == "authorizedToStart")
+        #expect(row(after, "authorised")?["authorizedUntilSeconds"] == row(before, "authorised")?["authorizedUntilSeconds"])
+        let started = try await http.json("POST", "/sessions/S1/candidates/authorised/start", ["accessCode": .string(accessCode)])
+        #expect(started.status == 200, "no new authorisation needed: \(String(decoding: started.body, as: UTF8.self))")
+        // The end by the invigilator.
+        #expect(row(after, "ended")?["status"]?.stringValue == "endedByInvigilator")
+        // The alerts, ongoing and validated, and the companion alert: the same list.
+        let alertsAfter = try await control.call("alert.list", ["sessionId": "S1"]).result()
+        #expect(alertsAfter == alertsBefore)
+        #expect(alertsAfter.arrayValue?.count == 3)
+        // The ongoing live alert still holds the candidate, on the same challenge, after a resume.
+        _ = try await control.call("candidate.authorize", ["sessionId": "S1", "candidateId": "alerted"]).result()
+        let resumed = try await http.json("POST", "/sessions/S1/candidates/alerted/start", ["accessCode": .string(accessCode)])
+        let resumedToken = try #require(try resumed.json()["token"]?.stringValue)
+        let held = try await http.request("GET", "/assessments/\(tokens["alerted"]!.id)/next", token: resumedToken)
+        #expect(held.status == 409)
+        #expect(held.errorCode == .liveAlertOngoing)
+        _ = try await control.call("alert.dismiss", ["sessionId": "S1", "candidateId": "alerted"]).result()
+        let same = try await http.request("GET", "/assessments/\(tokens["alerted"]!.id)/next", token: resumedToken)
+        #expect(try same.json()["challengeId"]?.stringValue == onScreen["alerted"], "a dismissed alert keeps the challenge")
+        // The validated alert's challenge stays out: another one is served after the resume.
+        _ = try await control.call("candidate.authorize", ["sessionId": "S1", "candidateId": "validated"]).result()
+        let validatedResume = try await http.json("POST", "/sessions/S1/candidates/validated/start", ["accessCode": .string(accessCode)])
+        let validatedToken = try #require(try validatedResume.json()["token"]?.stringValue)
+        let other = try await http.request("GET", "/assessments/\(tokens["validated"]!.id)/next", token: validatedToken)
+        #expect(try other.json()["challengeId"]?.stringValue != onScreen["validated"])
+        // The companion alert is still there to clear, once.
+        _ = try await control.call("companion.clear", ["sessionId": "S1", "candidateId": "companion"]).result()
+        #expect(try await control.call("companion.clear", ["sessionId": "S1", "candidateId": "companion"]).errorCode == .companionAlertNotOngoing)
+        try await second.terminate()
+    }
+
     @Test(.enabled(if: ServeProcess.binary != nil, "needs the certsim binary with its serve verb (swift build)"))
     func aSecondServeOnTheSameStoreIsRefused() async throws {
         let binary = try #require(ServeProcess.binary)

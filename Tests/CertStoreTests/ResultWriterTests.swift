@@ -97,6 +97,26 @@ import CertCore
         try await writer.close()
     }
 
+    @Test func oneRequestsRowsCommitTogetherOrNotAtAll() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite")
+        let writer = try ResultWriter(path: path)
+        try await Fixture.seed(writer, assessments: 1..<3)
+        // The second row is refused: the first one of the same request goes with it.
+        #expect(await storeErrorCode {
+            try await writer.submit([.answer(Fixture.answer(1, 1)), .answer(Fixture.answer(1, 1))])
+        } == ErrorCode.storeDuplicateAnswer)
+        // Another request queued beside it is not touched.
+        try await writer.submit([.answer(Fixture.answer(2, 1)), .answer(Fixture.answer(2, 2)),
+                                 .assessmentStatus(assessmentId: "a2", status: "completed")])
+        let reader = try StoreReader(path: path)
+        #expect(try reader.countAnswers(assessmentId: "a1") == 0)
+        #expect(try reader.countAnswers(assessmentId: "a2") == 2)
+        #expect(await writer.isHealthy)
+        try await writer.close()
+    }
+
     @Test func verificationCodeCollisionIsReportedDistinctly() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

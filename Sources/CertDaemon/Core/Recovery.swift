@@ -72,6 +72,15 @@ struct Recovery {
                         scored: try Self.scored(stored, abortReason: abortReason))
                 } else {
                     let answers = assessment.map { answersByAssessment[$0.id] ?? [] } ?? []
+                    // Values replay would refuse are a damaged store, named where they are.
+                    for answer in answers {
+                        _ = try Self.parse(AnswerResult.self, answer.result, table: "answer_journal",
+                                           row: "\(answer.assessmentId)#\(answer.questionNumber)", column: "result")
+                    }
+                    for event in events {
+                        _ = try Self.parse(CandidateTest.EventKind.self, event.kind, table: "candidate_events",
+                                           row: "\(row)#\(event.ordinal)", column: "kind")
+                    }
                     do {
                         test = try CandidateTest.replay(
                             enrolment: enrolment, bank: configuration.bank, configuration: configuration.algorithm,
