@@ -3,7 +3,7 @@ import Testing
 @testable import CertCore
 
 func makeSession(id: String = "S1") -> SessionState {
-    SessionState(id: id, accessCode: "BCDF23", invigilatorPassword: "b2c3d4", centre: "Lycée Hoche", name: "Matin")
+    SessionState(id: id, accessCode: "BCDF23", centre: "Lycée Hoche", name: "Matin")
 }
 
 /// A session already started by one candidate at `firstStartSeconds`.
@@ -207,7 +207,7 @@ struct LifecycleSessionTests {
 
     @Test func restoringKeepsStoredFields() {
         let session = SessionState(
-            restoring: "S9", accessCode: "BCDF23", invigilatorPassword: "b2c3d4", centre: nil, name: nil,
+            restoring: "S9", accessCode: "BCDF23", centre: nil, name: nil,
             nominalDurationSeconds: 5_400, status: .started, firstStartSeconds: 42,
             finalizedSeconds: nil, publishedSeconds: nil)
         #expect(session.status == .started)

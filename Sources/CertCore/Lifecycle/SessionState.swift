@@ -21,7 +21,7 @@ public enum SessionStatus: String, Codable, Sendable, CaseIterable {
 /// a refused transition throws ``LifecycleError`` and leaves the value unchanged.
 ///
 /// ```swift
-/// var session = SessionState(id: "S1", accessCode: "BCDF23", invigilatorPassword: "b2c3d4")
+/// var session = SessionState(id: "S1", accessCode: "BCDF23")
 /// var candidate = CandidateState(id: "C1", sessionId: "S1")
 /// try candidate.authorizeToStart(nowSeconds: 0)
 /// try session.start(&candidate, nowSeconds: 60)     // session and candidate both `started`
@@ -35,8 +35,6 @@ public struct SessionState: Sendable, Equatable, Codable {
     public let id: String
     /// What candidates type to join: see ``Codes/accessCode(using:)``.
     public let accessCode: String
-    /// What the invigilator types to log in on the control socket.
-    public let invigilatorPassword: String
     public var centre: String?
     public var name: String?
     /// How long a candidate's test may last, measured from that candidate's first start.
@@ -50,14 +48,13 @@ public struct SessionState: Sendable, Equatable, Codable {
 
     /// A new session, in status ``SessionStatus/created``.
     public init(
-        id: String, accessCode: String, invigilatorPassword: String,
+        id: String, accessCode: String,
         centre: String? = nil, name: String? = nil,
         nominalDurationSeconds: Double = SessionState.defaultNominalDurationSeconds
     ) {
         precondition(nominalDurationSeconds > 0, "a session lasts a positive time")
         self.id = id
         self.accessCode = accessCode
-        self.invigilatorPassword = invigilatorPassword
         self.centre = centre
         self.name = name
         self.nominalDurationSeconds = nominalDurationSeconds
@@ -66,12 +63,12 @@ public struct SessionState: Sendable, Equatable, Codable {
 
     /// Rebuilds a stored session (recovery); the caller vouches for the stored fields.
     public init(
-        restoring id: String, accessCode: String, invigilatorPassword: String,
+        restoring id: String, accessCode: String,
         centre: String?, name: String?, nominalDurationSeconds: Double,
         status: SessionStatus, firstStartSeconds: Double?, finalizedSeconds: Double?,
         publishedSeconds: Double?
     ) {
-        self.init(id: id, accessCode: accessCode, invigilatorPassword: invigilatorPassword,
+        self.init(id: id, accessCode: accessCode,
                   centre: centre, name: name, nominalDurationSeconds: nominalDurationSeconds)
         self.status = status
         self.firstStartSeconds = firstStartSeconds

@@ -39,7 +39,7 @@ struct Recovery {
         for record in snapshot.sessions {
             let status = try Self.parse(SessionStatus.self, record.status, table: "sessions", row: record.id, column: "status")
             let state = SessionState(
-                restoring: record.id, accessCode: record.accessCode, invigilatorPassword: "",
+                restoring: record.id, accessCode: record.accessCode,
                 centre: record.centre, name: record.name, nominalDurationSeconds: record.nominalDurationSeconds,
                 status: status, firstStartSeconds: record.firstStartSeconds, finalizedSeconds: record.finalizedSeconds,
                 publishedSeconds: record.publishedSeconds)

@@ -53,7 +53,7 @@ actor SessionSupervisor {
         let password = Secrets.invigilatorPassword()
         let now = context.nowSeconds()
         let state = SessionState(
-            id: sessionId, accessCode: accessCode, invigilatorPassword: "", centre: request.centre,
+            id: sessionId, accessCode: accessCode, centre: request.centre,
             name: request.name, nominalDurationSeconds: duration)
         let session = ProctoringSession(
             session: state, passwordHash: Secrets.hash(password), createdAtSeconds: now, context: context)
