@@ -37,6 +37,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case finalizationUnknownCandidate = "FINALIZATION_UNKNOWN_CANDIDATE"
     case finalizationUnexpectedAbortReason = "FINALIZATION_UNEXPECTED_ABORT_REASON"
     case finalizationDuplicateCandidate = "FINALIZATION_DUPLICATE_CANDIDATE"
+    case finalizationNoStartedCandidate = "FINALIZATION_NO_STARTED_CANDIDATE"
 
     // MARK: Selection and scoring (CertCore)
     case lackOfChallenges = "LACK_OF_CHALLENGES"
@@ -66,6 +67,18 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case bankUnknownCompetence = "BANK_UNKNOWN_COMPETENCE"
     case bankEmptyCompetence = "BANK_EMPTY_COMPETENCE"
     case bankNoCompetences = "BANK_NO_COMPETENCES"
+
+    // MARK: Certification versions (CertCore)
+    case versionNotFound = "VERSION_NOT_FOUND"
+    case versionMalformed = "VERSION_MALFORMED"
+    case versionUnknownKey = "VERSION_UNKNOWN_KEY"
+    case versionMissingKey = "VERSION_MISSING_KEY"
+    case versionBadValue = "VERSION_BAD_VALUE"
+    case versionBankMismatch = "VERSION_BANK_MISMATCH"
+    case versionUnknown = "VERSION_UNKNOWN"
+    case versionArchived = "VERSION_ARCHIVED"
+    case versionConflict = "VERSION_CONFLICT"
+    case versionDuplicate = "VERSION_DUPLICATE"
 
     // MARK: Codes people type (CertCore)
     case verificationCodeExhausted = "VERIFICATION_CODE_EXHAUSTED"
@@ -284,6 +297,7 @@ extension ErrorCode {
         case .finalizationUnknownCandidate: Entry(.unprocessable, "Finalising names a candidate the session does not hold.")
         case .finalizationUnexpectedAbortReason: Entry(.unprocessable, "Finalising gives an abort reason for a test that is not unfinished.")
         case .finalizationDuplicateCandidate: Entry(.unprocessable, "Finalising names the same candidate twice.")
+        case .finalizationNoStartedCandidate: Entry(.conflict, "A session in which no candidate started cannot be finalised.")
         // Selection and scoring
         case .lackOfChallenges: Entry(.unprocessable, "The bank has no challenge left that the rules allow.")
         case .tooManyAnswers: Entry(.conflict, "The test already holds the most answers it counts.")
@@ -311,6 +325,17 @@ extension ErrorCode {
         case .bankUnknownCompetence: Entry(.badRequest, "A challenge names a competence the bank does not list.")
         case .bankEmptyCompetence: Entry(.badRequest, "A competence has no challenge.")
         case .bankNoCompetences: Entry(.badRequest, "The bank lists no competences.")
+        // Certification versions
+        case .versionNotFound: Entry(.notFound, "The certification version file does not exist or cannot be read.")
+        case .versionMalformed: Entry(.badRequest, "The certification version file is not valid JSON, or too large.")
+        case .versionUnknownKey: Entry(.badRequest, "The certification version has a key its format does not define.")
+        case .versionMissingKey: Entry(.badRequest, "The certification version lacks a required key.")
+        case .versionBadValue: Entry(.badRequest, "A key of the certification version has a value of the wrong type, out of range or out of order.")
+        case .versionBankMismatch: Entry(.unprocessable, "The bank's competence framework is not the one the version's framework needs.")
+        case .versionUnknown: Entry(.notFound, "The daemon has loaded no certification version with this id.")
+        case .versionArchived: Entry(.conflict, "The certification version is archived: it scores stored results but starts no test.")
+        case .versionConflict: Entry(.conflict, "The daemon's copy of the certification version differs from the one the caller holds.")
+        case .versionDuplicate: Entry(.badRequest, "Two certification versions given have the same id.")
         // Codes
         case .verificationCodeExhausted: Entry(.unavailable, retryAfter: 1, "No free verification code was found in the bounded number of draws.")
         case .accessCodeExhausted: Entry(.unavailable, retryAfter: 1, "No free session access code was found in the bounded number of draws.")

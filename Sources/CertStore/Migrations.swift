@@ -30,6 +30,12 @@ enum Migrations {
             }
             try db.execute(sql: "PRAGMA user_version = 3")
         }
+        migrator.registerMigration("v4") { db in
+            for statement in Schema.version4 {
+                try db.execute(sql: statement)
+            }
+            try db.execute(sql: "PRAGMA user_version = 4")
+        }
         return migrator
     }
 

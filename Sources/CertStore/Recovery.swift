@@ -139,6 +139,20 @@ public struct StoreReader: Sendable {
         }
     }
 
+    /// Every issue report, in creation order.
+    public func issueReports() throws(StoreError) -> [IssueReportRecord] {
+        try read("reading issue reports") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM issue_reports ORDER BY created_seconds, id").map(Self.issueReport)
+        }
+    }
+
+    /// Every certification version the store holds.
+    public func versions() throws(StoreError) -> [VersionRecord] {
+        try read("reading certification versions") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM versions ORDER BY id").map(Self.version)
+        }
+    }
+
     /// Every alert of one assessment, ordered by creation time then id.
     public func alerts(ofAssessment assessmentId: String) throws(StoreError) -> [AlertRecord] {
         try read("reading alerts") { db in
@@ -189,7 +203,7 @@ public struct StoreReader: Sendable {
             status: try c.text("status"), createdSeconds: try c.double("created_seconds"),
             firstStartSeconds: try c.optionalDouble("first_start_seconds"),
             finalizedSeconds: try c.optionalDouble("finalized_seconds"),
-            publishedSeconds: try c.optionalDouble("published_seconds"))
+            publishedSeconds: try c.optionalDouble("published_seconds"), versionId: try c.text("version_id"))
     }
 
     private static func candidate(_ row: Row) throws -> CandidateRecord {
@@ -198,7 +212,8 @@ public struct StoreReader: Sendable {
             sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"),
             externalIndex: try c.int("external_index"), status: try c.text("status"),
             abortReason: try c.optionalText("abort_reason"), needsAccessibility: try c.int("needs_accessibility") != 0,
-            locale: try c.text("locale"), trueAbility: try c.optionalDouble("true_ability"))
+            locale: try c.text("locale"), trueAbility: try c.optionalDouble("true_ability"),
+            extraTimePercent: try c.double("extra_time_percent"))
     }
 
     private static func assessment(_ row: Row) throws -> AssessmentRecord {
@@ -235,22 +250,43 @@ public struct StoreReader: Sendable {
 
     private static func result(_ row: Row, levels decoded: inout [String: [String: Int]]) throws -> ResultRecord {
         let c = Columns(row, table: "results", key: row["assessment_id"] ?? "?")
-        let json = try c.text("competence_levels")
-        let levels: [String: Int]
-        if let known = decoded[json] {
+        let levels: [String: Int]?
+        if let json = try c.optionalText("competence_levels") {
+          if let known = decoded[json] {
             levels = known
-        } else {
+          } else {
             guard let parsed = try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8)) else {
                 throw c.corrupt("competence_levels", "not a JSON object of levels")
             }
             levels = parsed
-            if decoded.count < 4_096 { decoded[json] = levels }
+            if decoded.count < 4_096 { decoded[json] = parsed }
+          }
+        } else {
+            levels = nil
         }
         return ResultRecord(
             assessmentId: try c.text("assessment_id"), capacity: try c.double("capacity"),
-            errorRate: try c.double("error_rate"), pixScore: try c.int("pix_score"), meshLevel: try c.int("mesh_level"),
-            competenceLevels: levels, status: try c.text("status"), answersCount: try c.int("answers_count"),
+            errorRate: try c.double("error_rate"), pixScore: try c.optionalInt("pix_score"),
+            meshLevel: try c.optionalInt("mesh_level"), level: try c.optionalText("level"),
+            competenceLevels: levels, status: try c.text("status"), statusReason: try c.optionalText("status_reason"),
+            versionId: try c.text("version_id"), answersCount: try c.int("answers_count"),
             verificationCode: try c.text("verification_code"), scoredSeconds: try c.double("scored_seconds"))
+    }
+
+    private static func issueReport(_ row: Row) throws -> IssueReportRecord {
+        let c = Columns(row, table: "issue_reports", key: row["id"] ?? "?")
+        return IssueReportRecord(
+            id: try c.text("id"), assessmentId: try c.text("assessment_id"), category: try c.text("category"),
+            subcategory: try c.optionalText("subcategory"), challengeId: try c.optionalText("challenge_id"),
+            questionNumber: try c.optionalInt("question_number"), resolved: try c.int("resolved") != 0,
+            details: try c.text("details"), createdSeconds: try c.double("created_seconds"))
+    }
+
+    private static func version(_ row: Row) throws -> VersionRecord {
+        let c = Columns(row, table: "versions", key: row["id"] ?? "?")
+        return VersionRecord(id: try c.text("id"), contentHash: try c.text("content_hash"),
+                             framework: try c.text("framework"), document: try c.text("document"),
+                             storedSeconds: try c.double("stored_seconds"))
     }
 }
 
@@ -291,6 +327,13 @@ struct Columns {
 
     func int(_ column: String) throws -> Int {
         guard case .int64(let number) = try value(column).storage else { throw corrupt(column, "not an integer") }
+        return Int(number)
+    }
+
+    func optionalInt(_ column: String) throws -> Int? {
+        let value = try value(column)
+        if value.isNull { return nil }
+        guard case .int64(let number) = value.storage else { throw corrupt(column, "not an integer") }
         return Int(number)
     }
 

@@ -6,7 +6,7 @@
 public enum Schema {
     /// The schema version this build writes, kept in `PRAGMA user_version`. A file whose
     /// version is higher was written by a newer certsim and is refused (`STORE_NEWER_SCHEMA`).
-    public static let version: Int32 = 3
+    public static let version: Int32 = 4
 
     /// Marks a SQLite file as a certsim store (`PRAGMA application_id`, the ASCII "CSIM"), so a
     /// SQLite file of another program is refused instead of being migrated.
@@ -182,5 +182,54 @@ public enum Schema {
             FOREIGN KEY (session_id, candidate_id) REFERENCES candidates(session_id, candidate_id)
         ) WITHOUT ROWID
         """,
+    ]
+
+    /// Version 4: certification versions (DESIGN §3.7). Every session and result names the
+    /// version it ran under (rows of earlier stores were scored with the 2023 core numbers:
+    /// `core-v3-2023`); results of a rejected or cancelled certification carry no score, mesh
+    /// level or competence levels (NULL), so the table is rebuilt without those NOT NULLs; a
+    /// candidate has an extra time; an issue report has the subcategory, challenge and
+    /// question of the live alert that made it.
+    static let version4: [String] = [
+        """
+        CREATE TABLE versions (
+            id TEXT PRIMARY KEY NOT NULL,
+            content_hash TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            document TEXT NOT NULL,
+            stored_seconds REAL NOT NULL
+        )
+        """,
+        "ALTER TABLE sessions ADD COLUMN version_id TEXT NOT NULL DEFAULT 'core-v3-2023'",
+        "ALTER TABLE candidates ADD COLUMN extra_time_percent REAL NOT NULL DEFAULT 0 CHECK (extra_time_percent >= 0)",
+        """
+        CREATE TABLE results_v4 (
+            assessment_id TEXT PRIMARY KEY NOT NULL REFERENCES assessments(id),
+            capacity REAL NOT NULL,
+            error_rate REAL NOT NULL,
+            pix_score INTEGER,
+            mesh_level INTEGER,
+            level TEXT,
+            competence_levels TEXT,
+            status TEXT NOT NULL,
+            status_reason TEXT,
+            version_id TEXT NOT NULL,
+            answers_count INTEGER NOT NULL,
+            verification_code TEXT NOT NULL UNIQUE,
+            scored_seconds REAL NOT NULL
+        )
+        """,
+        """
+        INSERT INTO results_v4 (assessment_id, capacity, error_rate, pix_score, mesh_level, level, competence_levels,
+                                status, status_reason, version_id, answers_count, verification_code, scored_seconds)
+        SELECT assessment_id, capacity, error_rate, pix_score, mesh_level, NULL, competence_levels,
+               status, NULL, 'core-v3-2023', answers_count, verification_code, scored_seconds FROM results
+        """,
+        "DROP TABLE results",
+        "ALTER TABLE results_v4 RENAME TO results",
+        "ALTER TABLE issue_reports ADD COLUMN subcategory TEXT",
+        "ALTER TABLE issue_reports ADD COLUMN challenge_id TEXT",
+        "ALTER TABLE issue_reports ADD COLUMN question_number INTEGER",
+        "ALTER TABLE issue_reports ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0 CHECK (resolved IN (0, 1))",
     ]
 }

@@ -36,8 +36,9 @@ enum WriteBatch {
         """
     static let upsertSession = """
         INSERT INTO sessions (id, access_code, invigilator_password_hash, name, centre, nominal_duration_seconds,
-                              status, created_seconds, first_start_seconds, finalized_seconds, published_seconds)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              status, created_seconds, first_start_seconds, finalized_seconds, published_seconds,
+                              version_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET
             access_code = excluded.access_code,
             invigilator_password_hash = excluded.invigilator_password_hash,
@@ -48,19 +49,21 @@ enum WriteBatch {
             created_seconds = excluded.created_seconds,
             first_start_seconds = excluded.first_start_seconds,
             finalized_seconds = excluded.finalized_seconds,
-            published_seconds = excluded.published_seconds
+            published_seconds = excluded.published_seconds,
+            version_id = excluded.version_id
         """
     static let upsertCandidate = """
         INSERT INTO candidates (session_id, candidate_id, external_index, status, abort_reason,
-                                needs_accessibility, locale, true_ability)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                needs_accessibility, locale, true_ability, extra_time_percent)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (session_id, candidate_id) DO UPDATE SET
             external_index = excluded.external_index,
             status = excluded.status,
             abort_reason = excluded.abort_reason,
             needs_accessibility = excluded.needs_accessibility,
             locale = excluded.locale,
-            true_ability = excluded.true_ability
+            true_ability = excluded.true_ability,
+            extra_time_percent = excluded.extra_time_percent
         """
     static let upsertAssessment = """
         INSERT INTO assessments (id, session_id, candidate_id, token_hash, status, started_seconds)
@@ -83,17 +86,25 @@ enum WriteBatch {
             resolved_seconds = excluded.resolved_seconds
         """
     static let insertResult = """
-        INSERT INTO results (assessment_id, capacity, error_rate, pix_score, mesh_level,
-                             competence_levels, status, answers_count, verification_code, scored_seconds)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO results (assessment_id, capacity, error_rate, pix_score, mesh_level, level,
+                             competence_levels, status, status_reason, version_id, answers_count,
+                             verification_code, scored_seconds)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let insertCandidateEvent = """
         INSERT INTO candidate_events (session_id, candidate_id, ordinal, kind, at_seconds, answers_count, detail)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """
     static let insertIssueReport = """
-        INSERT INTO issue_reports (id, assessment_id, category, details, created_seconds)
-        VALUES (?, ?, ?, ?, ?)
+        INSERT INTO issue_reports (id, assessment_id, category, subcategory, challenge_id, question_number, resolved,
+                                   details, created_seconds)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    /// A version is stored once; the same id and hash again changes nothing (the hash check is
+    /// the writer's, below).
+    static let insertVersion = """
+        INSERT INTO versions (id, content_hash, framework, document, stored_seconds) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO NOTHING
         """
 
     /// Runs `entries` in `db` (the caller holds the transaction). Returns one outcome per
@@ -147,12 +158,12 @@ enum WriteBatch {
                 try run(db, upsertSession, [
                     s.id, s.accessCode, s.invigilatorPasswordHash, s.name, s.centre, s.nominalDurationSeconds,
                     s.status, s.createdSeconds,
-                    s.firstStartSeconds, s.finalizedSeconds, s.publishedSeconds,
+                    s.firstStartSeconds, s.finalizedSeconds, s.publishedSeconds, s.versionId,
                 ])
             case .candidate(let c):
                 try run(db, upsertCandidate, [
                     c.sessionId, c.candidateId, c.externalIndex, c.status, c.abortReason,
-                    c.needsAccessibility, c.locale, c.trueAbility,
+                    c.needsAccessibility, c.locale, c.trueAbility, c.extraTimePercent,
                 ])
             case .assessment(let a):
                 try run(db, upsertAssessment, [
@@ -180,14 +191,22 @@ enum WriteBatch {
                 ])
             case .result(let r):
                 try run(db, insertResult, [
-                    r.assessmentId, r.capacity, r.errorRate, r.pixScore, r.meshLevel,
-                    competenceLevelsJSON(r.competenceLevels), r.status, r.answersCount,
-                    r.verificationCode, r.scoredSeconds,
+                    r.assessmentId, r.capacity, r.errorRate, r.pixScore, r.meshLevel, r.level,
+                    r.competenceLevels.map(competenceLevelsJSON), r.status, r.statusReason, r.versionId,
+                    r.answersCount, r.verificationCode, r.scoredSeconds,
                 ])
             case .issueReport(let i):
                 try run(db, insertIssueReport, [
-                    i.id, i.assessmentId, i.category, i.details, i.createdSeconds,
+                    i.id, i.assessmentId, i.category, i.subcategory, i.challengeId, i.questionNumber, i.resolved,
+                    i.details, i.createdSeconds,
                 ])
+            case .version(let v):
+                try run(db, insertVersion, [v.id, v.contentHash, v.framework, v.document, v.storedSeconds])
+                let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT content_hash FROM versions WHERE id = ?"),
+                                                 arguments: [v.id])
+                if stored != v.contentHash {
+                    return .refused(StoreError(.versionConflict, "The store already holds another certification version with id \(v.id) (content \(stored?.prefix(12) ?? "?"), this one \(v.contentHash.prefix(12))); give the changed version a new id."))
+                }
             case .candidateEvent(let e):
                 try run(db, insertCandidateEvent, [
                     e.sessionId, e.candidateId, e.ordinal, e.kind, e.atSeconds, e.answersCount, e.detail,

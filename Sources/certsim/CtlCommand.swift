@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertCore
 import CertDaemon
 import Foundation
 

@@ -13,12 +13,17 @@ public struct ItemBank: Sendable {
     public static let levelRange = 1...8
 
     public let version: String
+    /// The competence framework the bank declares (`crcn`, `crcn-edu`, `droit`, `pro-sante`),
+    /// checked against a certification version's framework; nil for a bank that declares none
+    /// (test banks), which any version accepts.
+    public let competenceFramework: String?
     public let competences: [Competence]
     public let challenges: [Challenge]
     private let indexById: [String: Int]
 
     /// Validates and builds a bank. The first problem found is thrown, naming the item.
-    public init(version: String, competences: [Competence], challenges: [Challenge]) throws(BankError) {
+    public init(version: String, competenceFramework: String? = nil, competences: [Competence],
+                challenges: [Challenge]) throws(BankError) {
         guard !competences.isEmpty else {
             throw BankError(.bankNoCompetences, "the bank lists no competences")
         }
@@ -43,6 +48,7 @@ public struct ItemBank: Sendable {
             throw BankError(.bankEmptyCompetence, "competence \"\(competence.id)\" has no challenges")
         }
         self.version = version
+        self.competenceFramework = competenceFramework
         self.competences = competences
         self.challenges = challenges
         self.indexById = indexById
@@ -60,7 +66,8 @@ public struct ItemBank: Sendable {
     public func encoded() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let file = BankFile(version: version, competences: competences, challenges: challenges)
+        let file = BankFile(version: version, competenceFramework: competenceFramework, competences: competences,
+                            challenges: challenges)
         // Encoding plain strings, ints, bools and finite doubles cannot fail.
         return (try? encoder.encode(file)) ?? Data()
     }
@@ -84,7 +91,8 @@ public struct ItemBank: Sendable {
         } catch {
             throw BankError(.bankMalformed, "bank file is not valid bank JSON: \(describe(error))")
         }
-        return try ItemBank(version: raw.version, competences: raw.competences, challenges: raw.challenges)
+        return try ItemBank(version: raw.version, competenceFramework: raw.competenceFramework,
+                            competences: raw.competences, challenges: raw.challenges)
     }
 
     private static func validate(_ challenge: Challenge, competenceIds: Set<String>) throws(BankError) {
@@ -113,6 +121,7 @@ public struct ItemBank: Sendable {
 
 private struct BankFile: Encodable {
     let version: String
+    let competenceFramework: String?
     let competences: [Competence]
     let challenges: [Challenge]
 }
@@ -121,10 +130,11 @@ private struct BankFile: Encodable {
 /// item, instead of a generic decoding error.
 private struct RawBank: Decodable {
     let version: String
+    let competenceFramework: String?
     let competences: [Competence]
     let challenges: [Challenge]
 
-    private enum Keys: String, CodingKey { case version, competences, challenges }
+    private enum Keys: String, CodingKey { case version, competenceFramework, competences, challenges }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
@@ -138,6 +148,14 @@ private struct RawBank: Decodable {
             throw BankError(.bankMissingField, "bank field \"challenges\" is missing")
         }
         version = try container.decode(String.self, forKey: .version)
+        if container.contains(.competenceFramework), try !container.decodeNil(forKey: .competenceFramework) {
+            guard let framework = try? container.decode(String.self, forKey: .competenceFramework), !framework.isEmpty else {
+                throw BankError(.bankMalformed, "bank field \"competenceFramework\" is not a non-empty string")
+            }
+            competenceFramework = framework
+        } else {
+            competenceFramework = nil
+        }
         var competenceList = try container.nestedUnkeyedContainer(forKey: .competences)
         var competences: [Competence] = []
         while !competenceList.isAtEnd {

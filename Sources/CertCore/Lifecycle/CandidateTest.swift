@@ -9,7 +9,7 @@
 /// (``replay(_:)``); tests run them with no actor, socket or database.
 ///
 /// ```swift
-/// var test = CandidateTest(enrolment: enrolment, bank: bank, configuration: .default)
+/// var test = CandidateTest(enrolment: enrolment, bank: bank, rules: .coreV3)
 /// var context = CandidateTest.Context(nowSeconds: 0, seed: 7)
 /// _ = try test.apply(.authorize(session: gate), context)
 /// context.nowSeconds = 30
@@ -25,11 +25,16 @@ public struct CandidateTest: Sendable {
         public var externalIndex: Int
         public var locale: String
         public var needsAccessibility: Bool
-        /// The test ends this long after the candidate's first start (the session's nominal duration).
+        /// Extra time given at enrolment, in percent (33: a third more time).
+        public var extraTimePercent: Double
+        /// The test ends this long after the candidate's first start: the session's duration
+        /// (the version's `assessmentDurationMinutes` unless the session set another) × (1 +
+        /// extra time / 100) — the theoretical end of DESIGN §3.6.
         public var durationLimitSeconds: Double
 
         public init(sessionId: String, candidateId: String, externalIndex: Int, locale: String = "fr-fr",
-                    needsAccessibility: Bool = false, durationLimitSeconds: Double) {
+                    needsAccessibility: Bool = false, extraTimePercent: Double = 0, durationLimitSeconds: Double) {
+            self.extraTimePercent = extraTimePercent
             precondition(durationLimitSeconds > 0, "a test lasts a positive time")
             self.sessionId = sessionId
             self.candidateId = candidateId
@@ -73,7 +78,9 @@ public struct CandidateTest: Sendable {
         case next
         case answer(Answer)
         case raiseLiveAlert(challengeId: String)
-        case validateLiveAlert
+        /// The invigilator validates the ongoing live alert with a reason (nil only when
+        /// replaying a journal written before reasons were recorded).
+        case validateLiveAlert(reason: LiveAlertReason?)
         case dismissLiveAlert
         case raiseCompanionAlert
         case clearCompanionAlert
@@ -154,16 +161,18 @@ public struct CandidateTest: Sendable {
     private var ongoingLiveAlertRowId: String?
     private var ongoingCompanionAlertRowId: String?
     private let bank: ItemBank
-    private let configuration: AlgorithmConfiguration
+    /// The certification version and adaptive settings the test runs and is scored under.
+    public let rules: CertificationRules
+    private var configuration: AlgorithmConfiguration { rules.configuration }
     private let sessionKey: UInt64
     private let candidateKey: UInt64
 
     /// A newly enrolled candidate. The enrolment's own row is ``enrolmentWrite``.
-    public init(enrolment: Enrolment, bank: ItemBank, configuration: AlgorithmConfiguration) {
+    public init(enrolment: Enrolment, bank: ItemBank, rules: CertificationRules) {
         self.enrolment = enrolment
         self.state = CandidateState(id: enrolment.candidateId, sessionId: enrolment.sessionId)
         self.bank = bank
-        self.configuration = configuration
+        self.rules = rules
         self.sessionKey = SeededRandom.key(enrolment.sessionId)
         self.candidateKey = SeededRandom.key(enrolment.candidateId)
     }
@@ -174,7 +183,7 @@ public struct CandidateTest: Sendable {
             sessionId: enrolment.sessionId, candidateId: enrolment.candidateId,
             externalIndex: enrolment.externalIndex, status: state.status.rawValue,
             abortReason: state.abortReason?.rawValue, needsAccessibility: enrolment.needsAccessibility,
-            locale: enrolment.locale))
+            locale: enrolment.locale, extraTimePercent: enrolment.extraTimePercent))
     }
 
     public var sessionId: String { enrolment.sessionId }
@@ -273,7 +282,7 @@ public struct CandidateTest: Sendable {
             let answered = Set(adaptive.answers.map(\.challengeId))
             let outcome = try liveAlerts.raise(
                 challengeId: challengeId, currentChallengeId: adaptive.currentChallengeId,
-                answeredChallengeIds: answered, nowSeconds: now)
+                answeredChallengeIds: answered, questionNumber: answersCount + 1, nowSeconds: now)
             guard outcome == .raised else { return Outcome(reply: .liveAlert(outcome), writes: [], notices: []) }
             alertsRaised += 1
             let rowId = alertRowId(assessmentId, alertsRaised)
@@ -288,7 +297,12 @@ public struct CandidateTest: Sendable {
                 notices: [.liveAlertRaised(challengeId: challengeId)])
 
         case .validateLiveAlert, .dismissLiveAlert:
-            let validate = event == .validateLiveAlert
+            var validate = false
+            var reason: LiveAlertReason?
+            if case .validateLiveAlert(let given) = event {
+                validate = true
+                reason = given
+            }
             guard let pending = liveAlerts.ongoing, let assessmentId else {
                 throw LifecycleError(.liveAlertNotOngoing,
                     "Candidate \(candidateId) has no ongoing live alert to decide on.")
@@ -304,18 +318,27 @@ public struct CandidateTest: Sendable {
                 adaptive = probe
             }
             let alert = validate
-                ? try liveAlerts.validate(challengeId: pending.challengeId, nowSeconds: now)
+                ? try liveAlerts.validate(challengeId: pending.challengeId, reason: reason, nowSeconds: now)
                 : try liveAlerts.dismiss(challengeId: pending.challengeId, nowSeconds: now)
             let rowId = ongoingLiveAlertRowId ?? alertRowId(assessmentId, alertsRaised)
             ongoingLiveAlertRowId = nil
+            var writes: [StoreWrite] = [
+                .alert(AlertRecord(id: rowId, assessmentId: assessmentId, kind: .live,
+                                   challengeId: alert.challengeId, status: alert.status.rawValue,
+                                   createdSeconds: alert.raisedAtSeconds, resolvedSeconds: alert.resolvedAtSeconds)),
+                journal(validate ? .liveAlertValidated : .liveAlertDismissed, now,
+                        detail: reason.map { "\(alert.challengeId) \($0.rawValue)" } ?? alert.challengeId),
+            ]
+            if let reason {
+                // DESIGN §3.6: a validated live alert leaves an auto-resolved IN_CHALLENGE report.
+                writes.append(.issueReport(IssueReportRecord(
+                    id: "\(rowId)-IR", assessmentId: assessmentId, category: Self.inChallengeCategory,
+                    subcategory: reason.rawValue, challengeId: alert.challengeId, questionNumber: alert.questionNumber,
+                    resolved: true, details: "Live alert validated by the invigilator.", createdSeconds: now)))
+            }
             return Outcome(
                 reply: .done,
-                writes: [
-                    .alert(AlertRecord(id: rowId, assessmentId: assessmentId, kind: .live,
-                                       challengeId: alert.challengeId, status: alert.status.rawValue,
-                                       createdSeconds: alert.raisedAtSeconds, resolvedSeconds: alert.resolvedAtSeconds)),
-                    journal(validate ? .liveAlertValidated : .liveAlertDismissed, now, detail: alert.challengeId),
-                ],
+                writes: writes,
                 notices: [validate ? .liveAlertValidated(challengeId: alert.challengeId)
                                    : .liveAlertDismissed(challengeId: alert.challengeId)])
 
@@ -385,10 +408,10 @@ public struct CandidateTest: Sendable {
     /// it up): resuming needs a fresh one. An authorisation given and not yet used comes back
     /// with its original time, so it expires when it would have.
     public static func replay(
-        enrolment: Enrolment, bank: ItemBank, configuration: AlgorithmConfiguration, seed: UInt64,
+        enrolment: Enrolment, bank: ItemBank, rules: CertificationRules, seed: UInt64,
         events: [CandidateEventRecord], answers: [AnswerRecord]
     ) throws(LifecycleError) -> CandidateTest {
-        var test = CandidateTest(enrolment: enrolment, bank: bank, configuration: configuration)
+        var test = CandidateTest(enrolment: enrolment, bank: bank, rules: rules)
         let gate = SessionGate(sessionId: enrolment.sessionId, status: .started, expiresAtSeconds: nil)
         var eventIndex = 0
         var answerIndex = 0
@@ -419,7 +442,17 @@ public struct CandidateTest: Sendable {
                     // The challenge was on screen: serve it again (the same seeded pick).
                     _ = try test.apply(.next, context)
                     event = .raiseLiveAlert(challengeId: id)
-                case .liveAlertValidated: event = .validateLiveAlert
+                case .liveAlertValidated:
+                    // "CHALLENGE REASON"; a bare challenge id is a journal from before reasons.
+                    let words = record.detail?.split(separator: " ") ?? []
+                    var reason: LiveAlertReason?
+                    if words.count == 2 {
+                        guard let parsed = LiveAlertReason(rawValue: String(words[1])) else {
+                            throw mismatch("alert validation \(record.ordinal) has an unknown reason \"\(words[1])\"")
+                        }
+                        reason = parsed
+                    }
+                    event = .validateLiveAlert(reason: reason)
                 case .liveAlertDismissed: event = .dismissLiveAlert
                 case .companionAlertRaised: event = .raiseCompanionAlert
                 case .companionAlertCleared: event = .clearCompanionAlert
@@ -459,11 +492,11 @@ public struct CandidateTest: Sendable {
     /// A test whose result is stored: closed for good (no transition changes it any more), so it
     /// comes back from its rows without a replay — what a year's store needs at start.
     public init(
-        restoringClosed enrolment: Enrolment, bank: ItemBank, configuration: AlgorithmConfiguration,
+        restoringClosed enrolment: Enrolment, bank: ItemBank, rules: CertificationRules,
         status: CandidateStatus, abortReason: AbortReason?, firstStartSeconds: Double?, assessmentId: String,
         answersCount: Int, eventsCount: Int, scored: Scored
     ) {
-        self.init(enrolment: enrolment, bank: bank, configuration: configuration)
+        self.init(enrolment: enrolment, bank: bank, rules: rules)
         state = CandidateState(
             restoring: enrolment.candidateId, sessionId: enrolment.sessionId, status: status,
             firstStartSeconds: firstStartSeconds, lastStartSeconds: nil, endedSeconds: nil,
@@ -505,7 +538,7 @@ public struct CandidateTest: Sendable {
     private mutating func closeProvisionally() {
         if let adaptive, scored?.isWritten != true {
             scored = try? Scored(result: Self.score(adaptive, abortReason: state.abortReason, bank: bank,
-                                                    configuration: configuration),
+                                                    rules: rules),
                                  abortReason: state.abortReason, verificationCode: nil)
         }
     }
@@ -555,14 +588,15 @@ public struct CandidateTest: Sendable {
         // Scoring refuses only answers the bank does not hold or more answers than the maximum,
         // and `record` admitted neither: a failure here is a broken invariant.
         guard var result = try? Self.score(adaptive!, abortReason: abortReason, bank: bank,
-                                           configuration: configuration)
+                                           rules: rules)
         else { preconditionFailure("a test built by its transitions always scores") }
-        result.competenceLevels = context.internLevels(result.competenceLevels)
+        result.competenceLevels = result.competenceLevels.map(context.internLevels)
         let record = ResultRecord(
             assessmentId: assessmentId!, capacity: result.capacity, errorRate: result.errorRate,
-            pixScore: result.pixScore, meshLevel: result.meshLevel, competenceLevels: result.competenceLevels,
-            status: result.status.rawValue, answersCount: result.answersCount, verificationCode: code,
-            scoredSeconds: context.nowSeconds)
+            pixScore: result.pixScore, meshLevel: result.meshLevel, level: result.level,
+            competenceLevels: result.competenceLevels, status: result.status.rawValue,
+            statusReason: result.statusReason?.rawValue, versionId: result.version,
+            answersCount: result.answersCount, verificationCode: code, scoredSeconds: context.nowSeconds)
         // A written result is never re-scored: the estimate history goes with the adaptive test.
         result.history = []
         scored = Scored(result: result, abortReason: abortReason, verificationCode: code)
@@ -571,12 +605,12 @@ public struct CandidateTest: Sendable {
     }
 
     static func score(_ test: AdaptiveTest, abortReason: AbortReason?, bank: ItemBank,
-                      configuration: AlgorithmConfiguration) throws(LifecycleError) -> CertificationResult {
+                      rules: CertificationRules) throws(LifecycleError) -> CertificationResult {
         do throws(ScoringError) {
             return try Scoring.score(
                 answers: test.answers, abortReason: abortReason,
                 validatedAlertChallengeIds: test.validatedAlertChallengeIds, bank: bank,
-                configuration: configuration, locale: test.locale, needsAccessibility: test.needsAccessibility)
+                version: rules.version, configuration: rules.configuration)
         } catch {
             throw LifecycleError(.scoringFailed, error.message)
         }
@@ -589,6 +623,9 @@ public struct CandidateTest: Sendable {
     }
 
     static let challengePickPurpose = SeededRandom.key("challenge-pick")
+
+    /// The issue report category of a validated live alert.
+    public static let inChallengeCategory = "IN_CHALLENGE"
 
     private mutating func journal(_ kind: EventKind, _ now: Double, detail: String? = nil) -> StoreWrite {
         eventsCount += 1

@@ -54,6 +54,11 @@ public enum Finalization {
                     "Candidate \(candidate.id) appears twice in the finalisation of session \(session.id).")
             }
         }
+        // DESIGN §3.6: a session where nobody started has nothing to finalise.
+        guard candidates.contains(where: \.status.hasStarted) else {
+            throw LifecycleError(.finalizationNoStartedCandidate,
+                "Session \(session.id) cannot be finalised: no candidate has started a test.")
+        }
         let unknown = abortReasons.keys.filter { !seen.contains($0) }.sorted()
         if !unknown.isEmpty {
             throw LifecycleError(.finalizationUnknownCandidate,

@@ -10,6 +10,20 @@ public enum LiveAlertStatus: String, Codable, Sendable, CaseIterable {
     case dismissed
 }
 
+/// Why the invigilator validated a live alert (DESIGN §3.6, Pix's IN_CHALLENGE subcategories).
+public enum LiveAlertReason: String, Codable, Sendable, CaseIterable {
+    case websiteUnavailable = "WEBSITE_UNAVAILABLE"
+    case websiteBlocked = "WEBSITE_BLOCKED"
+    case extraTimeExceeded = "EXTRA_TIME_EXCEEDED"
+    case softwareNotWorking = "SOFTWARE_NOT_WORKING"
+    case skipOnOops = "SKIP_ON_OOPS"
+    case accessibilityIssue = "ACCESSIBILITY_ISSUE"
+    case embedNotWorking = "EMBED_NOT_WORKING"
+    case imageNotDisplaying = "IMAGE_NOT_DISPLAYING"
+    case unintentionalFocusOut = "UNINTENTIONAL_FOCUS_OUT"
+    case fileNotOpening = "FILE_NOT_OPENING"
+}
+
 /// A candidate's report of a problem with the challenge on screen, for the invigilator to judge.
 ///
 /// Owned by CertCore's lifecycle; kept inside a ``LiveAlertLedger``.
@@ -18,17 +32,23 @@ public struct LiveAlert: Sendable, Equatable, Codable {
     public let raisedAtSeconds: Double
     public private(set) var status: LiveAlertStatus
     public private(set) var resolvedAtSeconds: Double?
+    /// The question number of the challenge on screen when it was raised.
+    public let questionNumber: Int?
+    /// Why it was validated (nil for an alert validated before reasons were recorded).
+    public private(set) var reason: LiveAlertReason?
 
     /// A new, ongoing alert.
-    public init(challengeId: String, raisedAtSeconds: Double) {
+    public init(challengeId: String, raisedAtSeconds: Double, questionNumber: Int? = nil) {
+        self.questionNumber = questionNumber
         self.challengeId = challengeId
         self.raisedAtSeconds = raisedAtSeconds
         self.status = .ongoing
     }
 
     /// The invigilator accepts the alert: ongoing → validated.
-    public mutating func validate(nowSeconds: Double) throws(LifecycleError) {
+    public mutating func validate(reason: LiveAlertReason? = nil, nowSeconds: Double) throws(LifecycleError) {
         try resolve(as: .validated, nowSeconds: nowSeconds)
+        self.reason = reason
     }
 
     /// The invigilator refuses the alert: ongoing → dismissed.
@@ -94,7 +114,7 @@ public struct LiveAlertLedger: Sendable, Equatable, Codable {
     @discardableResult
     public mutating func raise(
         challengeId: String, currentChallengeId: String?, answeredChallengeIds: Set<String>,
-        nowSeconds: Double
+        questionNumber: Int? = nil, nowSeconds: Double
     ) throws(LifecycleError) -> LiveAlertRaiseOutcome {
         if answeredChallengeIds.contains(challengeId) {
             throw LifecycleError(.liveAlertOnAnsweredChallenge,
@@ -109,15 +129,16 @@ public struct LiveAlertLedger: Sendable, Equatable, Codable {
             throw LifecycleError(.liveAlertLimitReached,
                 "This candidate has already raised \(maximumAlerts) alerts, the most one test allows.")
         }
-        ongoing = LiveAlert(challengeId: challengeId, raisedAtSeconds: nowSeconds)
+        ongoing = LiveAlert(challengeId: challengeId, raisedAtSeconds: nowSeconds, questionNumber: questionNumber)
         return .raised
     }
 
     /// The invigilator validates the ongoing alert on `challengeId`. Returns the resolved alert.
     @discardableResult
-    public mutating func validate(challengeId: String, nowSeconds: Double) throws(LifecycleError) -> LiveAlert {
+    public mutating func validate(challengeId: String, reason: LiveAlertReason? = nil,
+                                  nowSeconds: Double) throws(LifecycleError) -> LiveAlert {
         var alert = try ongoingAlert(on: challengeId)
-        try alert.validate(nowSeconds: nowSeconds)
+        try alert.validate(reason: reason, nowSeconds: nowSeconds)
         validatedChallengeIds.insert(challengeId)
         return settle(alert)
     }

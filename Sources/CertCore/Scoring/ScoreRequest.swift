@@ -15,20 +15,21 @@ public struct ScoreRequest: Sendable, Equatable {
     public var answers: [Answer]
     public var abortReason: AbortReason?
     public var validatedAlertChallengeIds: Set<String>
-    public var configuration: AlgorithmConfiguration
+    /// The version's rules with the request's `algorithm` and `estimator` on top.
+    public var rules: CertificationRules
 
     public init(answers: [Answer], abortReason: AbortReason?, validatedAlertChallengeIds: Set<String>,
-                configuration: AlgorithmConfiguration) {
+                rules: CertificationRules) {
         self.answers = answers
         self.abortReason = abortReason
         self.validatedAlertChallengeIds = validatedAlertChallengeIds
-        self.configuration = configuration
+        self.rules = rules
     }
 
     public func score(bank: ItemBank) throws(ScoringError) -> CertificationResult {
         try Scoring.score(answers: answers, abortReason: abortReason,
                           validatedAlertChallengeIds: validatedAlertChallengeIds, bank: bank,
-                          configuration: configuration)
+                          version: rules.version, configuration: rules.configuration)
     }
 
     private static let topLevelKeys = ["answers", "abortReason", "validatedAlertChallengeIds", "algorithm", "estimator"]
@@ -36,7 +37,8 @@ public struct ScoreRequest: Sendable, Equatable {
     /// Parses and checks the input. Codes: SCORE_INPUT_TOO_LARGE, SCORE_MALFORMED_JSON,
     /// SCORE_UNKNOWN_KEY, SCORE_MISSING_FIELD, SCORE_BAD_RESULT, SCORE_BAD_ABORT_REASON,
     /// SCORE_BAD_ESTIMATOR, SCORE_UNKNOWN_CHALLENGE, CONFIG_UNKNOWN_KEY, CONFIG_BAD_VALUE.
-    public static func parse(_ data: Data, bank: ItemBank) throws(ScoreInputError) -> ScoreRequest {
+    public static func parse(_ data: Data, bank: ItemBank,
+                             version: CertificationVersion = BuiltInVersions.coreV3) throws(ScoreInputError) -> ScoreRequest {
         guard data.count <= inputBytesMax else {
             throw ScoreInputError(.scoreInputTooLarge, "input is \(data.count) bytes, more than \(inputBytesMax)")
         }
@@ -80,16 +82,24 @@ public struct ScoreRequest: Sendable, Equatable {
         for id in raw.validatedAlertChallengeIds ?? [] where bank.index(ofChallenge: id) == nil {
             throw ScoreInputError(.scoreUnknownChallenge, "validatedAlertChallengeIds entry \"\(id)\" is not in bank \(bank.version)")
         }
-        var configuration = raw.algorithm ?? .default
+        var estimator: EstimatorKind?
         if let word = raw.estimator {
-            guard let estimator = EstimatorKind(rawValue: word) else {
+            guard let parsed = EstimatorKind(rawValue: word) else {
                 throw ScoreInputError(.scoreBadEstimator, "estimator \"\(word)\" is not one of \(EstimatorKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            configuration.estimator = estimator
+            estimator = parsed
         }
+        var overrides: [String: JSONValue] = [:]
+        if let algorithm = raw.algorithm, algorithm != .null {
+            guard let fields = algorithm.objectValue else {
+                throw ScoreInputError(.configBadValue, "input field \"algorithm\" must be an object of algorithm settings")
+            }
+            overrides = fields
+        }
+        let rules = try CertificationRules(version: version, overrides: overrides, estimator: estimator)
         return ScoreRequest(answers: answers, abortReason: abortReason,
                             validatedAlertChallengeIds: Set(raw.validatedAlertChallengeIds ?? []),
-                            configuration: configuration)
+                            rules: rules)
     }
 }
 
@@ -103,7 +113,7 @@ private struct RawRequest: Decodable {
     let answers: [RawAnswer]?
     let abortReason: String?
     let validatedAlertChallengeIds: [String]?
-    let algorithm: AlgorithmConfiguration?
+    let algorithm: JSONValue?
     let estimator: String?
 
     init(from decoder: any Decoder) throws {
@@ -112,7 +122,7 @@ private struct RawRequest: Decodable {
         answers = try container.decodeIfPresent([RawAnswer].self, forKey: FieldKey("answers"))
         abortReason = try container.decodeIfPresent(String.self, forKey: FieldKey("abortReason"))
         validatedAlertChallengeIds = try container.decodeIfPresent([String].self, forKey: FieldKey("validatedAlertChallengeIds"))
-        algorithm = try container.decodeIfPresent(AlgorithmConfiguration.self, forKey: FieldKey("algorithm"))
+        algorithm = try container.decodeIfPresent(JSONValue.self, forKey: FieldKey("algorithm"))
         estimator = try container.decodeIfPresent(String.self, forKey: FieldKey("estimator"))
     }
 }

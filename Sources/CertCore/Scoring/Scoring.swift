@@ -1,58 +1,22 @@
 import Foundation
 
-/// Turns a finished (or ended) test into a `CertificationResult` (DESIGN §3.5): estimate,
-/// downgrade simulation for early candidate aborts, global score, mesh level, competence
-/// levels, status.
+/// Turns a finished (or ended) test into a `CertificationResult` under a certification version
+/// (DESIGN §3.5): estimate, downgrade simulation for early candidate aborts, status and its
+/// reason, then — for a validated certification only — Pix score, mesh level and its label,
+/// competence levels. Every number comes from the version.
 public enum Scoring {
-    /// Counted answers below which an aborted test is rejected.
-    public static let minimumAnswersForAbortedTest = 20
-
-    /// One global-score interval: capacities in [minimumCapacity, maximumCapacity).
-    public struct ScoreInterval: Sendable, Equatable {
-        public let minimumCapacity: Double
-        public let maximumCapacity: Double
-        public let weight: Double
-        public let coefficient: Double
+    /// The Pix score and capacity interval of θ under `version`, whatever the status rules say
+    /// (analysis: the level a true θ would give). Nil interval below the first min.
+    public static func grade(capacity: Double, version: CertificationVersion) -> (intervalIndex: Int?, pixScore: Int?) {
+        guard let index = version.intervalIndex(containing: capacity) else { return (nil, version.pixScore ? 0 : nil) }
+        return (index, version.pixScore(capacity: capacity, intervalIndex: index))
     }
 
-    public static let scoreIntervals: [ScoreInterval] = [
-        ScoreInterval(minimumCapacity: -8, maximumCapacity: -1.4, weight: 64, coefficient: 0),
-        ScoreInterval(minimumCapacity: -1.4, maximumCapacity: -0.519, weight: 64, coefficient: 1),
-        ScoreInterval(minimumCapacity: -0.519, maximumCapacity: 0.6, weight: 128, coefficient: 1),
-        ScoreInterval(minimumCapacity: 0.6, maximumCapacity: 1.5, weight: 128, coefficient: 2),
-        ScoreInterval(minimumCapacity: 1.5, maximumCapacity: 2.25, weight: 128, coefficient: 3),
-        ScoreInterval(minimumCapacity: 2.25, maximumCapacity: 3.1, weight: 128, coefficient: 4),
-        ScoreInterval(minimumCapacity: 3.1, maximumCapacity: 4, weight: 128, coefficient: 5),
-        ScoreInterval(minimumCapacity: 4, maximumCapacity: 8, weight: 128, coefficient: 6),
-    ]
-    public static let maximumPixScore = 895
-    /// First score of each mesh level's band: 0–63, 64–127, 128–255, ... 768–895.
-    public static let meshBandStarts = [0, 64, 128, 256, 384, 512, 640, 768]
-    /// Capacity at which each competence level from 1 to 7 starts.
-    public static let competenceLevelThresholds: [Double] = [-2, -1, 0.5, 1, 2, 3, 4]
-
-    public static func globalScore(capacity: Double) -> (pixScore: Int, meshLevel: Int) {
-        let score: Int
-        if let first = scoreIntervals.first, capacity < first.minimumCapacity {
-            score = 0
-        } else if let interval = scoreIntervals.first(where: { $0.minimumCapacity <= capacity && capacity < $0.maximumCapacity }) {
-            let share = (interval.maximumCapacity - capacity) / (interval.maximumCapacity - interval.minimumCapacity)
-            score = min(maximumPixScore, Int((interval.weight * (interval.coefficient + 1 - share)).rounded(.down)))
-        } else {
-            score = maximumPixScore
-        }
-        let meshLevel = (meshBandStarts.lastIndex(where: { $0 <= score }) ?? 0)
-        return (score, meshLevel)
-    }
-
-    public static func competenceLevel(capacity: Double) -> Int {
-        competenceLevelThresholds.filter { $0 <= capacity }.count
-    }
-
+    /// Scores a test. `configuration` is the version's `challenges` with any overrides (the
+    /// estimator, a request's `algorithm`) applied on top.
     public static func score(
         answers: [Answer], abortReason: AbortReason?, validatedAlertChallengeIds: Set<String>,
-        bank: ItemBank, configuration: AlgorithmConfiguration, locale: String = "fr-fr",
-        needsAccessibility: Bool = false
+        bank: ItemBank, version: CertificationVersion, configuration: AlgorithmConfiguration
     ) throws(ScoringError) -> CertificationResult {
         var excludedSkills = Set<String>()
         for id in validatedAlertChallengeIds {
@@ -79,30 +43,32 @@ public enum Scoring {
             history.append(estimator.estimate)
         }
         var final = estimator.estimate
-        let status: CertificationStatus
-        if abortReason != nil && counted.count < minimumAnswersForAbortedTest {
-            status = .rejected
-        } else if abortReason == .candidate && counted.count < configuration.maximumAssessmentLength {
-            final = downgradedEstimate(real: counted, reached: final.capacity, bank: bank, configuration: configuration,
-                                       pool: ChallengeSelection.pool(bank: bank, locale: locale,
-                                                                     needsAccessibility: needsAccessibility,
-                                                                     excludedSkills: excludedSkills))
-            status = .validated
-        } else {
-            status = .validated
+        func unscored(_ status: CertificationStatus, _ reason: StatusReason) -> CertificationResult {
+            CertificationResult(capacity: final.capacity, errorRate: final.errorRate, pixScore: nil, meshLevel: nil,
+                                level: nil, competenceLevels: nil, status: status, statusReason: reason,
+                                answersCount: counted.count, history: history, version: version.id)
         }
-
-        let (pixScore, meshLevel) = globalScore(capacity: final.capacity)
-        let level = competenceLevel(capacity: final.capacity)
+        if let abortReason, counted.count < version.minimumAnswersToValidate {
+            return unscored(abortReason == .technical ? .cancelled : .rejected, .notEnoughAnswers)
+        }
+        if abortReason == .candidate && counted.count < configuration.maximumAssessmentLength {
+            let pool = ChallengeSelection.pool(bank: bank, excludedSkills: excludedSkills)
+            final = downgradedEstimate(real: counted, reached: final.capacity, bank: bank, configuration: configuration,
+                                       pool: pool)
+        }
+        let (intervalIndex, pixScore) = grade(capacity: final.capacity, version: version)
+        guard let intervalIndex else { return unscored(.rejected, .belowFirstInterval) }
+        if pixScore == 0 { return unscored(.rejected, .zeroScore) }
         return CertificationResult(
-            capacity: final.capacity, errorRate: final.errorRate, pixScore: pixScore, meshLevel: meshLevel,
-            competenceLevels: Dictionary(uniqueKeysWithValues: bank.competences.map { ($0.id, level) }),
-            status: status, answersCount: counted.count, history: history)
+            capacity: final.capacity, errorRate: final.errorRate, pixScore: pixScore, meshLevel: intervalIndex,
+            level: version.intervals[intervalIndex].label,
+            competenceLevels: version.competenceLevels(capacity: final.capacity, competenceIds: bank.competences.map(\.id)),
+            status: .validated, statusReason: nil, answersCount: counted.count, history: history, version: version.id)
     }
 
     /// Simulates the missing answers as wrong, each on the best challenge (pick probability
-    /// 100 %) under the same rules, every estimate re-run over all answers so far from the
-    /// capacity the real answers reached. Stops early if the bank runs out of challenges.
+    /// 100 %) of `pool` under the same rules, every estimate re-run over all answers so far from
+    /// the capacity the real answers reached. Stops early if the pool runs out of challenges.
     static func downgradedEstimate(
         real: [(challenge: Challenge, correct: Bool)], reached: Double, bank: ItemBank,
         configuration: AlgorithmConfiguration, pool: [Int]

@@ -6,6 +6,12 @@ public enum ChallengeSelection {
     /// How many of the most informative challenges the pick chooses among.
     public static let rankedChallengesMax = 5
 
+    /// Bank indices of the downgrade simulation's pool (DESIGN §3.5): every challenge of the bank
+    /// whatever its locale or accessibility, minus skills with a validated live alert.
+    public static func pool(bank: ItemBank, excludedSkills: Set<String>) -> [Int] {
+        bank.challenges.indices.filter { !excludedSkills.contains(bank.challenges[$0].skill) }
+    }
+
     /// Bank indices of the pool: the locale's challenges, minus skills with a validated live
     /// alert, accessible ones only if needed. In bank order.
     public static func pool(

@@ -21,6 +21,8 @@ public struct SessionRecord: Sendable, Codable, Equatable, Hashable {
     public var firstStartSeconds: Double?
     public var finalizedSeconds: Double?
     public var publishedSeconds: Double?
+    /// The id of the core certification version the session runs (DESIGN §3.6).
+    public var versionId: String
 
     /// Pix's nominal session length, 105 minutes (CertCore's `SessionState.defaultNominalDurationSeconds`).
     public static let defaultNominalDurationSeconds: Double = 105 * 60
@@ -28,8 +30,9 @@ public struct SessionRecord: Sendable, Codable, Equatable, Hashable {
     public init(id: String, accessCode: String, invigilatorPasswordHash: String, name: String? = nil,
                 centre: String? = nil, nominalDurationSeconds: Double = SessionRecord.defaultNominalDurationSeconds,
                 status: String, createdSeconds: Double, firstStartSeconds: Double? = nil,
-                finalizedSeconds: Double? = nil, publishedSeconds: Double? = nil) {
+                finalizedSeconds: Double? = nil, publishedSeconds: Double? = nil, versionId: String = "core-v3") {
         self.id = id
+        self.versionId = versionId
         self.accessCode = accessCode
         self.invigilatorPasswordHash = invigilatorPasswordHash
         self.name = name
@@ -58,10 +61,13 @@ public struct CandidateRecord: Sendable, Codable, Equatable, Hashable {
     public var locale: String
     /// The simulated person's true ability θ, for consistency measures; nil for real people.
     public var trueAbility: Double?
+    /// Extra time given at enrolment, in percent of the version's duration (33: a third more).
+    public var extraTimePercent: Double
 
     public init(sessionId: String, candidateId: String, externalIndex: Int, status: String,
                 abortReason: String? = nil, needsAccessibility: Bool = false,
-                locale: String = "fr-fr", trueAbility: Double? = nil) {
+                locale: String = "fr-fr", trueAbility: Double? = nil, extraTimePercent: Double = 0) {
+        self.extraTimePercent = extraTimePercent
         self.sessionId = sessionId
         self.candidateId = candidateId
         self.externalIndex = externalIndex
@@ -152,26 +158,37 @@ public struct ResultRecord: Sendable, Codable, Equatable, Hashable {
     public var assessmentId: String
     public var capacity: Double
     public var errorRate: Double
-    public var pixScore: Int
-    public var meshLevel: Int
-    /// Competence id → level 0–7. Stored as JSON with sorted keys.
-    public var competenceLevels: [String: Int]
-    /// Raw value of CertCore's `CertificationStatus` (`validated`, `rejected`).
+    /// Nil unless validated under a version with a Pix score.
+    public var pixScore: Int?
+    /// Capacity interval's index and label; nil unless validated.
+    public var meshLevel: Int?
+    public var level: String?
+    /// Competence id → level. Stored as JSON with sorted keys; nil unless validated.
+    public var competenceLevels: [String: Int]?
+    /// Raw value of CertCore's `CertificationStatus` (`validated`, `rejected`, `cancelled`).
     public var status: String
+    /// Raw value of CertCore's `StatusReason`, when not validated.
+    public var statusReason: String?
+    /// The certification version that scored it.
+    public var versionId: String
     public var answersCount: Int
     public var verificationCode: String
     public var scoredSeconds: Double
 
-    public init(assessmentId: String, capacity: Double, errorRate: Double, pixScore: Int,
-                meshLevel: Int, competenceLevels: [String: Int], status: String, answersCount: Int,
+    public init(assessmentId: String, capacity: Double, errorRate: Double, pixScore: Int?,
+                meshLevel: Int?, level: String? = nil, competenceLevels: [String: Int]?, status: String,
+                statusReason: String? = nil, versionId: String = "core-v3", answersCount: Int,
                 verificationCode: String, scoredSeconds: Double) {
         self.assessmentId = assessmentId
         self.capacity = capacity
         self.errorRate = errorRate
         self.pixScore = pixScore
         self.meshLevel = meshLevel
+        self.level = level
         self.competenceLevels = competenceLevels
         self.status = status
+        self.statusReason = statusReason
+        self.versionId = versionId
         self.answersCount = answersCount
         self.verificationCode = verificationCode
         self.scoredSeconds = scoredSeconds
@@ -182,12 +199,24 @@ public struct ResultRecord: Sendable, Codable, Equatable, Hashable {
 public struct IssueReportRecord: Sendable, Codable, Equatable, Hashable {
     public var id: String
     public var assessmentId: String
+    /// `IN_CHALLENGE` for a validated live alert (DESIGN §3.6).
     public var category: String
+    /// The live alert's reason (`WEBSITE_BLOCKED`, …).
+    public var subcategory: String?
+    public var challengeId: String?
+    public var questionNumber: Int?
+    /// An issue report of a validated live alert is resolved automatically.
+    public var resolved: Bool
     public var details: String
     public var createdSeconds: Double
 
-    public init(id: String, assessmentId: String, category: String, details: String,
+    public init(id: String, assessmentId: String, category: String, subcategory: String? = nil,
+                challengeId: String? = nil, questionNumber: Int? = nil, resolved: Bool = false, details: String,
                 createdSeconds: Double) {
+        self.subcategory = subcategory
+        self.challengeId = challengeId
+        self.questionNumber = questionNumber
+        self.resolved = resolved
         self.id = id
         self.assessmentId = assessmentId
         self.category = category
@@ -222,5 +251,25 @@ public struct CandidateEventRecord: Sendable, Codable, Equatable, Hashable {
         self.atSeconds = atSeconds
         self.answersCount = answersCount
         self.detail = detail
+    }
+}
+
+/// A certification version as the store keeps it: every session and result names one by id,
+/// and the document lets a later daemon score or rebuild their tests with the same rules.
+public struct VersionRecord: Sendable, Codable, Equatable, Hashable {
+    public var id: String
+    /// ``CertificationVersion/contentHash``: two copies with one id must hash the same.
+    public var contentHash: String
+    public var framework: String
+    /// The version's canonical JSON.
+    public var document: String
+    public var storedSeconds: Double
+
+    public init(id: String, contentHash: String, framework: String, document: String, storedSeconds: Double) {
+        self.id = id
+        self.contentHash = contentHash
+        self.framework = framework
+        self.document = document
+        self.storedSeconds = storedSeconds
     }
 }

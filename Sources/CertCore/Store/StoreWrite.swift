@@ -22,4 +22,7 @@ public enum StoreWrite: Sendable, Equatable {
     case issueReport(IssueReportRecord)
     /// Appends one entry to a candidate's lifecycle journal.
     case candidateEvent(CandidateEventRecord)
+    /// Stores a certification version once (a second copy with the same id and hash is a no-op;
+    /// another hash is refused).
+    case version(VersionRecord)
 }

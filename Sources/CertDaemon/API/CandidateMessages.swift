@@ -73,26 +73,60 @@ public struct AlertResponse: Codable, Sendable, Equatable {
     public init(status: String) { self.status = status }
 }
 
-/// A published certificate, looked up by its verification code.
+/// A published certificate, looked up by its verification code. Only a validated
+/// certification has a score, a level and competence levels (null otherwise).
 public struct CertificateResponse: Codable, Sendable, Equatable {
     public var verificationCode: String
     public var sessionId: String
     public var candidateId: String
-    public var pixScore: Int
-    public var meshLevel: Int
-    public var competenceLevels: [String: Int]
-    /// `"validated"` or `"rejected"`.
+    public var pixScore: Int?
+    public var meshLevel: Int?
+    /// The capacity interval's label (`LEVEL_INDEPENDENT_3`, …).
+    public var level: String?
+    /// The level as the certificate prints it ("Indépendant 3", …).
+    public var levelName: String?
+    public var competenceLevels: [String: Int]?
+    /// `"validated"`, `"rejected"` or `"cancelled"`.
     public var status: String
+    public var statusReason: String?
+    /// The certification version that scored it.
+    public var certificationVersion: String
     public init(
-        verificationCode: String, sessionId: String, candidateId: String, pixScore: Int,
-        meshLevel: Int, competenceLevels: [String: Int], status: String
+        verificationCode: String, sessionId: String, candidateId: String, pixScore: Int?,
+        meshLevel: Int?, level: String? = nil, competenceLevels: [String: Int]?, status: String,
+        statusReason: String? = nil, certificationVersion: String
     ) {
         self.verificationCode = verificationCode
         self.sessionId = sessionId
         self.candidateId = candidateId
         self.pixScore = pixScore
         self.meshLevel = meshLevel
+        self.level = level
+        self.levelName = level.map { LevelNames.name(of: $0) }
         self.competenceLevels = competenceLevels
         self.status = status
+        self.statusReason = statusReason
+        self.certificationVersion = certificationVersion
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case verificationCode, sessionId, candidateId, pixScore, meshLevel, level, levelName, competenceLevels
+        case status, statusReason, certificationVersion
+    }
+
+    /// Nulls are written: a reader sees every field of the certificate.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(verificationCode, forKey: .verificationCode)
+        try container.encode(sessionId, forKey: .sessionId)
+        try container.encode(candidateId, forKey: .candidateId)
+        try container.encode(pixScore, forKey: .pixScore)
+        try container.encode(meshLevel, forKey: .meshLevel)
+        try container.encode(level, forKey: .level)
+        try container.encode(levelName, forKey: .levelName)
+        try container.encode(competenceLevels, forKey: .competenceLevels)
+        try container.encode(status, forKey: .status)
+        try container.encode(statusReason, forKey: .statusReason)
+        try container.encode(certificationVersion, forKey: .certificationVersion)
     }
 }

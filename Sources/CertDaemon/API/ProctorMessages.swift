@@ -10,11 +10,17 @@ public struct CreateSessionRequest: Codable, Sendable, Equatable {
     public var sessionId: String?
     public var name: String?
     public var centre: String?
-    /// How long each candidate's test may last from its first start; nil for the nominal
-    /// 105 minutes. A session of candidates entitled to extra time sets a longer one (at most
-    /// `SessionState.expirySeconds`, 24 hours).
+    /// How long each candidate's test may last from its first start, before extra time; nil for
+    /// the version's `assessmentDurationMinutes` (at most `SessionState.expirySeconds`, 24 hours).
     public var nominalDurationSeconds: Double?
-    public init(sessionId: String? = nil, name: String? = nil, centre: String? = nil, nominalDurationSeconds: Double? = nil) {
+    /// The id of a certification version the daemon loaded; nil for its default.
+    public var certificationVersion: String?
+    /// The content hash of the caller's copy of that version, checked against the daemon's.
+    public var certificationVersionHash: String?
+    public init(sessionId: String? = nil, name: String? = nil, centre: String? = nil, nominalDurationSeconds: Double? = nil,
+                certificationVersion: String? = nil, certificationVersionHash: String? = nil) {
+        self.certificationVersion = certificationVersion
+        self.certificationVersionHash = certificationVersionHash
         self.sessionId = sessionId
         self.name = name
         self.centre = centre
@@ -28,7 +34,10 @@ public struct SessionCreated: Codable, Sendable, Equatable {
     public var sessionId: String
     public var accessCode: String
     public var invigilatorPassword: String
-    public init(sessionId: String, accessCode: String, invigilatorPassword: String) {
+    /// The certification version the session runs.
+    public var certificationVersion: String
+    public init(sessionId: String, accessCode: String, invigilatorPassword: String, certificationVersion: String = "core-v3") {
+        self.certificationVersion = certificationVersion
         self.sessionId = sessionId
         self.accessCode = accessCode
         self.invigilatorPassword = invigilatorPassword
@@ -78,11 +87,28 @@ public struct CandidateSummary: Codable, Sendable, Equatable {
     public var pixScore: Int?
     /// Set once scored.
     public var certificationStatus: String?
+    /// Set once scored and not validated.
+    public var statusReason: String?
+    /// The capacity interval's label, set once scored and validated.
+    public var level: String?
+    /// Extra time given at enrolment, in percent.
+    public var extraTimePercent: Double
+    /// First start + the version's duration × (1 + extra time / 100); nil before the first start.
+    public var theoreticalEndSeconds: Double?
+    /// True while the candidate's test runs past its theoretical end (a session with the time
+    /// limit on ends it at the candidate's next request).
+    public var overtime: Bool
     public init(
         candidateId: String, status: String, needsAccessibility: Bool, locale: String,
         assessmentId: String?, answersCount: Int, authorizedUntilSeconds: Double?,
-        abortReason: AbortReason?, pixScore: Int?, certificationStatus: String?
+        abortReason: AbortReason?, pixScore: Int?, certificationStatus: String?, statusReason: String? = nil,
+        level: String? = nil, extraTimePercent: Double = 0, theoreticalEndSeconds: Double? = nil, overtime: Bool = false
     ) {
+        self.statusReason = statusReason
+        self.level = level
+        self.extraTimePercent = extraTimePercent
+        self.theoreticalEndSeconds = theoreticalEndSeconds
+        self.overtime = overtime
         self.candidateId = candidateId
         self.status = status
         self.needsAccessibility = needsAccessibility
@@ -103,7 +129,9 @@ public struct SessionDetail: Codable, Sendable, Equatable {
     public var centre: String
     public var status: String
     public var accessCode: String
-    /// How long each candidate's test may last from its first start.
+    /// The certification version the session runs.
+    public var certificationVersion: String
+    /// How long each candidate's test may last from its first start, before extra time.
     public var nominalDurationSeconds: Double
     public var createdAtSeconds: Double
     public var firstStartedAtSeconds: Double?
@@ -114,8 +142,9 @@ public struct SessionDetail: Codable, Sendable, Equatable {
         sessionId: String, name: String, centre: String, status: String, accessCode: String,
         nominalDurationSeconds: Double = SessionState.defaultNominalDurationSeconds,
         createdAtSeconds: Double, firstStartedAtSeconds: Double?, finalizedAtSeconds: Double?,
-        candidates: [CandidateSummary], alerts: [AlertSummary]
+        candidates: [CandidateSummary], alerts: [AlertSummary], certificationVersion: String = "core-v3"
     ) {
+        self.certificationVersion = certificationVersion
         self.nominalDurationSeconds = nominalDurationSeconds
         self.sessionId = sessionId
         self.name = name
@@ -141,10 +170,16 @@ public struct AlertSummary: Codable, Sendable, Equatable {
     /// Live: `ongoing`, `validated`, `dismissed`. Companion: `ongoing`, `cleared`.
     public var status: String
     public var raisedAtSeconds: Double
+    /// The reason a live alert was validated with (`WEBSITE_BLOCKED`, …).
+    public var reason: String?
+    /// The question number the live alert was raised on.
+    public var questionNumber: Int?
     public init(
         sessionId: String, candidateId: String, kind: String, challengeId: String?, status: String,
-        raisedAtSeconds: Double
+        raisedAtSeconds: Double, reason: String? = nil, questionNumber: Int? = nil
     ) {
+        self.reason = reason
+        self.questionNumber = questionNumber
         self.sessionId = sessionId
         self.candidateId = candidateId
         self.kind = kind
@@ -184,14 +219,22 @@ public struct PublishedCertificate: Codable, Sendable, Equatable {
     public var candidateId: String
     public var assessmentId: String
     public var verificationCode: String
-    public var pixScore: Int
-    public var meshLevel: Int
-    /// `"validated"` or `"rejected"`.
+    /// Nil unless validated (and, for the score, under a version with a Pix score).
+    public var pixScore: Int?
+    public var meshLevel: Int?
+    public var level: String?
+    /// `"validated"`, `"rejected"` or `"cancelled"`.
     public var status: String
+    public var statusReason: String?
+    public var certificationVersion: String
     public init(
-        candidateId: String, assessmentId: String, verificationCode: String, pixScore: Int,
-        meshLevel: Int, status: String
+        candidateId: String, assessmentId: String, verificationCode: String, pixScore: Int?,
+        meshLevel: Int?, level: String? = nil, status: String, statusReason: String? = nil,
+        certificationVersion: String = "core-v3"
     ) {
+        self.level = level
+        self.statusReason = statusReason
+        self.certificationVersion = certificationVersion
         self.candidateId = candidateId
         self.assessmentId = assessmentId
         self.verificationCode = verificationCode

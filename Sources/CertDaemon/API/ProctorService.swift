@@ -42,13 +42,15 @@ public final class ProctorService: Sendable {
         await try context.session(sessionId).detail()
     }
 
-    public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String)
-        async throws(DaemonError)
+    /// Enrols a candidate; `extraTimePercent` (0 to 300) lengthens the test's time limit.
+    public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String,
+                      extraTimePercent: Double = 0) async throws(DaemonError)
     {
         try context.enter()
         defer { context.leave() }
         try await context.session(sessionId).enrol(
-            candidateId: candidateId, needsAccessibility: needsAccessibility, locale: locale)
+            candidateId: candidateId, needsAccessibility: needsAccessibility, locale: locale,
+            extraTimePercent: extraTimePercent)
     }
 
     /// `INVALID_CREDENTIALS` (401) unless `password` is the session's invigilator password.
@@ -73,10 +75,12 @@ public final class ProctorService: Sendable {
         await try context.session(sessionId).alerts()
     }
 
-    /// Validates the candidate's ongoing live alert: the skill leaves the pool and a new
-    /// challenge is served. Of two concurrent decisions on one alert exactly one wins.
-    public func validateLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError) {
-        try await candidate(sessionId, candidateId, .validateLiveAlert)
+    /// Validates the candidate's ongoing live alert with a reason: the skill leaves the pool, a
+    /// new challenge is served, and an auto-resolved IN_CHALLENGE issue report is stored. Of two
+    /// concurrent decisions on one alert exactly one wins.
+    public func validateLiveAlert(sessionId: String, candidateId: String,
+                                  reason: LiveAlertReason) async throws(DaemonError) {
+        try await candidate(sessionId, candidateId, .validateLiveAlert(reason: reason))
     }
 
     /// Dismisses the candidate's ongoing live alert: the candidate answers the same challenge.

@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 
 #if canImport(Glibc)

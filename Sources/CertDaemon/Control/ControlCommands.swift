@@ -9,15 +9,15 @@ import Synchronization
 /// | cmd                 | fields                                              | login | result |
 /// |---------------------|-----------------------------------------------------|-------|--------|
 /// | help                | —                                                   | no    | the command names |
-/// | session.create      | sessionId?, name?, centre?, nominalDurationSeconds? | no    | SessionCreated (this connection is then logged in to it) |
+/// | session.create      | sessionId?, name?, centre?, nominalDurationSeconds?, certificationVersion?, certificationVersionHash? | no | SessionCreated (this connection is then logged in to it) |
 /// | session.list        | —                                                   | no    | [SessionSummary] |
 /// | login               | sessionId, password                                 | —     | {"sessionId", "loggedIn": true} |
 /// | session.show        | sessionId                                           | yes   | SessionDetail |
-/// | candidate.enrol     | sessionId, candidateId, needsAccessibility?, locale? | yes   | {} |
+/// | candidate.enrol     | sessionId, candidateId, needsAccessibility?, locale?, extraTimePercent? | yes | {} |
 /// | candidate.authorize | sessionId, candidateId                              | yes   | {} |
 /// | candidate.end       | sessionId, candidateId                              | yes   | {} |
 /// | alert.list          | sessionId                                           | yes   | [AlertSummary] |
-/// | alert.validate      | sessionId, candidateId                              | yes   | {} |
+/// | alert.validate      | sessionId, candidateId, reason (WEBSITE_BLOCKED, …)  | yes   | {} |
 /// | alert.dismiss       | sessionId, candidateId                              | yes   | {} |
 /// | companion.raise     | sessionId, candidateId                              | yes   | {} |
 /// | companion.clear     | sessionId, candidateId                              | yes   | {} |
@@ -105,7 +105,9 @@ public struct ControlCommands: Sendable {
                 CreateSessionRequest(
                     sessionId: try fields.optionalString("sessionId"), name: try fields.optionalString("name"),
                     centre: try fields.optionalString("centre"),
-                    nominalDurationSeconds: try fields.optionalNumber("nominalDurationSeconds")))
+                    nominalDurationSeconds: try fields.optionalNumber("nominalDurationSeconds"),
+                    certificationVersion: try fields.optionalString("certificationVersion"),
+                    certificationVersionHash: try fields.optionalString("certificationVersionHash")))
             connection.loggedInSessions.insert(created.sessionId)
             logger.info("session created", metadata: ["sessionId": "\(created.sessionId)"])
             return try ok(created)
@@ -128,7 +130,8 @@ public struct ControlCommands: Sendable {
             try await proctors.enrol(
                 sessionId: sessionId, candidateId: try fields.string("candidateId"),
                 needsAccessibility: try fields.optionalBool("needsAccessibility") ?? false,
-                locale: try fields.optionalString("locale") ?? "fr-fr")
+                locale: try fields.optionalString("locale") ?? "fr-fr",
+                extraTimePercent: try fields.optionalNumber("extraTimePercent") ?? 0)
             return done
 
         case "candidate.authorize":
@@ -143,8 +146,13 @@ public struct ControlCommands: Sendable {
             return try ok(await proctors.listAlerts(sessionId: try loggedIn(fields, connection)))
 
         case "alert.validate":
+            let sessionId = try loggedIn(fields, connection)
+            let word = try fields.string("reason")
+            guard let reason = LiveAlertReason(rawValue: word) else {
+                throw DaemonError(.invalidField, "Field reason must be one of \(LiveAlertReason.allCases.map(\.rawValue).joined(separator: ", ")); got \(word).")
+            }
             try await proctors.validateLiveAlert(
-                sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))
+                sessionId: sessionId, candidateId: try fields.string("candidateId"), reason: reason)
             return done
 
         case "alert.dismiss":

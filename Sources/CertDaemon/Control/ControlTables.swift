@@ -1,3 +1,4 @@
+import CertCore
 import Foundation
 
 /// Human-readable renderings of control-socket results for `certsim ctl`: aligned tables for

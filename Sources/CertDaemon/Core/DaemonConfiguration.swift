@@ -32,7 +32,11 @@ public struct DaemonLimits: Sendable, Equatable {
 /// ```
 public struct DaemonConfiguration: Sendable {
     public var bank: ItemBank
-    public var algorithm: AlgorithmConfiguration
+    /// The certification versions sessions may run; the first is the default.
+    public var versions: [CertificationVersion]
+    /// Algorithm settings put on top of every version's `challenges` (a scenario's `algorithm`
+    /// and `estimator`); empty for a daemon that runs the versions as written.
+    public var algorithmOverrides: [String: JSONValue]
     /// Seeds every draw of the daemon (challenge picks, codes) with the ids involved.
     public var seed: UInt64
     /// Number of AdaptiveEngines (each behind its own lock); assessments are sharded over them.
@@ -45,12 +49,14 @@ public struct DaemonConfiguration: Sendable {
     public var limits: DaemonLimits
 
     public init(
-        bank: ItemBank, algorithm: AlgorithmConfiguration = .default, seed: UInt64,
+        bank: ItemBank, versions: [CertificationVersion] = [BuiltInVersions.coreV3],
+        algorithmOverrides: [String: JSONValue] = [:], seed: UInt64,
         engines: Int = ProcessInfo.processInfo.activeProcessorCount, durability: Durability = .durable,
         databasePath: String, clock: any DaemonClock = SystemClock(), limits: DaemonLimits = DaemonLimits()
     ) {
         self.bank = bank
-        self.algorithm = algorithm
+        self.versions = versions
+        self.algorithmOverrides = algorithmOverrides
         self.seed = seed
         self.engines = max(1, engines)
         self.durability = durability

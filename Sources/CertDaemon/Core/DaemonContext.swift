@@ -42,6 +42,7 @@ final class DaemonContext: Sendable {
     static let shutdownDrainSecondsMax: Double = 10
 
     let configuration: DaemonConfiguration
+    let versions: VersionCatalog
     let writer: ResultWriter
     let metrics: DaemonMetrics
     let events: EventHub
@@ -53,8 +54,9 @@ final class DaemonContext: Sendable {
     private let accepting = Atomic<Bool>(true)
     private let requestsInFlight = Atomic<Int>(0)
 
-    init(configuration: DaemonConfiguration, writer: ResultWriter, metrics: DaemonMetrics) {
+    init(configuration: DaemonConfiguration, versions: VersionCatalog, writer: ResultWriter, metrics: DaemonMetrics) {
         self.configuration = configuration
+        self.versions = versions
         self.writer = writer
         self.metrics = metrics
         self.events = EventHub(bufferMax: configuration.limits.eventBufferMax)

@@ -44,9 +44,19 @@ public final class DaemonCore: Sendable {
         // The bank's shared selection tables are built by the first adaptive test; building
         // them here keeps that work off the first candidate's request (and out of every
         // concurrent start that would wait behind it).
-        _ = AdaptiveTest(bank: configuration.bank, configuration: configuration.algorithm)
+        _ = AdaptiveTest(bank: configuration.bank, configuration: .default)
         let writer = try ResultWriter(path: configuration.databasePath, configuration: writerConfiguration)
-        let context = DaemonContext(configuration: configuration, writer: writer, metrics: DaemonMetrics())
+        let versions: VersionCatalog
+        do {
+            versions = try VersionCatalog(configuration: configuration,
+                                          stored: try StoreReader(path: configuration.databasePath).versions())
+            try await writer.submit(versions.writes(nowSeconds: configuration.clock.nowSeconds()))
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+        let context = DaemonContext(configuration: configuration, versions: versions, writer: writer,
+                                    metrics: DaemonMetrics())
         let supervisor = SessionSupervisor(context: context)
         do {
             try await Recovery(context: context, supervisor: supervisor).run()

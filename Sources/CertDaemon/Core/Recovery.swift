@@ -43,9 +43,10 @@ struct Recovery {
                 centre: record.centre, name: record.name, nominalDurationSeconds: record.nominalDurationSeconds,
                 status: status, firstStartSeconds: record.firstStartSeconds, finalizedSeconds: record.finalizedSeconds,
                 publishedSeconds: record.publishedSeconds)
+            let rules = try context.versions.rulesForStoredSession(record.id, versionId: record.versionId)
             let session = ProctoringSession(
                 session: state, passwordHash: record.invigilatorPasswordHash, createdAtSeconds: record.createdSeconds,
-                context: context)
+                rules: rules, context: context)
             await supervisor.adopt(session, accessCode: record.accessCode, isActive: status == .created || status == .started)
 
             for candidateRecord in candidatesBySession[record.id] ?? [] {
@@ -60,13 +61,14 @@ struct Recovery {
                     sessionId: record.id, candidateId: candidateRecord.candidateId,
                     externalIndex: candidateRecord.externalIndex, locale: candidateRecord.locale,
                     needsAccessibility: candidateRecord.needsAccessibility,
-                    durationLimitSeconds: record.nominalDurationSeconds)
+                    extraTimePercent: candidateRecord.extraTimePercent,
+                    durationLimitSeconds: record.nominalDurationSeconds * (1 + candidateRecord.extraTimePercent / 100))
                 let events = eventsByCandidate[key] ?? []
                 let assessment = assessmentsByCandidate[key]
                 let test: CandidateTest
                 if let assessment, let stored = resultsByAssessment[assessment.id] {
                     test = CandidateTest(
-                        restoringClosed: enrolment, bank: configuration.bank, configuration: configuration.algorithm,
+                        restoringClosed: enrolment, bank: configuration.bank, rules: rules,
                         status: candidateStatus, abortReason: abortReason, firstStartSeconds: assessment.startedSeconds,
                         assessmentId: assessment.id, answersCount: stored.answersCount, eventsCount: events.count,
                         scored: try Self.scored(stored, abortReason: abortReason))
@@ -81,9 +83,9 @@ struct Recovery {
                         _ = try Self.parse(CandidateTest.EventKind.self, event.kind, table: "candidate_events",
                                            row: "\(row)#\(event.ordinal)", column: "kind")
                     }
-                    do {
+                    do throws(LifecycleError) {
                         test = try CandidateTest.replay(
-                            enrolment: enrolment, bank: configuration.bank, configuration: configuration.algorithm,
+                            enrolment: enrolment, bank: configuration.bank, rules: rules,
                             seed: configuration.seed, events: events, answers: answers)
                     } catch {
                         throw DaemonError(error)
@@ -126,11 +128,16 @@ struct Recovery {
 
     static func scored(_ record: ResultRecord, abortReason: AbortReason?) throws(StoreError) -> CandidateTest.Scored {
         let status = try parse(CertificationStatus.self, record.status, table: "results", row: record.assessmentId, column: "status")
+        var reason: StatusReason?
+        if let word = record.statusReason {
+            reason = try parse(StatusReason.self, word, table: "results", row: record.assessmentId, column: "status_reason")
+        }
         return CandidateTest.Scored(
             result: CertificationResult(
                 capacity: record.capacity, errorRate: record.errorRate, pixScore: record.pixScore,
-                meshLevel: record.meshLevel, competenceLevels: record.competenceLevels, status: status,
-                answersCount: record.answersCount, history: []),
+                meshLevel: record.meshLevel, level: record.level, competenceLevels: record.competenceLevels,
+                status: status, statusReason: reason, answersCount: record.answersCount, history: [],
+                version: record.versionId),
             abortReason: abortReason, verificationCode: record.verificationCode)
     }
 }

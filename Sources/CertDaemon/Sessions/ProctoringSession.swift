@@ -24,8 +24,12 @@ actor ProctoringSession {
     private var enrolled: Set<String> = []
     /// The session's status and expiry, for the shards' transitions.
     nonisolated let gate: SessionGateCell
+    /// The certification version the session runs, with the daemon's algorithm overrides.
+    nonisolated let rules: CertificationRules
 
-    init(session: SessionState, passwordHash: String, createdAtSeconds: Double, context: DaemonContext) {
+    init(session: SessionState, passwordHash: String, createdAtSeconds: Double, rules: CertificationRules,
+         context: DaemonContext) {
+        self.rules = rules
         self.id = session.id
         self.session = session
         self.passwordHash = passwordHash
@@ -45,7 +49,7 @@ actor ProctoringSession {
             centre: session.centre, nominalDurationSeconds: session.nominalDurationSeconds,
             status: session.status.rawValue, createdSeconds: createdAtSeconds,
             firstStartSeconds: session.firstStartSeconds, finalizedSeconds: session.finalizedSeconds,
-            publishedSeconds: session.publishedSeconds)
+            publishedSeconds: session.publishedSeconds, versionId: rules.version.id)
     }
 
     private func install(_ updated: SessionState) {
@@ -59,8 +63,12 @@ actor ProctoringSession {
         guard Secrets.verify(password, against: passwordHash) else { throw .invalidCredentials }
     }
 
-    func enrol(candidateId: String, needsAccessibility: Bool, locale: String) async throws(DaemonError) {
+    func enrol(candidateId: String, needsAccessibility: Bool, locale: String,
+               extraTimePercent: Double = 0) async throws(DaemonError) {
         try checkId(candidateId, what: "candidate id")
+        guard extraTimePercent.isFinite, (0...Self.extraTimePercentMax).contains(extraTimePercent) else {
+            throw .badRequest(.invalidField, "Extra time must be a percentage from 0 to \(Int(Self.extraTimePercentMax)), got \(extraTimePercent).")
+        }
         switch session.status {
         case .created, .started: break
         case .finalized, .inProcess:
@@ -79,8 +87,9 @@ actor ProctoringSession {
         let test = CandidateTest(
             enrolment: CandidateTest.Enrolment(
                 sessionId: id, candidateId: candidateId, externalIndex: candidateOrder.count, locale: locale,
-                needsAccessibility: needsAccessibility, durationLimitSeconds: session.nominalDurationSeconds),
-            bank: context.configuration.bank, configuration: context.configuration.algorithm)
+                needsAccessibility: needsAccessibility, extraTimePercent: extraTimePercent,
+                durationLimitSeconds: session.nominalDurationSeconds * (1 + extraTimePercent / 100)),
+            bank: context.configuration.bank, rules: rules)
         do throws(StoreError) { try context.writer.checkAccepting() } catch { throw DaemonError(error) }
         let key = EngineShard.key(sessionId: id, candidateId: candidateId)
         guard context.pool.shard(for: key).insert(test, key: key) else {
@@ -219,14 +228,17 @@ actor ProctoringSession {
             guard let (assessmentId, scored) = context.pool.shard(for: key).read(key, { ($0.assessmentId, $0.scored) }),
                 let assessmentId, let scored, let code = scored.verificationCode
             else { continue }
+            let result = scored.result
             responses.append(CertificateResponse(
-                verificationCode: code, sessionId: id, candidateId: candidateId, pixScore: scored.result.pixScore,
-                meshLevel: scored.result.meshLevel, competenceLevels: scored.result.competenceLevels,
-                status: scored.result.status.rawValue))
+                verificationCode: code, sessionId: id, candidateId: candidateId, pixScore: result.pixScore,
+                meshLevel: result.meshLevel, level: result.level, competenceLevels: result.competenceLevels,
+                status: result.status.rawValue, statusReason: result.statusReason?.rawValue,
+                certificationVersion: result.version))
             published.append(PublishedCertificate(
                 candidateId: candidateId, assessmentId: assessmentId, verificationCode: code,
-                pixScore: scored.result.pixScore, meshLevel: scored.result.meshLevel,
-                status: scored.result.status.rawValue))
+                pixScore: result.pixScore, meshLevel: result.meshLevel, level: result.level,
+                status: result.status.rawValue, statusReason: result.statusReason?.rawValue,
+                certificationVersion: result.version))
         }
         return (published, responses)
     }
@@ -251,21 +263,26 @@ actor ProctoringSession {
 
     func detail() -> SessionDetail {
         let views = tests()
+        let now = context.nowSeconds()
         let rows = views.map { view in
-            CandidateSummary(
+            let theoreticalEnd = view.state.firstStartSeconds.map { $0 + view.enrolment.durationLimitSeconds }
+            return CandidateSummary(
                 candidateId: view.enrolment.candidateId, status: view.state.status.rawValue,
                 needsAccessibility: view.enrolment.needsAccessibility, locale: view.enrolment.locale,
                 assessmentId: view.assessmentId, answersCount: view.answersCount,
                 authorizedUntilSeconds: view.state.authorization?.expiresAtSeconds,
                 abortReason: view.state.abortReason, pixScore: view.scored?.result.pixScore,
-                certificationStatus: view.scored?.result.status.rawValue)
+                certificationStatus: view.scored?.result.status.rawValue,
+                statusReason: view.scored?.result.statusReason?.rawValue, level: view.scored?.result.level,
+                extraTimePercent: view.enrolment.extraTimePercent, theoreticalEndSeconds: theoreticalEnd,
+                overtime: view.state.status == .started && theoreticalEnd.map { now >= $0 } == true)
         }
         return SessionDetail(
             sessionId: id, name: session.name ?? "", centre: session.centre ?? "", status: session.status.rawValue,
             accessCode: session.accessCode, nominalDurationSeconds: session.nominalDurationSeconds,
             createdAtSeconds: createdAtSeconds,
             firstStartedAtSeconds: session.firstStartSeconds, finalizedAtSeconds: session.finalizedSeconds,
-            candidates: rows, alerts: Self.alerts(of: views, sessionId: id))
+            candidates: rows, alerts: Self.alerts(of: views, sessionId: id), certificationVersion: rules.version.id)
     }
 
     func alerts() -> [AlertSummary] {
@@ -279,7 +296,8 @@ actor ProctoringSession {
             for alert in view.liveAlerts.history + (view.liveAlerts.ongoing.map { [$0] } ?? []) {
                 out.append(AlertSummary(
                     sessionId: sessionId, candidateId: candidateId, kind: "live", challengeId: alert.challengeId,
-                    status: alert.status.rawValue, raisedAtSeconds: alert.raisedAtSeconds))
+                    status: alert.status.rawValue, raisedAtSeconds: alert.raisedAtSeconds,
+                    reason: alert.reason?.rawValue, questionNumber: alert.questionNumber))
             }
             if let companion = view.companionAlerts.ongoing {
                 out.append(AlertSummary(
@@ -305,6 +323,9 @@ actor ProctoringSession {
     }
 
     // MARK: Helpers
+
+    /// Most extra time a candidate may be given, in percent (a test at most this much longer).
+    static let extraTimePercentMax: Double = 300
 
     private func newAssessmentId(candidateId: String) -> String {
         var attempt = 0

@@ -44,7 +44,9 @@ actor SessionSupervisor {
         } catch {
             throw DaemonError(error)
         }
-        let duration = request.nominalDurationSeconds ?? SessionState.defaultNominalDurationSeconds
+        let rules = try context.versions.rulesForNewSession(
+            versionId: request.certificationVersion, contentHash: request.certificationVersionHash)
+        let duration = request.nominalDurationSeconds ?? rules.durationSeconds
         guard duration.isFinite, duration > 0, duration <= SessionState.expirySeconds else {
             throw .badRequest(
                 .invalidDuration,
@@ -56,7 +58,7 @@ actor SessionSupervisor {
             id: sessionId, accessCode: accessCode, centre: request.centre,
             name: request.name, nominalDurationSeconds: duration)
         let session = ProctoringSession(
-            session: state, passwordHash: Secrets.hash(password), createdAtSeconds: now, context: context)
+            session: state, passwordHash: Secrets.hash(password), createdAtSeconds: now, rules: rules, context: context)
         do throws(StoreError) { try context.writer.checkAccepting() } catch { throw DaemonError(error) }
         guard context.routes.addSession(sessionId, session) else {
             throw .conflict(.sessionExists, "A session with the id \(sessionId) already exists.")
@@ -67,7 +69,8 @@ actor SessionSupervisor {
         context.writer.enqueue([.session(await session.sessionRecord)], ticket: ticket)
         try await context.wait(ticket)
         context.publish(sessionId: sessionId, candidateId: nil, .sessionCreated)
-        return SessionCreated(sessionId: sessionId, accessCode: accessCode, invigilatorPassword: password)
+        return SessionCreated(sessionId: sessionId, accessCode: accessCode, invigilatorPassword: password,
+                              certificationVersion: rules.version.id)
     }
 
     /// Registers a session rebuilt from the store.

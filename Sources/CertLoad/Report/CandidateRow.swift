@@ -32,12 +32,21 @@ public struct CandidateRow: Sendable, Equatable {
     /// Simulated seconds from the start of the run.
     public var startedAtSeconds: Double?
     public var endedAtSeconds: Double?
+    /// The certification version that scored it (nil without a result).
+    public var version: String?
+    /// Why it is not validated (`notEnoughAnswers`, `belowFirstInterval`, `zeroScore`).
+    public var statusReason: String?
+    /// The capacity interval's label, for a validated certification.
+    public var level: String?
 
     public init(candidateKey: String, personKey: String, sitting: Int = 1, sessionIndex: Int, centre: Int, wave: Int,
                 needsAccessibility: Bool, trueTheta: Double, status: String, answers: Int, abortReason: String? = nil,
                 estimatedTheta: Double? = nil, errorRate: Double? = nil, score: Int? = nil, meshLevel: Int? = nil,
                 meshLevelFromTrueTheta: Int, competenceLevels: [String: Int] = [:], startedAtSeconds: Double? = nil,
-                endedAtSeconds: Double? = nil) {
+                endedAtSeconds: Double? = nil, version: String? = nil, statusReason: String? = nil, level: String? = nil) {
+        self.version = version
+        self.statusReason = statusReason
+        self.level = level
         self.candidateKey = candidateKey
         self.personKey = personKey
         self.sitting = sitting
@@ -103,7 +112,7 @@ public struct CandidateRow: Sendable, Equatable {
     public static let csvHeader = [
         "candidate", "person", "sitting", "session", "centre", "wave", "needs_accessibility", "true_theta", "status",
         "answers", "abort_reason", "estimated_theta", "error_rate", "score", "mesh_level", "mesh_level_true",
-        "competence_levels", "started_at_seconds", "ended_at_seconds",
+        "competence_levels", "started_at_seconds", "ended_at_seconds", "version", "status_reason", "level",
     ]
 
     /// Competence levels as `id=level` pairs joined by `;`, ids in sorted order.
@@ -120,6 +129,7 @@ public struct CandidateRow: Sendable, Equatable {
             needsAccessibility ? "true" : "false", "\(trueTheta)", status, String(answers), abortReason ?? "",
             text(estimatedTheta), text(errorRate), text(score), text(meshLevel), String(meshLevelFromTrueTheta),
             Self.encodeLevels(competenceLevels), text(startedAtSeconds), text(endedAtSeconds),
+            version ?? "", statusReason ?? "", level ?? "",
         ]
     }
 
@@ -154,7 +164,9 @@ public struct CandidateRow: Sendable, Equatable {
                 score: try reader.optionalInt("score"), meshLevel: try reader.optionalInt("mesh_level"),
                 meshLevelFromTrueTheta: try reader.int("mesh_level_true"), competenceLevels: levels,
                 startedAtSeconds: try reader.optionalDouble("started_at_seconds"),
-                endedAtSeconds: try reader.optionalDouble("ended_at_seconds"))
+                endedAtSeconds: try reader.optionalDouble("ended_at_seconds"),
+                version: try reader.optionalText("version"), statusReason: try reader.optionalText("status_reason"),
+                level: try reader.optionalText("level"))
         }
     }
 }
@@ -172,6 +184,12 @@ struct FieldReader {
     func text(_ column: String) throws(CSV.ParseError) -> String {
         guard let value = fields[column] else { throw CSV.ParseError(.csvMissingColumn, "\(file) has no column '\(column)'") }
         return value
+    }
+
+    /// The column's text, nil when empty.
+    func optionalText(_ column: String) throws(CSV.ParseError) -> String? {
+        let value = try text(column)
+        return value.isEmpty ? nil : value
     }
 
     func int(_ column: String) throws(CSV.ParseError) -> Int {

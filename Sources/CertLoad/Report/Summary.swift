@@ -9,6 +9,9 @@ public struct Summary: Sendable, Codable, Equatable {
     /// Version of this file's layout.
     public var formatVersion: Int = Summary.currentFormatVersion
     public var scenario: String
+    /// The certification version the run's sessions ran, and its content hash.
+    public var certificationVersion: String?
+    public var certificationVersionHash: String?
     public var seed: UInt64
     public var transport: String
     public var estimator: String
@@ -44,16 +47,30 @@ public struct Summary: Sendable, Codable, Equatable {
     public struct Certifications: Sendable, Codable, Equatable {
         /// Tests started (first question served).
         public var started: Int
-        /// Tests scored (validated or rejected).
+        /// Tests scored (validated, rejected or cancelled).
         public var completed: Int
         public var validated: Int
         public var rejected: Int
+        /// Technical aborts below the version's minimum answers (absent in older files: 0).
+        public var cancelled: Int
 
-        public init(started: Int, completed: Int, validated: Int, rejected: Int) {
+        public init(started: Int, completed: Int, validated: Int, rejected: Int, cancelled: Int = 0) {
             self.started = started
             self.completed = completed
             self.validated = validated
             self.rejected = rejected
+            self.cancelled = cancelled
+        }
+
+        private enum CodingKeys: String, CodingKey { case started, completed, validated, rejected, cancelled }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            started = try c.decode(Int.self, forKey: .started)
+            completed = try c.decode(Int.self, forKey: .completed)
+            validated = try c.decode(Int.self, forKey: .validated)
+            rejected = try c.decode(Int.self, forKey: .rejected)
+            cancelled = try c.decodeIfPresent(Int.self, forKey: .cancelled) ?? 0
         }
     }
 
@@ -118,7 +135,7 @@ public struct Summary: Sendable, Codable, Equatable {
     // summary.json also carries the derived figures (`passed`, `errorsTotal`, CPU per 1,000 answers,
     // store bytes per certification) for readers that do not recompute them; decoding ignores them.
     enum CodingKeys: String, CodingKey {
-        case formatVersion, scenario, seed, transport, estimator, timeScale, concurrency, wallSeconds, simulatedSeconds
+        case formatVersion, scenario, certificationVersion, certificationVersionHash, seed, transport, estimator, timeScale, concurrency, wallSeconds, simulatedSeconds
         case cpuSeconds, peakRSSBytes, storeBytes, certifications, answers, answersPerSecond, certificationsPerSecond
         case peakConcurrentCandidates, latency, errors, consistency, digest, thresholds, capacitySearch, capacity
         case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification
@@ -128,6 +145,8 @@ public struct Summary: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         formatVersion = try c.decode(Int.self, forKey: .formatVersion)
         scenario = try c.decode(String.self, forKey: .scenario)
+        certificationVersion = try c.decodeIfPresent(String.self, forKey: .certificationVersion)
+        certificationVersionHash = try c.decodeIfPresent(String.self, forKey: .certificationVersionHash)
         seed = try c.decode(UInt64.self, forKey: .seed)
         transport = try c.decode(String.self, forKey: .transport)
         estimator = try c.decode(String.self, forKey: .estimator)
@@ -156,6 +175,8 @@ public struct Summary: Sendable, Codable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(formatVersion, forKey: .formatVersion)
         try c.encode(scenario, forKey: .scenario)
+        try c.encodeIfPresent(certificationVersion, forKey: .certificationVersion)
+        try c.encodeIfPresent(certificationVersionHash, forKey: .certificationVersionHash)
         try c.encode(seed, forKey: .seed)
         try c.encode(transport, forKey: .transport)
         try c.encode(estimator, forKey: .estimator)

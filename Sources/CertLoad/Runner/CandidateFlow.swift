@@ -389,7 +389,8 @@ struct CandidateFlow {
         let (sessionId, candidateId) = (session.sessionId, candidate.identity.candidateId)
         try await timed(LatencyOperation.control, { [proctors] () async throws(DaemonError) in
             if decision.validate {
-                try await proctors.validateLiveAlert(sessionId: sessionId, candidateId: candidateId)
+                try await proctors.validateLiveAlert(sessionId: sessionId, candidateId: candidateId,
+                                                     reason: decision.reason)
             } else {
                 try await proctors.dismissLiveAlert(sessionId: sessionId, candidateId: candidateId)
             }

@@ -31,7 +31,7 @@ struct DaemonConnection: Sendable {
     private let pool: HTTPConnectionPool?
     private let temporaryDirectory: String?
 
-    static func open(scenario: Scenario, options: RunOptions, bank: ItemBank, algorithm: AlgorithmConfiguration,
+    static func open(scenario: Scenario, options: RunOptions, bank: ItemBank, rules: CertificationRules,
                      clock: VirtualClock) async throws(RunError) -> DaemonConnection {
         if let address = options.daemon {
             return try await external(address, options: options)
@@ -39,7 +39,9 @@ struct DaemonConnection: Sendable {
         let temporaryDirectory = try makeTemporaryDirectory()
         let storePath = options.databasePath ?? (temporaryDirectory as NSString).appendingPathComponent("run.sqlite")
         let configuration = DaemonConfiguration(
-            bank: bank, algorithm: algorithm, seed: scenario.seed,
+            bank: bank, versions: [rules.version],
+            algorithmOverrides: (try? JSONValue.parse(scenario.algorithmConfigurationJSON()).objectValue) ?? [:],
+            seed: scenario.seed,
             durability: Durability(rawValue: scenario.durability.rawValue) ?? .durable,
             databasePath: storePath, clock: clock)
         switch scenario.transport {

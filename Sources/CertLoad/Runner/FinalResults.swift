@@ -11,19 +11,25 @@ import Foundation
 struct FinalResult: Sendable, Equatable {
     var capacity: Double?
     var errorRate: Double?
-    var pixScore: Int
-    var meshLevel: Int
-    var competenceLevels: [String: Int]
-    /// `validated` or `rejected`.
+    var pixScore: Int?
+    var meshLevel: Int?
+    var level: String?
+    var competenceLevels: [String: Int]?
+    /// `validated`, `rejected` or `cancelled`.
     var status: String
+    var statusReason: String?
+    var version: String
 
     init(_ record: ResultRecord) {
         capacity = record.capacity
         errorRate = record.errorRate
         pixScore = record.pixScore
         meshLevel = record.meshLevel
+        level = record.level
         competenceLevels = record.competenceLevels
         status = record.status
+        statusReason = record.statusReason
+        version = record.versionId
     }
 
     init(_ certificate: CertificateResponse) {
@@ -31,8 +37,11 @@ struct FinalResult: Sendable, Equatable {
         errorRate = nil
         pixScore = certificate.pixScore
         meshLevel = certificate.meshLevel
+        level = certificate.level
         competenceLevels = certificate.competenceLevels
         status = certificate.status
+        statusReason = certificate.statusReason
+        version = certificate.certificationVersion
     }
 }
 

@@ -38,7 +38,7 @@ public enum ScenarioRunner {
     public static func run(scenario input: Scenario, options: RunOptions) async throws(RunError) -> RunOutcome {
         let scenario = try effectiveScenario(input, options: options)
         let bank = try loadBank(scenario.bank)
-        let algorithm = try algorithmConfiguration(scenario)
+        let rules = try certificationRules(scenario, bank: bank)
         let draws = RunnerDraws(seed: scenario.seed)
         let plan = DayPlan(scenario: scenario, draws: draws)
         let items = TrueItemParameters(bank: bank, noise: scenario.calibrationNoise, draws: draws)
@@ -47,14 +47,14 @@ public enum ScenarioRunner {
         let runBegan = VirtualClock.uptimeNanoseconds()
 
         let connection = try await DaemonConnection.open(
-            scenario: scenario, options: options, bank: bank, algorithm: algorithm, clock: clock)
-        let length = algorithm.maximumAssessmentLength
+            scenario: scenario, options: options, bank: bank, rules: rules, clock: clock)
+        let length = rules.configuration.maximumAssessmentLength
         let sessions = plan.sessions.map { session in
             SessionRun(plan: session,
                        simulated: session.candidates.map {
                            SimulatedCandidate(identity: $0, scenario: scenario, maximumAssessmentLength: length, draws: draws)
                        },
-                       proctors: connection.proctors)
+                       proctors: connection.proctors, version: rules.version)
         }
 
         let playedDay: PlayedDay
@@ -93,9 +93,11 @@ public enum ScenarioRunner {
         }
         connection.cleanUp()
 
-        let rows = candidateRows(sessions: sessions, played: played, results: results)
+        let rows = candidateRows(sessions: sessions, played: played, results: results, version: rules.version)
         var summary = makeSummary(scenario: scenario, transportName: connection.transportName, played: played,
                                   rows: rows, storeBytes: storeBytes)
+        summary.certificationVersion = rules.version.id
+        summary.certificationVersionHash = rules.version.contentHash
         summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
         let timeline = played.simulatedTimeline.rows + played.realTimeline.rows
         let outcome = RunOutcome(
@@ -277,7 +279,8 @@ public enum ScenarioRunner {
     /// Word for a certification whose flow failed on an error.
     public static let errorStatus = "error"
 
-    static func candidateRows(sessions: [SessionRun], played: PlayedDay, results: [String: FinalResult]) -> [CandidateRow] {
+    static func candidateRows(sessions: [SessionRun], played: PlayedDay, results: [String: FinalResult],
+                              version: CertificationVersion) -> [CandidateRow] {
         var rows: [CandidateRow] = []
         rows.reserveCapacity(played.outcomes.count)
         for session in sessions {
@@ -308,9 +311,10 @@ public enum ScenarioRunner {
                     answers: summary?.answersCount ?? outcome?.answersGiven ?? 0,
                     abortReason: summary?.abortReason?.rawValue, estimatedTheta: result?.capacity,
                     errorRate: result?.errorRate, score: result?.pixScore, meshLevel: result?.meshLevel,
-                    meshLevelFromTrueTheta: Scoring.globalScore(capacity: candidate.trueAbility).meshLevel,
+                    meshLevelFromTrueTheta: Scoring.grade(capacity: candidate.trueAbility, version: version).intervalIndex ?? -1,
                     competenceLevels: result?.competenceLevels ?? [:], startedAtSeconds: outcome?.startedAtSeconds,
-                    endedAtSeconds: outcome?.endedAtSeconds))
+                    endedAtSeconds: outcome?.endedAtSeconds, version: result?.version, statusReason: result?.statusReason,
+                    level: result?.level))
             }
         }
         return rows
@@ -323,7 +327,7 @@ public enum ScenarioRunner {
 
     static func makeSummary(scenario: Scenario, transportName: String, played: PlayedDay, rows: [CandidateRow],
                             storeBytes: Int?) -> Summary {
-        let scored = rows.filter { $0.status == "validated" || $0.status == "rejected" }
+        let scored = rows.filter { CertificationStatus(rawValue: $0.status) != nil }
         let wall = max(played.wallSeconds, 1e-9)
         return Summary(
             scenario: scenario.name, seed: scenario.seed, transport: transportName,
@@ -333,7 +337,8 @@ public enum ScenarioRunner {
             certifications: Summary.Certifications(
                 started: rows.filter { $0.startedAtSeconds != nil }.count, completed: scored.count,
                 validated: scored.filter { $0.status == "validated" }.count,
-                rejected: scored.filter { $0.status == "rejected" }.count),
+                rejected: scored.filter { $0.status == "rejected" }.count,
+                cancelled: scored.filter { $0.status == "cancelled" }.count),
             answers: played.answers, answersPerSecond: Double(played.answers) / wall,
             certificationsPerSecond: Double(scored.count) / wall,
             peakConcurrentCandidates: played.peakActiveCandidates, latency: played.latency.allPercentiles(),
@@ -372,9 +377,17 @@ public enum ScenarioRunner {
         }
     }
 
-    static func algorithmConfiguration(_ scenario: Scenario) throws(RunError) -> AlgorithmConfiguration {
+    /// The scenario's version (the built-in core-v3 when it names none), checked against the
+    /// bank, with the scenario's algorithm overrides and estimator on top.
+    static func certificationRules(_ scenario: Scenario, bank: ItemBank) throws(RunError) -> CertificationRules {
+        let version = try scenario.version.map { path throws(CertError) in try CertificationVersion.load(path: path) }
+            ?? BuiltInVersions.coreV3
+        try version.check(bank: bank)
         do {
-            return try JSONDecoder().decode(AlgorithmConfiguration.self, from: scenario.algorithmConfigurationJSON())
+            let overrides = try JSONValue.parse(scenario.algorithmConfigurationJSON()).objectValue ?? [:]
+            return try CertificationRules(version: version, overrides: overrides)
+        } catch let error as CertError {
+            throw RunError(.runBadOption, "the scenario's algorithm settings are refused by the engine: \(error.message)")
         } catch {
             throw RunError(.runBadOption, "the scenario's algorithm settings are refused by the engine: \(error)")
         }

@@ -20,8 +20,12 @@ actor SessionRun {
     private var published: [PublishedCertificate]?
     /// Publications whose answer was lost in an outage (their certificates are unknown to the run).
     private(set) var publicationRepliesLost = 0
+    /// The certification version the session is created under (its id and hash are sent).
+    let version: CertificationVersion
 
-    init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport) {
+    init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport,
+         version: CertificationVersion) {
+        self.version = version
         self.plan = plan
         self.simulated = simulated
         self.proctors = proctors
@@ -31,7 +35,8 @@ actor SessionRun {
     /// Creates the session, logs in and enrols every candidate.
     func setUp() async throws(DaemonError) -> SessionContext {
         let created = try await proctors.createSession(CreateSessionRequest(
-            sessionId: plan.sessionId, name: "Session \(plan.sessionId)", centre: "centre-\(plan.centre + 1)"))
+            sessionId: plan.sessionId, name: "Session \(plan.sessionId)", centre: "centre-\(plan.centre + 1)",
+            certificationVersion: version.id, certificationVersionHash: version.contentHash))
         try await proctors.login(sessionId: created.sessionId, password: created.invigilatorPassword)
         // Enrolments are independent (each waits for the store in durable mode): send them together.
         let (proctors, sessionId) = (self.proctors, plan.sessionId)

@@ -20,8 +20,12 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var seed: UInt64 = 1
     /// Where the item bank comes from. YAML `bank`.
     public var bank: BankSource = .generated(challenges: BankSource.generatedChallengesDefault, seed: 1)
-    /// Overrides of the engine's algorithm settings (DESIGN §3.4), spelt as the engine spells them.
-    /// Validated against ``AlgorithmOverrides/known``. YAML `algorithm`.
+    /// The certification version file the sessions run (DESIGN §3.7); nil for the built-in
+    /// core-v3. A relative path is resolved against the scenario file's directory. YAML `version`.
+    public var version: String? = nil
+    /// Overrides of the engine's algorithm settings (DESIGN §3.4), spelt as the engine spells them,
+    /// put on top of the version's `challenges`. Validated against ``AlgorithmOverrides/known``.
+    /// YAML `algorithm`.
     public var algorithm: [String: AlgorithmValue] = [:]
     /// Capacity estimator. YAML `estimator: flash | eap`.
     public var estimator: Estimator = .flash
@@ -89,6 +93,10 @@ public struct Scenario: Sendable, Codable, Equatable {
         if case .file(let bankPath) = scenario.bank, !bankPath.hasPrefix("/") {
             let directory = (path as NSString).deletingLastPathComponent
             scenario.bank = .file(path: directory.isEmpty ? bankPath : (directory as NSString).appendingPathComponent(bankPath))
+        }
+        if let versionPath = scenario.version, !versionPath.hasPrefix("/") {
+            let directory = (path as NSString).deletingLastPathComponent
+            scenario.version = directory.isEmpty ? versionPath : (directory as NSString).appendingPathComponent(versionPath)
         }
         return scenario
     }

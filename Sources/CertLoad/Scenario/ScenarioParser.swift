@@ -13,7 +13,7 @@ import Yams
 public enum ScenarioParser {
     /// Top-level keys, in the order a scenario file usually lists them.
     public static let topLevelKeys = [
-        "name", "description", "seed", "bank", "algorithm", "estimator", "day", "population", "behaviour",
+        "name", "description", "seed", "bank", "version", "algorithm", "estimator", "day", "population", "behaviour",
         "proctors", "calibration_noise", "retest", "transport", "time_scale", "concurrency", "durability",
         "thresholds", "mode", "capacity",
     ]
@@ -82,6 +82,7 @@ public enum ScenarioParser {
         if let node = entries["description"], !node.isNull { scenario.description = try node.string() }
         if let node = entries["seed"] { scenario.seed = try node.uint64() }
         if let node = entries["bank"] { scenario.bank = try readBank(node) }
+        if let node = entries["version"], !node.isNull { scenario.version = try node.string() }
         if let node = entries["algorithm"] { scenario.algorithm = try readAlgorithm(node) }
         if let node = entries["estimator"] { scenario.estimator = try node.word(Scenario.Estimator.self) }
         if let node = entries["day"] { scenario.day = try readDay(node) }

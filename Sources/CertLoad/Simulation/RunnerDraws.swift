@@ -22,6 +22,7 @@ public enum DrawPurpose: UInt64, Sendable, CaseIterable {
     case calibrationNoise = 14
     case sessionSize = 15
     case incidentOfflineTime = 16
+    case proctorAlertReason = 17
 }
 
 /// The runner's random draws, each from a generator keyed by (scenario seed, namespace, purpose,

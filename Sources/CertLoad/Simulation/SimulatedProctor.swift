@@ -29,7 +29,11 @@ public struct SimulatedProctor: Sendable, Equatable {
             < policy.validateRatio
         let delay = policy.alertReactionDelaySeconds.value(atUnit: draws.unit(
             .proctorAlertDelay, candidate.personKey, candidate.sittingKey, UInt64(ordinal)))
-        return LiveAlertDecision(validate: validate, delaySeconds: delay)
+        // Its own draw, so that choosing a reason moves no other draw of the run.
+        let reasons = LiveAlertReason.allCases
+        let pick = draws.unit(.proctorAlertReason, candidate.personKey, candidate.sittingKey, UInt64(ordinal))
+        let reason = reasons[min(reasons.count - 1, Int(pick * Double(reasons.count)))]
+        return LiveAlertDecision(validate: validate, delaySeconds: delay, reason: reason)
     }
 
     /// Delay before the invigilator clears the candidate's companion alert.
@@ -45,4 +49,6 @@ public struct LiveAlertDecision: Sendable, Equatable {
     public var validate: Bool
     /// Seconds between the alert and the decision.
     public var delaySeconds: Double
+    /// The reason given when validating (DESIGN §3.6).
+    public var reason: LiveAlertReason = .websiteUnavailable
 }

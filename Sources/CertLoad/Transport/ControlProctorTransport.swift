@@ -71,6 +71,9 @@ public final class ControlProctorTransport: ProctorTransport {
         if let sessionId = request.sessionId { arguments["sessionId"] = .string(sessionId) }
         if let name = request.name { arguments["name"] = .string(name) }
         if let centre = request.centre { arguments["centre"] = .string(centre) }
+        if let duration = request.nominalDurationSeconds { arguments["nominalDurationSeconds"] = .number(duration) }
+        if let version = request.certificationVersion { arguments["certificationVersion"] = .string(version) }
+        if let hash = request.certificationVersionHash { arguments["certificationVersionHash"] = .string(hash) }
         // Without a chosen id the session's connection is unknown in advance: use the first.
         let target = request.sessionId.map(connection(for:)) ?? connections[0]
         return try await target.call("session.create", arguments, as: SessionCreated.self)
@@ -91,8 +94,10 @@ public final class ControlProctorTransport: ProctorTransport {
         try await candidateCommand("candidate.authorize", sessionId, candidateId)
     }
 
-    public func validateLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError) {
-        try await candidateCommand("alert.validate", sessionId, candidateId)
+    public func validateLiveAlert(sessionId: String, candidateId: String, reason: LiveAlertReason) async throws(DaemonError) {
+        _ = try await connection(for: sessionId).call(
+            "alert.validate",
+            ["sessionId": .string(sessionId), "candidateId": .string(candidateId), "reason": .string(reason.rawValue)])
     }
 
     public func dismissLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError) {

@@ -57,8 +57,8 @@ public struct InProcessProctorTransport: ProctorTransport {
         try await service.authorize(sessionId: sessionId, candidateId: candidateId)
     }
 
-    public func validateLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError) {
-        try await service.validateLiveAlert(sessionId: sessionId, candidateId: candidateId)
+    public func validateLiveAlert(sessionId: String, candidateId: String, reason: LiveAlertReason) async throws(DaemonError) {
+        try await service.validateLiveAlert(sessionId: sessionId, candidateId: candidateId, reason: reason)
     }
 
     public func dismissLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError) {

@@ -28,7 +28,7 @@ public protocol ProctorTransport: Sendable {
     func login(sessionId: String, password: String) async throws(DaemonError)
     func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) async throws(DaemonError)
     func authorize(sessionId: String, candidateId: String) async throws(DaemonError)
-    func validateLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError)
+    func validateLiveAlert(sessionId: String, candidateId: String, reason: LiveAlertReason) async throws(DaemonError)
     func dismissLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError)
     func raiseCompanionAlert(sessionId: String, candidateId: String) async throws(DaemonError)
     func clearCompanionAlert(sessionId: String, candidateId: String) async throws(DaemonError)
