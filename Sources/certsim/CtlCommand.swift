@@ -101,9 +101,12 @@ extension CtlCommand {
             @Option(name: .customLong("id"), help: "Session id (default: chosen by the daemon).") var sessionId: String?
             @Option(name: .long, help: "Name of the session.") var name: String?
             @Option(name: .long, help: "Certification centre.") var centre: String?
+            @Option(name: .long, help: "Id of a certification version the daemon loaded (default: its default).")
+            var certificationVersion: String?
 
             func run() {
                 var arguments: [String: JSONValue] = [:]
+                if let certificationVersion { arguments["certificationVersion"] = .string(certificationVersion) }
                 if let sessionId { arguments["sessionId"] = .string(sessionId) }
                 if let name { arguments["name"] = .string(name) }
                 if let centre { arguments["centre"] = .string(centre) }
@@ -135,12 +138,15 @@ extension CtlCommand {
         @Argument(help: "Candidate ids.") var candidates: [String]
         @Flag(name: .long, help: "The candidates need accessible challenges.") var accessibility = false
         @Option(name: .long, help: "Locale of the challenges.") var locale = "fr-fr"
+        @Option(name: .long, help: "Extra time in percent of the version's duration (33: a third more), 0 to 300.")
+        var extraTime: Double = 0
         @OptionGroup var password: PasswordOption
 
         func run() {
             CtlRunner(ctl: ctl).runForEach(
                 "candidate.enrol", session: session, candidates: candidates, password: password,
-                extra: ["needsAccessibility": .bool(accessibility), "locale": .string(locale)])
+                extra: ["needsAccessibility": .bool(accessibility), "locale": .string(locale),
+                        "extraTimePercent": .number(extraTime)])
         }
     }
 
@@ -177,13 +183,18 @@ extension CtlCommand {
     }
 
     struct Validate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate a candidate's live alert (a new challenge is served).")
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a candidate's live alert with a reason (a new challenge is served; an issue report is stored).")
         @ParentCommand var ctl: CtlCommand
         @Argument var session: String
         @Argument var candidate: String
+        @Option(name: .long, help: ArgumentHelp(
+            "Why: \(LiveAlertReason.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "REASON"))
+        var reason: String
         @OptionGroup var password: PasswordOption
         func run() {
-            CtlRunner(ctl: ctl).runForEach("alert.validate", session: session, candidates: [candidate], password: password)
+            CtlRunner(ctl: ctl).runForEach("alert.validate", session: session, candidates: [candidate], password: password,
+                                           extra: ["reason": .string(reason)])
         }
     }
 

@@ -18,16 +18,22 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Item bank file.")
     var bank: String = DefaultPaths.bank
 
+    @Option(name: .long, help: "Certification version file (default: the built-in core-v3).")
+    var certificationVersion: String?
+
     @Argument(help: "Recorded test (JSON), or - for standard input.")
     var input: String
 
     func run() throws {
         do {
             let itemBank = try BankLoading.load(path: bank)
+            let version = try certificationVersion.map { path throws(CertError) in try CertificationVersion.load(path: path) }
+                ?? BuiltInVersions.coreV3
+            try version.check(bank: itemBank)
             let data = try readInput()
             let request: ScoreRequest
             do {
-                request = try ScoreRequest.parse(data, bank: itemBank)
+                request = try ScoreRequest.parse(data, bank: itemBank, version: version)
             } catch {
                 throw CommandFailure(error.code, error.message)
             }

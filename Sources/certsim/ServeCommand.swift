@@ -34,6 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Item bank file.")
     var bank: String = DefaultPaths.bank
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Certification version file (repeat to load several; the first is the default of new sessions).",
+        discussion: "Default: the built-in core-v3 (Scenarios/versions/core-v3.json)."))
+    var certificationVersion: [String] = []
+
     @Option(name: .long, help: "Seed of every draw of the daemon (challenge picks, codes).")
     var seed: UInt64 = ServeSettings.defaultSeed
 
@@ -62,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.seed = seed
             settings.engines = engines
             settings.durability = durabilityMode
+            settings.versionPaths = certificationVersion
 
             let options = try settings.daemonOptions()
             let daemon = try await Daemon.start(options, logger: DaemonLogging.logger())
@@ -70,6 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
                 certsim serve: candidate API on \(daemon.httpBaseURL)
                 certsim serve: control socket \(daemon.socketPath) (mode \(socketMode))
                 certsim serve: store \(options.core.databasePath) (\(durabilityMode.rawValue)), seed \(seed), \(options.core.engines) engines
+                certsim serve: certification versions \(options.core.versions.map(\.id).joined(separator: ", ")) (default \(options.core.versions[0].id))
                 certsim serve: stop with Ctrl-C, SIGTERM or `certsim ctl --socket \(daemon.socketPath) shutdown`
 
                 """)

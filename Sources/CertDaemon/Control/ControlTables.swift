@@ -13,6 +13,7 @@ public enum ControlTables {
         case "session.create":
             return keyValues(result, [
                 ("session", "sessionId"), ("access code", "accessCode"), ("invigilator password", "invigilatorPassword"),
+                ("version", "certificationVersion"),
             ])
         case "session.list":
             return table(result.arrayValue ?? [], [
@@ -23,12 +24,25 @@ public enum ControlTables {
         case "session.show":
             var text = keyValues(result, [
                 ("session", "sessionId"), ("name", "name"), ("centre", "centre"), ("status", "status"),
-                ("access code", "accessCode"),
+                ("access code", "accessCode"), ("version", "certificationVersion"),
             ])
-            text += "\n" + table(result["candidates"]?.arrayValue ?? [], [
+            // Times as the proctor's clock shows them; overtime flagged where the test runs past its end.
+            let candidates = (result["candidates"]?.arrayValue ?? []).map { row -> JSONValue in
+                guard var fields = row.objectValue else { return row }
+                if case .number(let end) = fields["theoreticalEndSeconds"] ?? .null {
+                    fields["theoreticalEnd"] = .string(clockTime(end))
+                }
+                if case .number(let extra) = fields["extraTimePercent"] ?? .null, extra > 0 {
+                    fields["extraTime"] = .string("+\(extra.rounded() == extra ? String(Int(extra)) : String(extra)) %")
+                }
+                if fields["overtime"]?.boolValue == true { fields["overtimeFlag"] = .string("OVERTIME") }
+                return .object(fields)
+            }
+            text += "\n" + table(candidates, [
                 ("CANDIDATE", "candidateId"), ("STATUS", "status"), ("ANSWERS", "answersCount"),
-                ("ASSESSMENT", "assessmentId"), ("ABORT", "abortReason"), ("SCORE", "pixScore"),
-                ("RESULT", "certificationStatus"),
+                ("EXTRA", "extraTime"), ("THEORETICAL END", "theoreticalEnd"), ("", "overtimeFlag"),
+                ("ABORT", "abortReason"), ("SCORE", "pixScore"), ("LEVEL", "level"),
+                ("RESULT", "certificationStatus"), ("REASON", "statusReason"),
             ], empty: "no candidates")
             let alerts = result["alerts"]?.arrayValue ?? []
             if !alerts.isEmpty {
@@ -47,7 +61,8 @@ public enum ControlTables {
         case "session.publish":
             return table(result.arrayValue ?? [], [
                 ("CANDIDATE", "candidateId"), ("VERIFICATION CODE", "verificationCode"), ("SCORE", "pixScore"),
-                ("LEVEL", "meshLevel"), ("STATUS", "status"),
+                ("MESH", "meshLevel"), ("LEVEL", "level"), ("STATUS", "status"), ("REASON", "statusReason"),
+                ("VERSION", "certificationVersion"),
             ], empty: "no certificates")
         case "stats":
             return keyValues(result, [
@@ -81,10 +96,26 @@ public enum ControlTables {
         return parts.filter { !$0.isEmpty && $0 != "-" }.joined(separator: "  ") + "\n"
     }
 
+    /// Alerts; a validated live alert shows the IN_CHALLENGE issue report stored with it.
     private static func alertTable(_ alerts: [JSONValue]) -> String {
-        table(alerts, [
-            ("CANDIDATE", "candidateId"), ("KIND", "kind"), ("CHALLENGE", "challengeId"), ("STATUS", "status"),
+        let rows = alerts.map { row -> JSONValue in
+            guard var fields = row.objectValue else { return row }
+            if let reason = fields["reason"]?.stringValue {
+                fields["issueReport"] = .string("IN_CHALLENGE \(reason) (resolved)")
+            }
+            return .object(fields)
+        }
+        return table(rows, [
+            ("CANDIDATE", "candidateId"), ("KIND", "kind"), ("CHALLENGE", "challengeId"), ("QUESTION", "questionNumber"),
+            ("STATUS", "status"), ("ISSUE REPORT", "issueReport"),
         ], empty: "no alerts")
+    }
+
+    /// `HH:mm:ss` of a time in seconds since 1970, in the local time zone.
+    public static func clockTime(_ seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 
     /// An aligned table; `columns` are (header, field) pairs.

@@ -32,6 +32,9 @@ public struct ServeSettings: Sendable, Equatable {
     /// Nil: one per active processor.
     public var engines: Int?
     public var durability: Durability = .durable
+    /// Certification version files; the first is the default of new sessions. Empty: the
+    /// built-in core-v3.
+    public var versionPaths: [String] = []
 
     public init(bankPath: String) {
         self.bankPath = bankPath
@@ -77,8 +80,13 @@ public struct ServeSettings: Sendable, Equatable {
         } catch {
             throw DaemonError(error.code, "\(bankPath): \(error.message)")
         }
+        var versions: [CertificationVersion] = []
+        for path in versionPaths {
+            versions.append(try CertificationVersion.load(path: path))
+        }
         var core = DaemonConfiguration(
-            bank: bank, seed: seed, durability: durability, databasePath: resolvedDatabasePath, clock: clock)
+            bank: bank, versions: versions.isEmpty ? [BuiltInVersions.coreV3] : versions, seed: seed,
+            durability: durability, databasePath: resolvedDatabasePath, clock: clock)
         if let engines { core.engines = max(1, engines) }
         return DaemonOptions(
             core: core, socketPath: resolvedSocketPath, socketMode: mode, httpHost: host, httpPort: port,

@@ -134,7 +134,11 @@ actor ProctoringSession {
             assessmentId: startedId, sessionId: id, candidateId: candidateId, key: key, shard: shard, session: self,
             token: token))
         try await context.wait(ticket)
-        context.notify(outcome.notices, sessionId: id, candidateId: candidateId, detail: startedId)
+        var detail = startedId
+        if context.events.hasSubscribers, let end = shard.read(key, { $0.timeLimitSeconds }) ?? nil {
+            detail += ", theoretical end \(ControlTables.clockTime(end))"
+        }
+        context.notify(outcome.notices, sessionId: id, candidateId: candidateId, detail: detail)
         return StartResponse(assessmentId: startedId, token: token, resumed: kind == .resume)
     }
 
