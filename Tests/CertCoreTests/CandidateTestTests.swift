@@ -16,7 +16,7 @@ struct CandidateTestTests {
     }
 
     static func newTest(_ candidateId: String = "C1") -> CandidateTest {
-        CandidateTest(enrolment: enrolment(candidateId), bank: bank, configuration: .default)
+        CandidateTest(enrolment: enrolment(candidateId), bank: bank, rules: .coreV3)
     }
 
     /// Codes drawn in order, so a test can tell which write carries which.
@@ -93,7 +93,8 @@ struct CandidateTestTests {
         // The result is the scoring of the same answers, computed independently of the transition.
         let expected = try Scoring.score(
             answers: journal.answers.map { Answer(challengeId: $0.challengeId, result: AnswerResult(rawValue: $0.result)!) },
-            abortReason: nil, validatedAlertChallengeIds: [], bank: Self.bank, configuration: .default)
+            abortReason: nil, validatedAlertChallengeIds: [], bank: Self.bank, version: BuiltInVersions.coreV3,
+            configuration: .default)
         #expect(result.capacity == expected.capacity)
         #expect(result.pixScore == expected.pixScore)
         // Nothing more is accepted.
@@ -151,7 +152,7 @@ struct CandidateTestTests {
             == .liveAlert(.ignoredAlreadyOngoing))
         #expect { try test.apply(.answer(Answer(challengeId: onScreen.id, result: .ok)), Self.context(43)) }
             throws: { ($0 as? LifecycleError)?.code == .liveAlertOngoing }
-        try Self.run(&test, .validateLiveAlert, at: 50, &journal)
+        try Self.run(&test, .validateLiveAlert(reason: .websiteBlocked), at: 50, &journal)
         guard case .challenge(let next?, let sameNumber) = try Self.run(&test, .next, at: 51, &journal).reply else {
             Issue.record("no challenge after validation")
             return
@@ -207,7 +208,7 @@ struct CandidateTestTests {
                 if case .challenge(let c?, _) = (try? Self.run(&test, .next, at: now, &journal))?.reply {
                     outcome = try? Self.run(&test, .raiseLiveAlert(challengeId: c.id), at: now, &journal)
                 } else { outcome = nil }
-            case 70..<76: outcome = try? Self.run(&test, .validateLiveAlert, at: now, &journal)
+            case 70..<76: outcome = try? Self.run(&test, .validateLiveAlert(reason: .websiteBlocked), at: now, &journal)
             case 76..<82: outcome = try? Self.run(&test, .dismissLiveAlert, at: now, &journal)
             case 82..<88: outcome = try? Self.run(&test, .raiseCompanionAlert, at: now, &journal)
             case 88..<93: outcome = try? Self.run(&test, .clearCompanionAlert, at: now, &journal)
@@ -222,7 +223,7 @@ struct CandidateTestTests {
         // Recovery rebuilds only tests without a stored result, from the two journals.
         guard test.scored?.isWritten != true else { return }
         let replayed = try CandidateTest.replay(
-            enrolment: Self.enrolment(), bank: Self.bank, configuration: .default, seed: Self.seed,
+            enrolment: Self.enrolment(), bank: Self.bank, rules: .coreV3, seed: Self.seed,
             events: journal.events, answers: journal.answers)
         #expect(CandidateTestSnapshot(replayed) == CandidateTestSnapshot(test))
         // And it goes on as the original would: the same challenge next.
@@ -236,7 +237,7 @@ struct CandidateTestTests {
         var test = Self.newTest()
         try Self.run(&test, .authorize(session: Self.gate), at: 1_000, &journal)
         let replayed = try CandidateTest.replay(
-            enrolment: Self.enrolment(), bank: Self.bank, configuration: .default, seed: Self.seed,
+            enrolment: Self.enrolment(), bank: Self.bank, rules: .coreV3, seed: Self.seed,
             events: journal.events, answers: [])
         #expect(replayed.state.status == .authorizedToStart)
         #expect(replayed.state.authorization?.expiresAtSeconds == 1_900)
@@ -251,16 +252,16 @@ struct CandidateTestTests {
         for second in 0..<3 { _ = try Self.answerCurrent(&test, at: 30 + Double(second), &journal) }
         var answers = journal.answers
         answers[1].challengeId = answers[0].challengeId
-        #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, configuration: .default,
+        #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, rules: .coreV3,
                                             seed: Self.seed, events: journal.events, answers: answers) }
             throws: { ($0 as? LifecycleError)?.code == .recoveryMismatch }
         // Another seed picks other challenges: the journal is not silently re-interpreted.
-        #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, configuration: .default,
+        #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, rules: .coreV3,
                                             seed: Self.seed + 1, events: journal.events, answers: journal.answers) }
             throws: { ($0 as? LifecycleError)?.code == .recoveryMismatch }
         var events = journal.events
         events[0].kind = "somethingElse"
-        #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, configuration: .default,
+        #expect { try CandidateTest.replay(enrolment: Self.enrolment(), bank: Self.bank, rules: .coreV3,
                                             seed: Self.seed, events: events, answers: journal.answers) }
             throws: { ($0 as? LifecycleError)?.code == .recoveryMismatch }
     }

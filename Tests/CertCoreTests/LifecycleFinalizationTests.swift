@@ -108,10 +108,15 @@ struct LifecycleFinalizationTests {
         expectFinalizationRefusal(code, session: try makeSession(in: status), candidates: [], abortReasons: [:])
     }
 
-    @Test func anEmptySessionFinalises() throws {
-        let plan = try Finalization.plan(session: makeSession(), candidates: [], abortReasons: [:], nowSeconds: 5)
-        #expect(plan.session.status == .finalized)
-        #expect(plan.toScore.isEmpty && plan.absentCandidateIds.isEmpty && plan.candidates.isEmpty)
+    /// DESIGN §3.6: finalisation needs at least one started certification.
+    @Test func aSessionWhereNobodyStartedIsNotFinalised() throws {
+        expectFinalizationRefusal(.finalizationNoStartedCandidate, session: try makeSession(), candidates: [],
+                                  abortReasons: [:])
+        let (session, candidates) = try mixedSession()
+        let neverStarted = candidates.filter { !$0.status.hasStarted }
+        try #require(!neverStarted.isEmpty)
+        expectFinalizationRefusal(.finalizationNoStartedCandidate, session: session, candidates: neverStarted,
+                                  abortReasons: [:])
     }
 
     @Test func noOneStartsAfterFinalisation() throws {

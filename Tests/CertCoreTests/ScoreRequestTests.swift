@@ -20,15 +20,15 @@ import Testing
         #expect(request.answers == [Answer(challengeId: "f0003", result: .ok), Answer(challengeId: "f0030", result: .timedout)])
         #expect(request.abortReason == .candidate)
         #expect(request.validatedAlertChallengeIds == ["f0003"])
-        #expect(request.configuration.variationPercent == 0.3)
-        #expect(request.configuration.estimator == .eap)
-        #expect(request.configuration.maximumAssessmentLength == 32)
+        #expect(request.rules.configuration.variationPercent == 0.3)
+        #expect(request.rules.configuration.estimator == .eap)
+        #expect(request.rules.configuration.maximumAssessmentLength == 32)
     }
 
     @Test func optionalFieldsDefault() throws {
         let request = try ScoreRequest.parse(Data(#"{"answers":[]}"#.utf8), bank: try Fixtures.scoreBank())
         #expect(request.abortReason == nil)
-        #expect(request.configuration == .default)
+        #expect(request.rules.configuration == .default)
     }
 
     @Test(arguments: [

@@ -35,7 +35,7 @@ struct CoreConcurrencyTests {
             #expect(answers.count == 32)
             let expected = try Scoring.score(
                 answers: answers, abortReason: nil, validatedAlertChallengeIds: [], bank: CoreFixtures.bank,
-                configuration: .default)
+                version: BuiltInVersions.coreV3, configuration: .default)
             let stored = try #require(try reader.result(assessmentId: assessmentId))
             #expect(stored.pixScore == expected.pixScore)
             #expect(stored.capacity == expected.capacity)
@@ -65,13 +65,13 @@ struct CoreConcurrencyTests {
 
             async let first: DaemonError? = daemonError {
                 try await validateFirst
-                    ? core.proctors.validateLiveAlert(sessionId: "K2", candidateId: "c1")
+                    ? core.proctors.validateLiveAlert(sessionId: "K2", candidateId: "c1", reason: .websiteUnavailable)
                     : core.proctors.dismissLiveAlert(sessionId: "K2", candidateId: "c1")
             }
             async let other: DaemonError? = daemonError {
                 try await validateFirst
                     ? core.proctors.dismissLiveAlert(sessionId: "K2", candidateId: "c1")
-                    : core.proctors.validateLiveAlert(sessionId: "K2", candidateId: "c1")
+                    : core.proctors.validateLiveAlert(sessionId: "K2", candidateId: "c1", reason: .websiteUnavailable)
             }
             let outcomes = await [first, other]
             #expect(outcomes.filter { $0 == nil }.count == 1)
@@ -100,7 +100,7 @@ struct CoreConcurrencyTests {
         #expect(waiting?.code == .liveAlertOngoing)
         #expect(waiting?.retryAfterSeconds == 1)
 
-        try await core.proctors.validateLiveAlert(sessionId: "K3", candidateId: "c1")
+        try await core.proctors.validateLiveAlert(sessionId: "K3", candidateId: "c1", reason: .websiteUnavailable)
         let fresh = try #require(try await core.candidates.next(assessmentId: started.assessmentId, token: started.token))
         #expect(fresh.challengeId != onScreen.challengeId)
         #expect(fresh.questionNumber == onScreen.questionNumber)

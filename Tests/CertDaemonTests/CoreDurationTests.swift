@@ -63,7 +63,7 @@ struct CoreDurationTests {
         let stored = try #require(try StoreReader(path: path).result(assessmentId: c1.assessmentId))
         let expected = try Scoring.score(
             answers: given, abortReason: .technical, validatedAlertChallengeIds: [], bank: CoreFixtures.bank,
-            configuration: .default)
+            version: BuiltInVersions.coreV3, configuration: .default)
         #expect(stored.answersCount == 4)
         #expect(stored.pixScore == expected.pixScore)
         #expect(stored.capacity == expected.capacity)

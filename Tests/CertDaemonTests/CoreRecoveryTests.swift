@@ -24,7 +24,7 @@ struct CoreRecoveryTests {
         served.append(alerted.challengeId)
         _ = try await core.candidates.raiseLiveAlert(
             assessmentId: started.assessmentId, token: started.token, challengeId: alerted.challengeId)
-        try await core.proctors.validateLiveAlert(sessionId: "V1", candidateId: "c1")
+        try await core.proctors.validateLiveAlert(sessionId: "V1", candidateId: "c1", reason: .websiteUnavailable)
         answers += try await CoreFixtures.answer(core, started, candidateId: "c1", count: 8)
 
         if interruption != .none {
@@ -75,7 +75,7 @@ struct CoreRecoveryTests {
         // alerted challenge left out of the pool.
         let expected = try Scoring.score(
             answers: straight.answers, abortReason: nil, validatedAlertChallengeIds: [straight.served[0]],
-            bank: CoreFixtures.bank, configuration: .default)
+            bank: CoreFixtures.bank, version: BuiltInVersions.coreV3, configuration: .default)
         #expect(straight.result.pixScore == expected.pixScore)
     }
 

@@ -33,7 +33,7 @@ struct CoreSessionTests {
         // The result the daemon wrote is the score of the answers this test gave.
         let expected = try Scoring.score(
             answers: answers, abortReason: nil, validatedAlertChallengeIds: [], bank: CoreFixtures.bank,
-            configuration: .default)
+            version: BuiltInVersions.coreV3, configuration: .default)
         let reader = try StoreReader(path: path)
         #expect(try reader.countAnswers(assessmentId: started.assessmentId) == 32)  // results wait for the commit in both modes
         let stored = try #require(try reader.result(assessmentId: started.assessmentId))
@@ -121,7 +121,7 @@ struct CoreSessionTests {
         #expect(byId["absent"]?.status == "enrolled")
         let expectedLong = try Scoring.score(
             answers: longAnswers, abortReason: .candidate, validatedAlertChallengeIds: [], bank: CoreFixtures.bank,
-            configuration: .default)
+            version: BuiltInVersions.coreV3, configuration: .default)
         #expect(byId["long"]?.pixScore == expectedLong.pixScore)
 
         let late = await daemonError { try await CoreFixtures.start(core, session, "absent") }
@@ -154,7 +154,7 @@ struct CoreSessionTests {
         let published = try await core.proctors.publish(sessionId: "S3")
         let expected = try Scoring.score(
             answers: answers, abortReason: .candidate, validatedAlertChallengeIds: [], bank: CoreFixtures.bank,
-            configuration: .default)
+            version: BuiltInVersions.coreV3, configuration: .default)
         #expect(published.first?.pixScore == expected.pixScore)
         await core.shutdown()
     }

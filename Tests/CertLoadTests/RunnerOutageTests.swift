@@ -172,7 +172,7 @@ import Testing
             authorisations += 1
         }
 
-        func validateLiveAlert(sessionId: String, candidateId: String) throws(DaemonError) {
+        func validateLiveAlert(sessionId: String, candidateId: String, reason: LiveAlertReason) throws(DaemonError) {
             try faulted(.validate) { () throws(DaemonError) in
                 guard let alert = pendingAlert else { throw refuse(.liveAlertNotOngoing) }
                 validated.append(alert)
@@ -470,7 +470,7 @@ import Testing
         func login(sessionId: String, password: String) {}
         func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) {}
         func authorize(sessionId: String, candidateId: String) {}
-        func validateLiveAlert(sessionId: String, candidateId: String) {}
+        func validateLiveAlert(sessionId: String, candidateId: String, reason: LiveAlertReason) {}
         func dismissLiveAlert(sessionId: String, candidateId: String) {}
         func raiseCompanionAlert(sessionId: String, candidateId: String) {}
         func clearCompanionAlert(sessionId: String, candidateId: String) {}
@@ -484,7 +484,7 @@ import Testing
         }
         let plan = DayPlan.Session(index: 0, sessionId: "S", centre: 0, room: 0, wave: 0, sitting: 0, opensAtSeconds: 0,
                                    candidates: identities)
-        return SessionRun(plan: plan, simulated: [], proctors: proctors)
+        return SessionRun(plan: plan, simulated: [], proctors: proctors, version: BuiltInVersions.coreV3)
     }
 
     @Test func aFinalisationOrPublicationCaughtByAnOutageIsNotAskedTwice() async throws {

@@ -290,7 +290,7 @@ enum RunnerFixtures {
         func login(sessionId: String, password: String) {}
         func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) {}
         func authorize(sessionId: String, candidateId: String) { authorisations += 1 }
-        func validateLiveAlert(sessionId: String, candidateId: String) {}
+        func validateLiveAlert(sessionId: String, candidateId: String, reason: LiveAlertReason) {}
         func dismissLiveAlert(sessionId: String, candidateId: String) {}
         func raiseCompanionAlert(sessionId: String, candidateId: String) {}
         func clearCompanionAlert(sessionId: String, candidateId: String) {}

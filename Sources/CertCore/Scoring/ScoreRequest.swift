@@ -92,7 +92,7 @@ public struct ScoreRequest: Sendable, Equatable {
         var overrides: [String: JSONValue] = [:]
         if let algorithm = raw.algorithm, algorithm != .null {
             guard let fields = algorithm.objectValue else {
-                throw ScoreInputError(.configBadValue, "input field \"algorithm\" must be an object of algorithm settings")
+                throw ScoreInputError(.scoreMalformedJSON, "input field \"algorithm\" must be an object of algorithm settings")
             }
             overrides = fields
         }
