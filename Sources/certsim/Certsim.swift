@@ -8,7 +8,8 @@ struct Certsim: AsyncParsableCommand {
         commandName: "certsim",
         abstract: "Adaptive certification daemon, scenario runner and scoring tools.",
         subcommands: [
-            RunCommand.self, ServeCommand.self, CtlCommand.self, ScoreCommand.self, ReportCommand.self, BankCommand.self,
+            RunCommand.self, ServeCommand.self, CtlCommand.self, ScoreCommand.self, ReportCommand.self, CompareCommand.self,
+            BankCommand.self,
         ]
     )
 }
