@@ -4,7 +4,7 @@ import Testing
 @testable import CertLoad
 
 /// `certsim compare`: the figures of a comparison against hand-worked ones, the text and the page,
-/// and the refusals.
+/// the refusals, and the baseline a regression scenario names.
 @Suite struct CompareTests {
     static func row(_ key: String, _ status: String = "validated", score: Int?, level: Int?, theta: Double?,
                     levels: [String: Int] = [:], trueTheta: Double = 0) -> CandidateRow {
@@ -264,5 +264,85 @@ import Testing
         #expect(Self.refusal {
             _ = try RunComparison(ComparedRun(name: "A", candidates: Self.rowsA), ComparedRun(name: "B", candidates: wide))
         } == .reportBadFile)
+    }
+
+    // MARK: baselines of regression scenarios
+
+    static func digestOutcome(passed: Bool) -> ThresholdOutcome {
+        ThresholdOutcome(name: "digest", limit: String(repeating: "0", count: 64), measured: String(repeating: "1", count: 64),
+                         passed: passed, failure: passed ? nil : "digest: the run's digest differs")
+    }
+
+    @Test func aBrokenDigestSaysWhatMovedAgainstTheBaseline() throws {
+        let root = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let baseline = root + "/baseline.csv"
+        try CandidateRow.csv(Self.rowsA).write(toFile: baseline, atomically: true, encoding: .utf8)
+        let outcomes = [ThresholdOutcome(name: "errors_max", limit: "0", measured: "0", passed: true, failure: nil),
+                        Self.digestOutcome(passed: false)]
+
+        let explained = BaselineCheck.explain(outcomes, candidates: Self.rowsB, baseline: baseline, outDirectory: "out/x")
+        #expect(explained[0] == outcomes[0])
+        #expect(explained[1].failure == "digest: the run's digest differs. Against the baseline \(baseline): "
+            + "status rejected → validated 1, validated → rejected 1; 4 of 5 scores moved, mean |Δscore| 134.00 (max 520); "
+            + "1 only in the baseline; 1 only in this run; 5 of 5 candidates changed; "
+            + "to see what moved: certsim compare \(baseline) out/x")
+
+        let withoutOut = BaselineCheck.explain(outcomes, candidates: Self.rowsB, baseline: baseline, outDirectory: nil)
+        #expect(withoutOut[1].failure?.hasSuffix("run again with --out DIR, then certsim compare \(baseline) DIR") == true)
+
+        let passing = [Self.digestOutcome(passed: true)]
+        #expect(BaselineCheck.explain(passing, candidates: Self.rowsB, baseline: root + "/none.csv", outDirectory: nil) == passing)
+
+        let missing = BaselineCheck.explain(outcomes, candidates: Self.rowsB, baseline: root + "/none.csv", outDirectory: nil)
+        #expect(missing[1].failure?.contains("The baseline cannot be compared (REPORT_MISSING_FILE: ") == true)
+
+        let same = BaselineCheck.explain(outcomes, candidates: Self.rowsA, baseline: baseline, outDirectory: nil)
+        #expect(same[1].failure?.contains("The run equals the baseline \(baseline) (digest \(CandidateRow.digest(Self.rowsA)))") == true)
+    }
+
+    /// A scenario file naming a baseline, run for real: the path is resolved against the scenario's
+    /// folder, and the broken digest's sentence names the command and what moved.
+    @Test(.timeLimit(.minutes(5))) func aScenarioBaselineExplainsItsBrokenDigest() async throws {
+        let root = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let scenarioPath = root + "/scenarios/tiny.yaml"
+        try FileManager.default.createDirectory(atPath: root + "/scenarios/baselines", withIntermediateDirectories: true)
+        try """
+        name: compare-baseline-test
+        seed: 11
+        bank: {generate: {challenges: 600, seed: 3}}
+        day: {centres: 1, sessions_per_centre: 1, waves: 1, candidates_per_session: 4}
+        durability: relaxed
+        thresholds:
+          digest: "\(String(repeating: "0", count: 64))"
+          baseline: baselines/tiny.candidates.csv
+        """.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
+        let scenario = try Scenario.load(path: scenarioPath)
+        let baseline = root + "/scenarios/baselines/tiny.candidates.csv"
+        #expect(scenario.thresholds.baseline == baseline)
+
+        var options = RunnerFixtures.quietOptions()
+        let first = try await ScenarioRunner.run(scenario: scenario, options: options)
+        let noBaseline = try #require(first.failures.first { $0.hasPrefix("digest") })
+        #expect(noBaseline.contains("The baseline cannot be compared (REPORT_MISSING_FILE: "))
+
+        // The baseline: the same run with one score 7 points lower.
+        var rows = first.candidates
+        let index = try #require(rows.firstIndex { $0.score != nil })
+        rows[index].score! -= 7
+        try CandidateRow.csv(rows).write(toFile: baseline, atomically: true, encoding: .utf8)
+        let scored = rows.filter { $0.score != nil }.count
+
+        options.outDirectory = root + "/out"
+        let second = try await ScenarioRunner.run(scenario: scenario, options: options)
+        #expect(second.candidates == first.candidates)
+        let explained = try #require(second.failures.first { $0.hasPrefix("digest") })
+        #expect(explained.contains("no status changed; 1 of \(scored) scores moved, "
+            + String(format: "mean |Δscore| %.2f (max 7)", 7 / Double(scored))))
+        #expect(explained.hasSuffix("to see what moved: certsim compare \(baseline) \(root)/out"))
+        // The sentence is the summary's too.
+        let written = try RunFiles.read(from: root + "/out")
+        #expect(written.summary.thresholds.contains { $0.failure == explained })
     }
 }
