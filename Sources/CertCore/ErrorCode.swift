@@ -191,6 +191,11 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case csvMissingColumn = "CSV_MISSING_COLUMN"
     case csvBadValue = "CSV_BAD_VALUE"
 
+    // MARK: Run comparisons (CertLoad)
+    case compareNoCommonCandidates = "COMPARE_NO_COMMON_CANDIDATES"
+    case compareBadOption = "COMPARE_BAD_OPTION"
+    case compareWriteFailed = "COMPARE_WRITE_FAILED"
+
     // MARK: The runner's transports (CertLoad)
     case transportConnectionFailed = "TRANSPORT_CONNECTION_FAILED"
     case transportTimeout = "TRANSPORT_TIMEOUT"
@@ -438,6 +443,10 @@ extension ErrorCode {
         case .csvMalformed: Entry(.badRequest, "A CSV table is not RFC 4180 text.")
         case .csvMissingColumn: Entry(.badRequest, "A CSV table lacks a column.")
         case .csvBadValue: Entry(.badRequest, "A CSV field has a value that cannot be read.")
+        // Run comparisons
+        case .compareNoCommonCandidates: Entry(.unprocessable, "The two compared runs have no candidate in common (another seed or scenario?).")
+        case .compareBadOption: Entry(.badRequest, "An option of `certsim compare` is not valid.")
+        case .compareWriteFailed: Entry(.internal, "The comparison's HTML page cannot be written.")
         // Transports
         case .transportConnectionFailed: Entry(.unavailable, "The connection failed or closed before the answer.")
         case .transportTimeout: Entry(.unavailable, "No answer came within the transport's request timeout.")

@@ -9,6 +9,7 @@ struct Certsim: AsyncParsableCommand {
         abstract: "Adaptive certification daemon, scenario runner and scoring tools.",
         subcommands: [
             RunCommand.self, ServeCommand.self, CtlCommand.self, ScoreCommand.self, VersionsCommand.self, ReportCommand.self,
+            CompareCommand.self,
             BankCommand.self,
         ]
     )

@@ -77,6 +77,7 @@ import Testing
           retest_delta_score_max: 40
           retest_same_level_min: 0.7
           digest: "\(String(repeating: "Ab", count: 32))"
+          baseline: baselines/full.candidates.csv
         """
         let s = try ScenarioParser.parse(text)
         #expect(s.name == "full" && s.description == "every key")
@@ -111,6 +112,7 @@ import Testing
         #expect(t.errorsMax == 0 && t.rejectedMax == 2 && t.answersPerSecondMin == 100)
         #expect(t.certificationsPerSecondMin == 1.5 && t.retestDeltaScoreMax == 40 && t.retestSameLevelMin == 0.7)
         #expect(t.digest == String(repeating: "ab", count: 32))
+        #expect(t.baseline == "baselines/full.candidates.csv")
     }
 
     @Test func algorithmJSONCarriesOverridesAndEstimator() throws {
@@ -158,6 +160,7 @@ import Testing
         ("population:\n  locale: {a: 1}\n", "population.locale", 2),
         ("algorithm:\n  limitToOneQuestionPerTube: \"yes please\"\n", "algorithm.limitToOneQuestionPerTube", 2),
         ("thresholds:\n  rmse_max: high\n", "thresholds.rmse_max", 2),
+        ("thresholds:\n  digest: \"\(String(repeating: "0", count: 64))\"\n  baseline: [a.csv]\n", "thresholds.baseline", 3),
     ])
     func wrongTypeIsBadValue(text: String, key: String, line: Int) {
         let error = failure(text)
@@ -188,6 +191,16 @@ import Testing
         #expect(error?.code == .scenarioBadValue)
         #expect(error?.line == line)
         #expect(error?.message.contains("'\(key)' at line \(line)") == true)
+    }
+
+    @Test func aBaselineNeedsTheDigestItExplains() throws {
+        let error = failure("thresholds:\n  rmse_max: 1\n  baseline: baselines/x.csv\n")
+        #expect(error?.code == .scenarioBadValue)
+        #expect(error?.line == 3)
+        #expect(error?.message.contains("'thresholds.baseline' at line 3") == true)
+        #expect(error?.message.contains("pin 'digest' too") == true)
+        let empty = try ScenarioParser.parse("thresholds:\n  digest: \"\(String(repeating: "0", count: 64))\"\n  baseline:\n")
+        #expect(empty.thresholds.baseline == nil)
     }
 
     @Test(arguments: [

@@ -3,7 +3,8 @@ import Testing
 @testable import CertLoad
 import CertTestSupport
 
-/// Every scenario the project ships parses with the strict parser, and its bank file exists.
+/// Every scenario the project ships parses with the strict parser, and its bank file (and baseline,
+/// when it names one) exists.
 @Suite struct ShippedScenarioTests {
     static let scenariosDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -33,6 +34,9 @@ import CertTestSupport
         #expect(!scenario.name.isEmpty)
         if case .file(let bank) = scenario.bank {
             #expect(FileManager.default.fileExists(atPath: bank), "bank \(bank) of \(file)")
+        }
+        if let baseline = scenario.thresholds.baseline {
+            #expect(FileManager.default.fileExists(atPath: baseline), "baseline \(baseline) of \(file)")
         }
     }
 

@@ -60,10 +60,26 @@ public struct RunFiles: Sendable {
             let candidates = try CandidateRow.parseCSV(String(decoding: try load(candidatesFileName), as: UTF8.self))
             let timeline = try TimelineCSV.parse(String(decoding: try load(timelineFileName), as: UTF8.self))
             return RunFiles(summary: summary, candidates: candidates, timeline: timeline)
-        } catch let error as FileError where error.code == .reportMissingFile {
+        } catch where error.code == .reportMissingFile {
             throw error  // a CSV_* refusal is a bad file, below
         } catch {
             throw FileError(.reportBadFile, "\(error)")
+        }
+    }
+
+    /// Reads one candidates.csv file on its own: a run's, or a baseline committed without the rest of
+    /// its run.
+    public static func readCandidates(file path: String) throws(FileError) -> [CandidateRow] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw FileError(.reportMissingFile, "cannot read '\(path)': \(error.localizedDescription)")
+        }
+        do {
+            return try CandidateRow.parseCSV(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw FileError(.reportBadFile, "'\(path)' is not a candidates.csv: \(error)")
         }
     }
 

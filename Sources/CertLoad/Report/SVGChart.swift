@@ -1,13 +1,17 @@
 import Foundation
 
-/// Minimal inline-SVG charts for the HTML report, drawn without any script or external resource:
-/// line charts, a scatter plot, and bar charts, each with axes, ticks, and a legend.
+/// Minimal inline-SVG charts for the HTML reports, drawn without any script or external resource:
+/// line charts, a scatter plot, and bar charts, each with axes, ticks, and a legend; and a heat map
+/// of counts (a confusion matrix).
 ///
 /// Owned by CertLoad's report half.
 enum SVGChart {
     static let width = 720.0
     static let height = 300.0
     static let left = 64.0, right = 16.0, top = 30.0, bottom = 44.0
+
+    /// Width of one character of a tick label (11 px), roughly, to space labels.
+    static let tickCharacterWidth = 6.5
 
     /// With `dots`, lines with at most this many points get a dot at each point (step charts).
     static let pointMarkersMax = 64
@@ -65,7 +69,7 @@ enum SVGChart {
         }
     }
 
-    static func open(_ title: String) -> String {
+    static func open(_ title: String, height: Double = SVGChart.height) -> String {
         "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">\n"
     }
 
@@ -96,7 +100,7 @@ enum SVGChart {
             // Above the plot area, so it never hides data.
             svg += "<rect x=\"\(number(x))\" y=\"6\" width=\"10\" height=\"10\" fill=\"\(entry.colour)\"/>"
             svg += "<text class=\"tick\" x=\"\(number(x + 14))\" y=\"15\">\(HTML.escape(entry.name))</text>\n"
-            x += 24 + Double(entry.name.count) * 6.5
+            x += 24 + Double(entry.name.count) * tickCharacterWidth
         }
         return svg
     }
@@ -176,6 +180,54 @@ enum SVGChart {
             }
         }
         svg += legend(entries)
+        return svg + "</svg>\n"
+    }
+
+    /// Largest side of a heat-map cell.
+    static let heatCellMax = 48.0
+
+    /// A matrix of counts as shaded cells, each with its count written in it: `rows` down the left,
+    /// `columns` along the top, `cells[row][column]`. A cell whose row and column have the same label
+    /// (the diagonal of a confusion matrix: nothing moved) is green, the others vermilion; the shade
+    /// grows with the square root of the count, so a cell of a few still shows beside one of hundreds.
+    static func heatMap(title: String, rows: [String], columns: [String], cells: [[Int]], rowTitle: String,
+                        columnTitle: String) -> String {
+        guard !rows.isEmpty, !columns.isEmpty, cells.count == rows.count, cells.allSatisfy({ $0.count == columns.count }) else {
+            return empty(title)
+        }
+        let labelWidth = 56.0, labelHeight = 40.0
+        let cell = min(heatCellMax, (width - left - right - labelWidth) / Double(columns.count))
+        let x0 = left + labelWidth, y0 = top + labelHeight
+        let chartHeight = y0 + cell * Double(rows.count) + 16
+        let largest = max(cells.flatMap { $0 }.max() ?? 0, 1)
+        var svg = open(title, height: chartHeight)
+        svg += "<text class=\"label\" x=\"\(number(x0 + cell * Double(columns.count) / 2))\" y=\"\(number(top))\" "
+            + "text-anchor=\"middle\">\(HTML.escape(columnTitle))</text>\n"
+        svg += "<text class=\"label\" transform=\"translate(\(number(left)) \(number(y0 + cell * Double(rows.count) / 2))) rotate(-90)\" "
+            + "text-anchor=\"middle\">\(HTML.escape(rowTitle))</text>\n"
+        for (c, label) in columns.enumerated() {
+            svg += "<text class=\"tick\" x=\"\(number(x0 + cell * (Double(c) + 0.5)))\" y=\"\(number(y0 - 8))\" "
+                + "text-anchor=\"middle\">\(HTML.escape(label))</text>"
+        }
+        svg += "\n"
+        for (r, label) in rows.enumerated() {
+            let y = y0 + cell * Double(r)
+            svg += "<text class=\"tick\" x=\"\(number(x0 - 8))\" y=\"\(number(y + cell / 2 + 4))\" text-anchor=\"end\">\(HTML.escape(label))</text>"
+            for (c, count) in cells[r].enumerated() {
+                let x = x0 + cell * Double(c)
+                let shade = count == 0 ? 0 : 0.12 + 0.88 * (Double(count) / Double(largest)).squareRoot()
+                let colour = label == columns[c] ? palette[2] : palette[3]
+                svg += "<rect x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(cell))\" height=\"\(number(cell))\" "
+                    + "fill=\"\(colour)\" fill-opacity=\"\(String(format: "%.2f", shade))\" stroke=\"#ddd\">"
+                    + "<title>\(HTML.escape(rowTitle)) \(HTML.escape(label)), \(HTML.escape(columnTitle)) \(HTML.escape(columns[c])): \(count)</title></rect>"
+                if count > 0 {
+                    let ink = shade > 0.6 ? "#fff" : "#222"
+                    svg += "<text class=\"tick\" x=\"\(number(x + cell / 2))\" y=\"\(number(y + cell / 2 + 4))\" "
+                        + "text-anchor=\"middle\" style=\"fill:\(ink)\">\(count)</text>"
+                }
+            }
+            svg += "\n"
+        }
         return svg + "</svg>\n"
     }
 }

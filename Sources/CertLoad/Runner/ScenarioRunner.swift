@@ -99,6 +99,10 @@ public enum ScenarioRunner {
         summary.certificationVersion = rules.version.id
         summary.certificationVersionHash = rules.version.contentHash
         summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
+        if let baseline = scenario.thresholds.baseline {
+            summary.thresholds = BaselineCheck.explain(summary.thresholds, candidates: rows, baseline: baseline,
+                                                       outDirectory: options.outDirectory)
+        }
         let timeline = played.simulatedTimeline.rows + played.realTimeline.rows
         let outcome = RunOutcome(
             summary: summary, candidates: rows, timeline: timeline, retries: played.retries.byCode,

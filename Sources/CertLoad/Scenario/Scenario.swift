@@ -80,8 +80,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// last moments on a crash.
     public enum Durability: String, Sendable, Codable, CaseIterable { case durable, relaxed }
 
-    /// Reads and parses a scenario file (`.yaml`, `.yml` or `.json`). A relative `bank.path` is resolved
-    /// against the scenario file's directory.
+    /// Reads and parses a scenario file (`.yaml`, `.yml` or `.json`). A relative `bank.path` or
+    /// `thresholds.baseline` is resolved against the scenario file's directory.
     public static func load(path: String) throws(ScenarioError) -> Scenario {
         let text: String
         do {
@@ -90,14 +90,15 @@ public struct Scenario: Sendable, Codable, Equatable {
             throw ScenarioError(.scenarioUnreadable, "cannot read scenario file '\(path)': \(error.localizedDescription)")
         }
         var scenario = try ScenarioParser.parse(text, fileName: path)
-        if case .file(let bankPath) = scenario.bank, !bankPath.hasPrefix("/") {
-            let directory = (path as NSString).deletingLastPathComponent
-            scenario.bank = .file(path: directory.isEmpty ? bankPath : (directory as NSString).appendingPathComponent(bankPath))
+        let directory = (path as NSString).deletingLastPathComponent
+        func resolved(_ relative: String) -> String {
+            relative.hasPrefix("/") || directory.isEmpty ? relative : (directory as NSString).appendingPathComponent(relative)
         }
-        if let versionPath = scenario.version, !versionPath.hasPrefix("/") {
-            let directory = (path as NSString).deletingLastPathComponent
-            scenario.version = directory.isEmpty ? versionPath : (directory as NSString).appendingPathComponent(versionPath)
+        if case .file(let bankPath) = scenario.bank {
+            scenario.bank = .file(path: resolved(bankPath))
         }
+        scenario.thresholds.baseline = scenario.thresholds.baseline.map(resolved)
+        scenario.version = scenario.version.map(resolved)
         return scenario
     }
 

@@ -253,7 +253,7 @@ public enum ScenarioParser {
     public static let thresholdKeys = [
         "rmse_max", "abs_bias_max", "pearson_min", "mesh_agreement_min", "errors_max", "rejected_max",
         "answers_per_second_min", "certifications_per_second_min", "retest_delta_score_max",
-        "retest_same_level_min", "digest",
+        "retest_same_level_min", "digest", "baseline",
     ]
 
     static var latencyThresholdKeys: [String] {
@@ -313,6 +313,12 @@ public enum ScenarioParser {
                 throw value.bad("expected \(Digest.hexLength) hexadecimal digits")
             }
             thresholds.digest = digest
+        }
+        if let value = entries["baseline"], !value.isNull {
+            guard thresholds.digest != nil else {
+                throw value.bad("a baseline explains a broken 'digest' threshold: pin 'digest' too")
+            }
+            thresholds.baseline = try value.string()
         }
         return thresholds
     }

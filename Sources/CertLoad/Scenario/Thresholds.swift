@@ -7,6 +7,7 @@
 ///   rmse_max: 0.5
 ///   errors_max: 0
 ///   digest: "9f2c…"
+///   baseline: baselines/smoke.candidates.csv   # what the digest was pinned from
 /// ```
 ///
 /// Owned by CertLoad's scenario half.
@@ -35,6 +36,10 @@ public struct Thresholds: Sendable, Codable, Equatable {
     public var retestSameLevelMin: Double? = nil
     /// The digest the run must reproduce (lower-case hex). YAML `digest`.
     public var digest: String? = nil
+    /// A committed candidates.csv of the run that gave ``digest``; relative to the scenario file in
+    /// YAML, resolved by `Scenario.load`. Not a limit: when the digest breaks, the failure says what
+    /// moved against it and how to compare (`certsim compare BASELINE OUT_DIR`). YAML `baseline`.
+    public var baseline: String? = nil
 
     public init() {}
 
