@@ -115,8 +115,9 @@ struct CoreSessionTests {
         let byId = Dictionary(uniqueKeysWithValues: detail.candidates.map { ($0.candidateId, $0) })
         #expect(byId["short"]?.status == "endedDueToFinalization")
         #expect(byId["short"]?.answersCount == 11)
-        // DESIGN §3.5: fewer than 20 answers with an abort reason is rejected.
-        #expect(byId["short"]?.certificationStatus == "rejected")
+        // DESIGN §3.5: fewer than 20 answers with a technical abort reason is cancelled.
+        #expect(byId["short"]?.certificationStatus == "cancelled")
+        #expect(byId["short"]?.statusReason == "notEnoughAnswers")
         #expect(byId["long"]?.certificationStatus == "validated")
         #expect(byId["absent"]?.status == "enrolled")
         let expectedLong = try Scoring.score(

@@ -91,7 +91,8 @@ import CertTestSupport
                 token: tokens[candidate]!.token)
             #expect(raised.status == 201 || raised.status == 200)
         }
-        _ = try await control.call("alert.validate", ["sessionId": "S1", "candidateId": "validated"]).result()
+        _ = try await control.call("alert.validate", ["sessionId": "S1", "candidateId": "validated",
+                                                      "reason": "IMAGE_NOT_DISPLAYING"]).result()
         _ = try await control.call("companion.raise", ["sessionId": "S1", "candidateId": "companion"]).result()
         _ = try await control.call("candidate.end", ["sessionId": "S1", "candidateId": "ended"]).result()
         let before = try await control.call("session.show", ["sessionId": "S1"]).result()

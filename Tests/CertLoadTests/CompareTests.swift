@@ -78,7 +78,8 @@ import Testing
     @Test func eachFieldCountsTheCandidatesItChanged() throws {
         let c = try Self.comparison()
         let counts = Dictionary(uniqueKeysWithValues: c.fieldChanges.map { ($0.field, $0.count) })
-        #expect(counts == ["status": 2, "score": 4, "mesh level": 2, "competence levels": 1, "θ̂": 4, "error rate": 0])
+        #expect(counts == ["status": 2, "status reason": 0, "score": 4, "mesh level": 2, "level": 0, "competence levels": 1,
+                           "θ̂": 4, "error rate": 0])
         #expect(c.changedCandidates == 5)
         #expect(c.hasChanges)
     }

@@ -15,8 +15,11 @@ import Testing
         #expect(outcome.summary.certifications.started == 24)
         #expect(outcome.summary.certifications.completed == 24)
         for row in outcome.candidates {
-            #expect(row.status == "validated" || row.status == "rejected", "\(row.candidateKey): \(row.status)")
-            #expect(row.estimatedTheta != nil && row.errorRate != nil && row.score != nil)
+            #expect(["validated", "rejected", "cancelled"].contains(row.status), "\(row.candidateKey): \(row.status)")
+            #expect(row.estimatedTheta != nil && row.errorRate != nil)
+            // DESIGN §3.5: only a validated certification has a score and a level.
+            #expect((row.score != nil) == (row.status == "validated"), "\(row.candidateKey)")
+            #expect((row.level != nil) == (row.status == "validated") && row.version == "core-v3")
         }
         // A completed test has the configured length; an unfinished one carries its abort reason.
         for row in outcome.candidates where row.abortReason == nil {

@@ -16,14 +16,14 @@ import CertCore
         // Checked through an independent connection, not through CertStore.
         let check = try DatabaseQueue(path: path)
         try await check.read { db in
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 3)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 4)
             #expect(try Int.fetchOne(db, sql: "PRAGMA application_id") == 0x4353_494D)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             let tables = try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
                 """)
             #expect(tables == ["alerts", "answer_journal", "assessments", "candidate_events", "candidates", "grdb_migrations",
-                               "issue_reports", "results", "sessions"])
+                               "issue_reports", "results", "sessions", "versions"])
             let views = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view'")
             #expect(views == ["answers"])
             let answerColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('answers') ORDER BY cid")
@@ -31,7 +31,9 @@ import CertCore
             let sessionColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('sessions') ORDER BY cid")
             #expect(sessionColumns == ["id", "access_code", "invigilator_password_hash", "name", "centre",
                                        "nominal_duration_seconds", "status", "created_seconds", "first_start_seconds",
-                                       "finalized_seconds", "published_seconds"])
+                                       "finalized_seconds", "published_seconds", "version_id"])
+            let resultColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('results') WHERE \"notnull\" = 0 ORDER BY cid")
+            #expect(resultColumns == ["pix_score", "mesh_level", "level", "competence_levels", "status_reason"])
         }
     }
 
@@ -152,7 +154,7 @@ import CertCore
              try String.fetchAll(db, sql: "SELECT id FROM assessments ORDER BY seq"),
              try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count)
         }
-        #expect(version == 3)
+        #expect(version == 4)
         #expect(order == ["zz", "aa"])
         #expect(violations == 0)
     }

@@ -171,11 +171,14 @@ public struct ComparedField: Sendable {
         self.differs = differs
     }
 
-    /// The results the digest covers, in the order reports list them.
+    /// The results a certification carries, in the order reports list them (the version id is
+    /// left out: two runs under two versions differ there by design).
     public static let all: [ComparedField] = [
         ComparedField(name: "status") { $0.status != $1.status },
+        ComparedField(name: "status reason") { $0.statusReason != $1.statusReason },
         ComparedField(name: "score") { $0.score != $1.score },
         ComparedField(name: "mesh level") { $0.meshLevel != $1.meshLevel },
+        ComparedField(name: "level") { $0.level != $1.level },
         ComparedField(name: "competence levels") { $0.competenceLevels != $1.competenceLevels },
         ComparedField(name: "θ̂") { !same($0.estimatedTheta, $1.estimatedTheta) },
         ComparedField(name: "error rate") { !same($0.errorRate, $1.errorRate) },
