@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
-        .target(name: "CertCore"),
+        .target(name: "CertCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "CertStore",
             dependencies: [

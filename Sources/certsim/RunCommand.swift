@@ -58,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of every draw (overrides the scenario).", valueName: "n"))
     var seed: UInt64?
 
+    @Option(name: .long, help: ArgumentHelp("Certification version file (overrides the scenario's `version`).", valueName: "file"))
+    var certificationVersion: String?
+
     @Flag(name: .long, help: "No progress line on stderr.")
     var quiet = false
 
@@ -80,6 +83,7 @@ struct RunCommand: AsyncParsableCommand {
             options.concurrency = concurrency
             options.timeScale = timeScale
             options.seed = seed
+            options.versionPath = certificationVersion
             options.progress = quiet ? .off : .automatic
             do throws(RunError) {
                 if let daemon { options.daemon = try DaemonAddress.parse(daemon) }

@@ -175,14 +175,22 @@ public struct ComparedField: Sendable {
     /// left out: two runs under two versions differ there by design).
     public static let all: [ComparedField] = [
         ComparedField(name: "status") { $0.status != $1.status },
-        ComparedField(name: "status reason") { $0.statusReason != $1.statusReason },
+        ComparedField(name: "status reason") { a, b in
+            // A file from before certification versions has no reasons: not a change.
+            a.statusReason != b.statusReason && !(olderFile(a) || olderFile(b))
+        },
         ComparedField(name: "score") { $0.score != $1.score },
         ComparedField(name: "mesh level") { $0.meshLevel != $1.meshLevel },
-        ComparedField(name: "level") { $0.level != $1.level },
+        ComparedField(name: "level") { a, b in a.level != b.level && !(olderFile(a) || olderFile(b)) },
         ComparedField(name: "competence levels") { $0.competenceLevels != $1.competenceLevels },
         ComparedField(name: "θ̂") { !same($0.estimatedTheta, $1.estimatedTheta) },
         ComparedField(name: "error rate") { !same($0.errorRate, $1.errorRate) },
     ]
+
+    /// A row of a candidates.csv written before certification versions (no version column).
+    static func olderFile(_ row: CandidateRow) -> Bool {
+        row.version == nil && row.estimatedTheta != nil
+    }
 
     /// Bit-for-bit, as the digest sees doubles (candidates.csv round-trips them exactly).
     static func same(_ x: Double?, _ y: Double?) -> Bool {

@@ -115,6 +115,9 @@ public struct CandidateRow: Sendable, Equatable {
         "competence_levels", "started_at_seconds", "ended_at_seconds", "version", "status_reason", "level",
     ]
 
+    /// Columns older files may lack.
+    static let optionalColumns: Set<String> = ["version", "status_reason", "level"]
+
     /// Competence levels as `id=level` pairs joined by `;`, ids in sorted order.
     static func encodeLevels(_ levels: [String: Int]) -> String {
         levels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
@@ -138,7 +141,8 @@ public struct CandidateRow: Sendable, Equatable {
     }
 
     public static func parseCSV(_ text: String) throws(CSV.ParseError) -> [CandidateRow] {
-        let table = try CSV.parseTable(text, requiredColumns: csvHeader)
+        // Files written before certification versions have no version, status_reason or level.
+        let table = try CSV.parseTable(text, requiredColumns: csvHeader.filter { !optionalColumns.contains($0) })
         return try table.enumerated().map { (offset, fields) throws(CSV.ParseError) -> CandidateRow in
             let reader = FieldReader(fields: fields, record: offset + 2, file: "candidates.csv")
             var levels: [String: Int] = [:]
@@ -186,8 +190,9 @@ struct FieldReader {
         return value
     }
 
-    /// The column's text, nil when empty.
+    /// The column's text, nil when empty or when the file has no such column.
     func optionalText(_ column: String) throws(CSV.ParseError) -> String? {
+        guard fields[column] != nil else { return nil }
         let value = try text(column)
         return value.isEmpty ? nil : value
     }

@@ -25,6 +25,8 @@ public struct RunOptions: Sendable, Equatable {
     public var concurrency: Int?
     public var timeScale: Double?
     public var seed: UInt64?
+    /// A certification version file run instead of the scenario's `version`.
+    public var versionPath: String?
     /// Live progress line on stderr: `.automatic` shows it when stderr is a terminal.
     public var progress: ProgressMode = .automatic
     /// HTTP connections to the daemon (HTTP transport).

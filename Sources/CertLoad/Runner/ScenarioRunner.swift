@@ -355,6 +355,7 @@ public enum ScenarioRunner {
     static func effectiveScenario(_ input: Scenario, options: RunOptions) throws(RunError) -> Scenario {
         var scenario = input
         if let seed = options.seed { scenario.seed = seed }
+        if let versionPath = options.versionPath { scenario.version = versionPath }
         if let transport = options.transport { scenario.transport = transport }
         if let concurrency = options.concurrency { scenario.concurrency = concurrency }
         if let timeScale = options.timeScale { scenario.timeScale = timeScale }
