@@ -32,6 +32,12 @@ public struct CandidateTest: Sendable {
         /// extra time / 100) — the theoretical end of DESIGN §3.6.
         public var durationLimitSeconds: Double
 
+        /// DESIGN §3.6's theoretical end, from the first start: the session's duration × (1 +
+        /// extra time / 100). The one place the rule is written (enrolment and recovery use it).
+        public static func durationLimit(sessionDurationSeconds: Double, extraTimePercent: Double) -> Double {
+            sessionDurationSeconds * (1 + extraTimePercent / 100)
+        }
+
         public init(sessionId: String, candidateId: String, externalIndex: Int, locale: String = "fr-fr",
                     needsAccessibility: Bool = false, extraTimePercent: Double = 0, durationLimitSeconds: Double) {
             self.extraTimePercent = extraTimePercent

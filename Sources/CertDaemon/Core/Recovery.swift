@@ -62,7 +62,9 @@ struct Recovery {
                     externalIndex: candidateRecord.externalIndex, locale: candidateRecord.locale,
                     needsAccessibility: candidateRecord.needsAccessibility,
                     extraTimePercent: candidateRecord.extraTimePercent,
-                    durationLimitSeconds: record.nominalDurationSeconds * (1 + candidateRecord.extraTimePercent / 100))
+                    durationLimitSeconds: CandidateTest.Enrolment.durationLimit(
+                        sessionDurationSeconds: record.nominalDurationSeconds,
+                        extraTimePercent: candidateRecord.extraTimePercent))
                 let events = eventsByCandidate[key] ?? []
                 let assessment = assessmentsByCandidate[key]
                 let test: CandidateTest

@@ -88,7 +88,8 @@ actor ProctoringSession {
             enrolment: CandidateTest.Enrolment(
                 sessionId: id, candidateId: candidateId, externalIndex: candidateOrder.count, locale: locale,
                 needsAccessibility: needsAccessibility, extraTimePercent: extraTimePercent,
-                durationLimitSeconds: session.nominalDurationSeconds * (1 + extraTimePercent / 100)),
+                durationLimitSeconds: CandidateTest.Enrolment.durationLimit(
+                    sessionDurationSeconds: session.nominalDurationSeconds, extraTimePercent: extraTimePercent)),
             bank: context.configuration.bank, rules: rules)
         do throws(StoreError) { try context.writer.checkAccepting() } catch { throw DaemonError(error) }
         let key = EngineShard.key(sessionId: id, candidateId: candidateId)
