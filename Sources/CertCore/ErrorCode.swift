@@ -80,6 +80,15 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case versionConflict = "VERSION_CONFLICT"
     case versionDuplicate = "VERSION_DUPLICATE"
 
+    // MARK: Pix+ complementary certifications and the jury (CertDaemon)
+    case versionBankAmbiguous = "VERSION_BANK_AMBIGUOUS"
+    case complementaryNotAllowed = "COMPLEMENTARY_NOT_ALLOWED"
+    case complementaryCoreMismatch = "COMPLEMENTARY_CORE_MISMATCH"
+    case juryNoCertification = "JURY_NO_CERTIFICATION"
+    case juryNotPublished = "JURY_NOT_PUBLISHED"
+    case juryNotAdmissible = "JURY_NOT_ADMISSIBLE"
+    case juryAlreadyDecided = "JURY_ALREADY_DECIDED"
+
     // MARK: Codes people type (CertCore)
     case verificationCodeExhausted = "VERIFICATION_CODE_EXHAUSTED"
     case accessCodeExhausted = "ACCESS_CODE_EXHAUSTED"
@@ -341,6 +350,14 @@ extension ErrorCode {
         case .versionArchived: Entry(.conflict, "The certification version is archived: it scores stored results but starts no test.")
         case .versionConflict: Entry(.conflict, "The daemon's copy of the certification version differs from the one the caller holds.")
         case .versionDuplicate: Entry(.badRequest, "Two certification versions given have the same id.")
+        // Pix+
+        case .versionBankAmbiguous: Entry(.badRequest, "Several loaded banks could serve the certification version; load one bank per competence framework.")
+        case .complementaryNotAllowed: Entry(.unprocessable, "The version named is not a complementary certification this session can add (it is core, or the session's own).")
+        case .complementaryCoreMismatch: Entry(.unprocessable, "The CléA version applies to another core certification version than the session's.")
+        case .juryNoCertification: Entry(.notFound, "The candidate has no Pix+ Édu certification in this session.")
+        case .juryNotPublished: Entry(.conflict, "The session's results are not published yet; the jury decides on published certifications.")
+        case .juryNotAdmissible: Entry(.conflict, "The Pix+ Édu certification is not validated at the admissible level; the jury cannot raise it.")
+        case .juryAlreadyDecided: Entry(.conflict, "The jury has already decided this certification's level.")
         // Codes
         case .verificationCodeExhausted: Entry(.unavailable, retryAfter: 1, "No free verification code was found in the bounded number of draws.")
         case .accessCodeExhausted: Entry(.unavailable, retryAfter: 1, "No free session access code was found in the bounded number of draws.")

@@ -36,6 +36,12 @@ enum Migrations {
             }
             try db.execute(sql: "PRAGMA user_version = 4")
         }
+        migrator.registerMigration("v5") { db in
+            for statement in Schema.version5 {
+                try db.execute(sql: statement)
+            }
+            try db.execute(sql: "PRAGMA user_version = 5")
+        }
         return migrator
     }
 

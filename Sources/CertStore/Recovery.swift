@@ -213,7 +213,8 @@ public struct StoreReader: Sendable {
             externalIndex: try c.int("external_index"), status: try c.text("status"),
             abortReason: try c.optionalText("abort_reason"), needsAccessibility: try c.int("needs_accessibility") != 0,
             locale: try c.text("locale"), trueAbility: try c.optionalDouble("true_ability"),
-            extraTimePercent: try c.double("extra_time_percent"))
+            extraTimePercent: try c.double("extra_time_percent"), versionId: try c.optionalText("version_id"),
+            complementaryVersionId: try c.optionalText("complementary_version_id"))
     }
 
     private static func assessment(_ row: Row) throws -> AssessmentRecord {
@@ -270,7 +271,8 @@ public struct StoreReader: Sendable {
             meshLevel: try c.optionalInt("mesh_level"), level: try c.optionalText("level"),
             competenceLevels: levels, status: try c.text("status"), statusReason: try c.optionalText("status_reason"),
             versionId: try c.text("version_id"), answersCount: try c.int("answers_count"),
-            verificationCode: try c.text("verification_code"), scoredSeconds: try c.double("scored_seconds"))
+            verificationCode: try c.text("verification_code"), scoredSeconds: try c.double("scored_seconds"),
+            juryLevel: try c.optionalText("jury_level"), jurySeconds: try c.optionalDouble("jury_seconds"))
     }
 
     private static func issueReport(_ row: Row) throws -> IssueReportRecord {

@@ -6,7 +6,7 @@
 public enum Schema {
     /// The schema version this build writes, kept in `PRAGMA user_version`. A file whose
     /// version is higher was written by a newer certsim and is refused (`STORE_NEWER_SCHEMA`).
-    public static let version: Int32 = 4
+    public static let version: Int32 = 5
 
     /// Marks a SQLite file as a certsim store (`PRAGMA application_id`, the ASCII "CSIM"), so a
     /// SQLite file of another program is refused instead of being migrated.
@@ -231,5 +231,17 @@ public enum Schema {
         "ALTER TABLE issue_reports ADD COLUMN challenge_id TEXT",
         "ALTER TABLE issue_reports ADD COLUMN question_number INTEGER",
         "ALTER TABLE issue_reports ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0 CHECK (resolved IN (0, 1))",
+    ]
+
+    /// Pix+ (DESIGN §3.8). A candidate enrolled in a complementary certification has two
+    /// candidates rows: the core test's (which names the complementary version) and the
+    /// complementary test's, under the key `CANDIDATE#VERSION` with `version_id` set, so that
+    /// every test keeps its own status, journal and assessment. The jury's level of a Pix+ Édu
+    /// certification is kept beside its result.
+    static let version5: [String] = [
+        "ALTER TABLE candidates ADD COLUMN version_id TEXT",
+        "ALTER TABLE candidates ADD COLUMN complementary_version_id TEXT",
+        "ALTER TABLE results ADD COLUMN jury_level TEXT",
+        "ALTER TABLE results ADD COLUMN jury_seconds REAL",
     ]
 }

@@ -54,8 +54,9 @@ enum WriteBatch {
         """
     static let upsertCandidate = """
         INSERT INTO candidates (session_id, candidate_id, external_index, status, abort_reason,
-                                needs_accessibility, locale, true_ability, extra_time_percent)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                needs_accessibility, locale, true_ability, extra_time_percent, version_id,
+                                complementary_version_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (session_id, candidate_id) DO UPDATE SET
             external_index = excluded.external_index,
             status = excluded.status,
@@ -63,7 +64,13 @@ enum WriteBatch {
             needs_accessibility = excluded.needs_accessibility,
             locale = excluded.locale,
             true_ability = excluded.true_ability,
-            extra_time_percent = excluded.extra_time_percent
+            extra_time_percent = excluded.extra_time_percent,
+            version_id = excluded.version_id,
+            complementary_version_id = excluded.complementary_version_id
+        """
+    /// Only a result no jury has decided on takes a jury level.
+    static let updateJuryLevel = """
+        UPDATE results SET jury_level = ?, jury_seconds = ? WHERE assessment_id = ? AND jury_level IS NULL
         """
     static let upsertAssessment = """
         INSERT INTO assessments (id, session_id, candidate_id, token_hash, status, started_seconds)
@@ -163,8 +170,14 @@ enum WriteBatch {
             case .candidate(let c):
                 try run(db, upsertCandidate, [
                     c.sessionId, c.candidateId, c.externalIndex, c.status, c.abortReason,
-                    c.needsAccessibility, c.locale, c.trueAbility, c.extraTimePercent,
+                    c.needsAccessibility, c.locale, c.trueAbility, c.extraTimePercent, c.versionId,
+                    c.complementaryVersionId,
                 ])
+            case .juryLevel(let assessmentId, let level, let decidedSeconds):
+                try run(db, updateJuryLevel, [level, decidedSeconds, assessmentId])
+                if db.changesCount != 1 {
+                    return .refused(StoreError(.storeUnknownReference, "No result of assessment \(assessmentId) without a jury level in the store."))
+                }
             case .assessment(let a):
                 try run(db, upsertAssessment, [
                     a.id, a.sessionId, a.candidateId, a.tokenHash, a.status, a.startedSeconds,

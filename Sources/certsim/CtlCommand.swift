@@ -16,7 +16,7 @@ struct CtlCommand: ParsableCommand {
             """,
         subcommands: [
             Session.self, Enrol.self, Authorize.self, End.self, Alerts.self, Validate.self, Dismiss.self,
-            CompanionClear.self, Finalize.self, Publish.self, Watch.self, Stats.self, Shutdown.self,
+            CompanionClear.self, Finalize.self, Publish.self, Jury.self, Watch.self, Stats.self, Shutdown.self,
         ]
     )
 
@@ -140,13 +140,47 @@ extension CtlCommand {
         @Option(name: .long, help: "Locale of the challenges.") var locale = "fr-fr"
         @Option(name: .long, help: "Extra time in percent of the version's duration (33: a third more), 0 to 300.")
         var extraTime: Double = 0
+        @Option(name: .long, help: ArgumentHelp(
+            "Also enrol them in a complementary certification, by its version id (edu-2nd-degre-v3, droit-v3, clea-v3, …): a second test after the core one (CléA: none).",
+            valueName: "VERSION"))
+        var complementary: String?
         @OptionGroup var password: PasswordOption
 
         func run() {
+            var extra: [String: JSONValue] = [
+                "needsAccessibility": .bool(accessibility), "locale": .string(locale), "extraTimePercent": .number(extraTime),
+            ]
+            if let complementary { extra["complementary"] = .string(complementary) }
             CtlRunner(ctl: ctl).runForEach(
-                "candidate.enrol", session: session, candidates: candidates, password: password,
-                extra: ["needsAccessibility": .bool(accessibility), "locale": .string(locale),
-                        "extraTimePercent": .number(extraTime)])
+                "candidate.enrol", session: session, candidates: candidates, password: password, extra: extra)
+        }
+    }
+
+    struct Jury: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record an external jury's level for a published Pix+ Édu certification.",
+            discussion: "The logged-in invigilator of the session records the jury's decision; once per certification.")
+        @ParentCommand var ctl: CtlCommand
+        @Argument var session: String
+        @Argument var candidate: String
+        @Option(name: .long, help: ArgumentHelp("The jury's level: advanced (Avancé) or expert (Expert).", valueName: "LEVEL"))
+        var level: String
+        @OptionGroup var password: PasswordOption
+
+        func validate() throws {
+            guard Self.labels[level.lowercased()] != nil else {
+                throw ValidationError("--level must be advanced or expert, not \"\(level)\"")
+            }
+        }
+
+        static let labels = ["advanced": "LEVEL_ADVANCED", "expert": "LEVEL_EXPERT"]
+
+        func run() {
+            CtlRunner(ctl: ctl).run(
+                "candidate.jury",
+                ["sessionId": .string(session), "candidateId": .string(candidate),
+                 "level": .string(Self.labels[level.lowercased()] ?? level)],
+                login: (session, password))
         }
     }
 

@@ -31,8 +31,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Candidate API address, HOST:PORT (port 0 picks a free one).")
     var http: String = ServeSettings.defaultHTTPAddress
 
-    @Option(name: .long, help: "Item bank file.")
-    var bank: String = DefaultPaths.bank
+    @Option(name: .long, help: ArgumentHelp(
+        "Item bank file (repeat to load one bank per competence framework: crcn, crcn-edu, droit, pro-sante).",
+        discussion: "Each certification version is served from the bank of its framework."))
+    var bank: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
         "Certification version file (repeat to load several; the first is the default of new sessions).",
@@ -57,8 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
             guard let durabilityMode = Durability(rawValue: durability) else {
                 throw CommandFailure(.invalidDurability, "--durability must be durable or relaxed")
             }
-            _ = try BankLoading.load(path: bank)  // the CLI's friendly message when it is missing
-            var settings = ServeSettings(bankPath: bank)
+            let banks = bank.isEmpty ? [DefaultPaths.bank] : bank
+            for path in banks { _ = try BankLoading.load(path: path) }  // the CLI's friendly message when one is missing
+            var settings = ServeSettings(bankPath: banks[0])
+            settings.additionalBankPaths = Array(banks.dropFirst())
             settings.dataDirectory = dataDir
             settings.databasePath = db
             settings.socketPath = socket
@@ -76,7 +80,8 @@ struct ServeCommand: AsyncParsableCommand {
                 certsim serve: candidate API on \(daemon.httpBaseURL)
                 certsim serve: control socket \(daemon.socketPath) (mode \(socketMode))
                 certsim serve: store \(options.core.databasePath) (\(durabilityMode.rawValue)), seed \(seed), \(options.core.engines) engines
-                certsim serve: certification versions \(options.core.versions.map(\.id).joined(separator: ", ")) (default \(options.core.versions[0].id))
+                certsim serve: certification versions \((options.core.versions.map(\.id) + options.core.cleaVersions.map(\.id)).joined(separator: ", ")) (default \(options.core.versions[0].id))
+                certsim serve: banks \(options.core.banks.map { "\($0.version) (\($0.competenceFramework ?? "any framework"))" }.joined(separator: ", "))
                 certsim serve: stop with Ctrl-C, SIGTERM or `certsim ctl --socket \(daemon.socketPath) shutdown`
 
                 """)

@@ -31,6 +31,24 @@ public struct CandidateTest: Sendable {
         /// (the version's `assessmentDurationMinutes` unless the session set another) × (1 +
         /// extra time / 100) — the theoretical end of DESIGN §3.6.
         public var durationLimitSeconds: Double
+        /// On a complementary test (DESIGN §3.8): its version; `candidateId` is then the test's
+        /// key, `CANDIDATE#VERSION` (``complementaryKey(candidateId:versionId:)``). Nil on a test
+        /// of the session's own version.
+        public var testVersionId: String?
+        /// On the session's own test: the complementary certification the candidate is also
+        /// enrolled in (a test version, or a CLEA version that runs no test), if any.
+        public var complementaryVersionId: String?
+
+        /// The key a candidate's complementary test goes by in the engine and the store.
+        public static func complementaryKey(candidateId: String, versionId: String) -> String {
+            candidateId + "#" + versionId
+        }
+
+        /// The person: `candidateId` without a complementary test's `#VERSION`.
+        public var personId: String {
+            guard let testVersionId else { return candidateId }
+            return String(candidateId.dropLast(testVersionId.utf8.count + 1))
+        }
 
         /// DESIGN §3.6's theoretical end, from the first start: the session's duration × (1 +
         /// extra time / 100). The one place the rule is written (enrolment and recovery use it).
@@ -39,8 +57,11 @@ public struct CandidateTest: Sendable {
         }
 
         public init(sessionId: String, candidateId: String, externalIndex: Int, locale: String = "fr-fr",
-                    needsAccessibility: Bool = false, extraTimePercent: Double = 0, durationLimitSeconds: Double) {
+                    needsAccessibility: Bool = false, extraTimePercent: Double = 0, durationLimitSeconds: Double,
+                    testVersionId: String? = nil, complementaryVersionId: String? = nil) {
             self.extraTimePercent = extraTimePercent
+            self.testVersionId = testVersionId
+            self.complementaryVersionId = complementaryVersionId
             precondition(durationLimitSeconds > 0, "a test lasts a positive time")
             self.sessionId = sessionId
             self.candidateId = candidateId
@@ -80,6 +101,9 @@ public struct CandidateTest: Sendable {
         /// The candidate starts or resumes. `assessmentId` names the test on a first start
         /// (ignored on a resume); `tokenHash` is stored with it.
         case start(session: SessionGate, assessmentId: String, tokenHash: String)
+        /// A complementary test starting right after the candidate's first test ended (DESIGN
+        /// §3.8): no new authorisation; authorised and started in one transition.
+        case startFollowing(session: SessionGate, assessmentId: String, tokenHash: String)
         /// The challenge on screen (picked now if none is).
         case next
         case answer(Answer)
@@ -189,7 +213,8 @@ public struct CandidateTest: Sendable {
             sessionId: enrolment.sessionId, candidateId: enrolment.candidateId,
             externalIndex: enrolment.externalIndex, status: state.status.rawValue,
             abortReason: state.abortReason?.rawValue, needsAccessibility: enrolment.needsAccessibility,
-            locale: enrolment.locale, extraTimePercent: enrolment.extraTimePercent))
+            locale: enrolment.locale, extraTimePercent: enrolment.extraTimePercent,
+            versionId: enrolment.testVersionId, complementaryVersionId: enrolment.complementaryVersionId))
     }
 
     public var sessionId: String { enrolment.sessionId }
@@ -234,6 +259,22 @@ public struct CandidateTest: Sendable {
                 reply: .started(kind, assessmentId: id),
                 writes: [statusWrite(), assessment, journal(.started, now, detail: id)],
                 notices: [kind == .firstStart ? .started : .resumed])
+
+        case .startFollowing(let session, let newAssessmentId, let tokenHash):
+            let before = self
+            var authorized = try apply(.authorize(session: session), context)
+            guard case .done = authorized.reply else { return authorized }
+            let started: Outcome
+            do throws(LifecycleError) {
+                started = try apply(.start(session: session, assessmentId: newAssessmentId, tokenHash: tokenHash), context)
+            } catch {
+                self = before  // all or nothing: the authorisation alone is never kept
+                throw error
+            }
+            authorized.reply = started.reply
+            authorized.writes += started.writes
+            authorized.notices += started.notices
+            return authorized
 
         case .next:
             if let ended = endIfTimeRanOut(now) { return ended }

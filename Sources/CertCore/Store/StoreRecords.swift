@@ -63,11 +63,20 @@ public struct CandidateRecord: Sendable, Codable, Equatable, Hashable {
     public var trueAbility: Double?
     /// Extra time given at enrolment, in percent of the version's duration (33: a third more).
     public var extraTimePercent: Double
+    /// Set on a complementary test's row (key `CANDIDATE#VERSION`): the version it runs. Nil on
+    /// a test of the session's own version.
+    public var versionId: String?
+    /// Set on the core test's row of a candidate also enrolled in a complementary
+    /// certification (DESIGN §3.8): that certification's version id.
+    public var complementaryVersionId: String?
 
     public init(sessionId: String, candidateId: String, externalIndex: Int, status: String,
                 abortReason: String? = nil, needsAccessibility: Bool = false,
-                locale: String = "fr-fr", trueAbility: Double? = nil, extraTimePercent: Double = 0) {
+                locale: String = "fr-fr", trueAbility: Double? = nil, extraTimePercent: Double = 0,
+                versionId: String? = nil, complementaryVersionId: String? = nil) {
         self.extraTimePercent = extraTimePercent
+        self.versionId = versionId
+        self.complementaryVersionId = complementaryVersionId
         self.sessionId = sessionId
         self.candidateId = candidateId
         self.externalIndex = externalIndex
@@ -174,11 +183,17 @@ public struct ResultRecord: Sendable, Codable, Equatable, Hashable {
     public var answersCount: Int
     public var verificationCode: String
     public var scoredSeconds: Double
+    /// The level an external jury awarded a Pix+ Édu certification (LEVEL_ADVANCED,
+    /// LEVEL_EXPERT), and when; nil until it decides.
+    public var juryLevel: String?
+    public var jurySeconds: Double?
 
     public init(assessmentId: String, capacity: Double, errorRate: Double, pixScore: Int?,
                 meshLevel: Int?, level: String? = nil, competenceLevels: [String: Int]?, status: String,
                 statusReason: String? = nil, versionId: String = "core-v3", answersCount: Int,
-                verificationCode: String, scoredSeconds: Double) {
+                verificationCode: String, scoredSeconds: Double, juryLevel: String? = nil, jurySeconds: Double? = nil) {
+        self.juryLevel = juryLevel
+        self.jurySeconds = jurySeconds
         self.assessmentId = assessmentId
         self.capacity = capacity
         self.errorRate = errorRate

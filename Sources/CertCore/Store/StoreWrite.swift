@@ -25,4 +25,6 @@ public enum StoreWrite: Sendable, Equatable {
     /// Stores a certification version once (a second copy with the same id and hash is a no-op;
     /// another hash is refused).
     case version(VersionRecord)
+    /// The external jury's level of a stored Pix+ Édu result (written once).
+    case juryLevel(assessmentId: String, level: String, decidedSeconds: Double)
 }

@@ -16,10 +16,19 @@ public struct StartResponse: Codable, Sendable, Equatable {
     public var token: String
     /// True when the candidate had already answered or been served a challenge.
     public var resumed: Bool
-    public init(assessmentId: String, token: String, resumed: Bool) {
+    /// The certification version of the test this assessment runs (DESIGN §3.8: a candidate
+    /// enrolled in a complementary certification sits two tests, one after the other).
+    public var certificationVersion: String?
+    /// The complementary test that follows this one, if any: `next` moves to it once this
+    /// test ends.
+    public var followedBy: String?
+    public init(assessmentId: String, token: String, resumed: Bool, certificationVersion: String? = nil,
+                followedBy: String? = nil) {
         self.assessmentId = assessmentId
         self.token = token
         self.resumed = resumed
+        self.certificationVersion = certificationVersion
+        self.followedBy = followedBy
     }
 }
 
@@ -28,10 +37,17 @@ public struct ChallengeResponse: Codable, Sendable, Equatable {
     public var challengeId: String
     public var competence: String
     public var questionNumber: Int
-    public init(challengeId: String, competence: String, questionNumber: Int) {
+    /// Present only on the first challenge of a candidate's second test (DESIGN §3.8): the
+    /// new assessment to talk about from now on (the same token works), and its version.
+    public var assessmentId: String?
+    public var certificationVersion: String?
+    public init(challengeId: String, competence: String, questionNumber: Int, assessmentId: String? = nil,
+                certificationVersion: String? = nil) {
         self.challengeId = challengeId
         self.competence = competence
         self.questionNumber = questionNumber
+        self.assessmentId = assessmentId
+        self.certificationVersion = certificationVersion
     }
 }
 
@@ -91,11 +107,23 @@ public struct CertificateResponse: Codable, Sendable, Equatable {
     public var statusReason: String?
     /// The certification version that scored it.
     public var certificationVersion: String
+    /// The level the algorithm gave (the interval's label) when an external jury later gave
+    /// `level` (Pix+ Édu: LEVEL_ADMISSIBLE raised to LEVEL_ADVANCED or LEVEL_EXPERT); else null.
+    public var admissionLevel: String?
+    /// The CléA version the candidate was enrolled in, and whether it is acquired (core
+    /// certificates only; null otherwise).
+    public var cleaVersion: String?
+    public var cleaAcquired: Bool?
     public init(
         verificationCode: String, sessionId: String, candidateId: String, pixScore: Int?,
         meshLevel: Int?, level: String? = nil, competenceLevels: [String: Int]?, status: String,
-        statusReason: String? = nil, certificationVersion: String
+        statusReason: String? = nil, certificationVersion: String, juryLevel: String? = nil,
+        cleaVersion: String? = nil, cleaAcquired: Bool? = nil
     ) {
+        self.admissionLevel = juryLevel == nil ? nil : level
+        self.cleaVersion = cleaVersion
+        self.cleaAcquired = cleaAcquired
+        let level = juryLevel ?? level
         self.verificationCode = verificationCode
         self.sessionId = sessionId
         self.candidateId = candidateId
@@ -111,7 +139,7 @@ public struct CertificateResponse: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case verificationCode, sessionId, candidateId, pixScore, meshLevel, level, levelName, competenceLevels
-        case status, statusReason, certificationVersion
+        case status, statusReason, certificationVersion, admissionLevel, cleaVersion, cleaAcquired
     }
 
     /// Nulls are written: a reader sees every field of the certificate.
@@ -128,5 +156,8 @@ public struct CertificateResponse: Codable, Sendable, Equatable {
         try container.encode(status, forKey: .status)
         try container.encode(statusReason, forKey: .statusReason)
         try container.encode(certificationVersion, forKey: .certificationVersion)
+        try container.encode(admissionLevel, forKey: .admissionLevel)
+        try container.encode(cleaVersion, forKey: .cleaVersion)
+        try container.encode(cleaAcquired, forKey: .cleaAcquired)
     }
 }

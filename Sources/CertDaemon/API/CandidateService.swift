@@ -49,11 +49,39 @@ public final class CandidateService: Sendable {
             outcome = try await shard.perform(.next, key: route.key)
             context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
         }
-        guard case .challenge(let challenge, let questionNumber) = outcome.reply else {
+        switch outcome.reply {
+        case .challenge(let challenge?, let questionNumber):
+            return ChallengeResponse(challengeId: challenge.id, competence: challenge.competence,
+                                     questionNumber: questionNumber)
+        case .challenge(nil, _), .timeRanOut:
+            // The test is over: a candidate enrolled in a complementary certification moves on
+            // to its test (DESIGN §3.8).
+            if let following = try await route.session.startFollowing(candidateId: route.candidateId, token: token),
+               following.assessmentId != assessmentId {
+                return try await nextOfFollowing(following)
+            }
+            if case .timeRanOut = outcome.reply { throw context.refusal(outcome.reply, assessmentId: assessmentId) }
+            return nil
+        default:
             throw context.refusal(outcome.reply, assessmentId: assessmentId)
         }
+    }
+
+    /// The first (or current) challenge of a candidate's complementary test, naming its
+    /// assessment and version so that the candidate talks about it from now on.
+    private func nextOfFollowing(_ route: RoutingTable.Route) async throws(DaemonError) -> ChallengeResponse? {
+        let shard = route.shard
+        try shard.enter()
+        defer { shard.leave() }
+        let outcome = try await shard.perform(.next, key: route.key)
+        context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
+        guard case .challenge(let challenge, let questionNumber) = outcome.reply else {
+            throw context.refusal(outcome.reply, assessmentId: route.assessmentId)
+        }
+        let versionId = shard.read(route.key) { $0.rules.version.id }
         return challenge.map {
-            ChallengeResponse(challengeId: $0.id, competence: $0.competence, questionNumber: questionNumber)
+            ChallengeResponse(challengeId: $0.id, competence: $0.competence, questionNumber: questionNumber,
+                              assessmentId: route.assessmentId, certificationVersion: versionId)
         }
     }
 

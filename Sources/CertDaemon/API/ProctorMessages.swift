@@ -98,12 +98,20 @@ public struct CandidateSummary: Codable, Sendable, Equatable {
     /// True while the candidate's test runs past its theoretical end (a session with the time
     /// limit on ends it at the candidate's next request).
     public var overtime: Bool
+    /// The certification version this test runs (a candidate enrolled in a complementary
+    /// certification has a second row, its version's).
+    public var certificationVersion: String?
+    /// On the core test's row: the complementary certification the candidate is enrolled in.
+    public var complementary: String?
     public init(
         candidateId: String, status: String, needsAccessibility: Bool, locale: String,
         assessmentId: String?, answersCount: Int, authorizedUntilSeconds: Double?,
         abortReason: AbortReason?, pixScore: Int?, certificationStatus: String?, statusReason: String? = nil,
-        level: String? = nil, extraTimePercent: Double = 0, theoreticalEndSeconds: Double? = nil, overtime: Bool = false
+        level: String? = nil, extraTimePercent: Double = 0, theoreticalEndSeconds: Double? = nil, overtime: Bool = false,
+        certificationVersion: String? = nil, complementary: String? = nil
     ) {
+        self.certificationVersion = certificationVersion
+        self.complementary = complementary
         self.statusReason = statusReason
         self.level = level
         self.extraTimePercent = extraTimePercent
@@ -227,11 +235,14 @@ public struct PublishedCertificate: Codable, Sendable, Equatable {
     public var status: String
     public var statusReason: String?
     public var certificationVersion: String
+    /// On a core certificate whose candidate was enrolled in CléA: whether CléA is acquired.
+    public var cleaAcquired: Bool?
     public init(
         candidateId: String, assessmentId: String, verificationCode: String, pixScore: Int?,
         meshLevel: Int?, level: String? = nil, status: String, statusReason: String? = nil,
-        certificationVersion: String = "core-v3"
+        certificationVersion: String = "core-v3", cleaAcquired: Bool? = nil
     ) {
+        self.cleaAcquired = cleaAcquired
         self.level = level
         self.statusReason = statusReason
         self.certificationVersion = certificationVersion
@@ -257,6 +268,8 @@ public enum SessionEventKind: String, Codable, Sendable, CaseIterable {
     case liveAlertRaised, liveAlertValidated, liveAlertDismissed
     case companionAlertRaised, companionAlertCleared
     case sessionFinalized, sessionPublished
+    /// An external jury gave a published Pix+ Édu certification its level (DESIGN §3.8).
+    case juryDecided
 }
 
 /// One thing that happened in a session, streamed to `watch` clients.

@@ -44,13 +44,22 @@ public final class ProctorService: Sendable {
 
     /// Enrols a candidate; `extraTimePercent` (0 to 300) lengthens the test's time limit.
     public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String,
-                      extraTimePercent: Double = 0) async throws(DaemonError)
+                      extraTimePercent: Double = 0, complementaryVersionId: String? = nil) async throws(DaemonError)
     {
         try context.enter()
         defer { context.leave() }
         try await context.session(sessionId).enrol(
             candidateId: candidateId, needsAccessibility: needsAccessibility, locale: locale,
-            extraTimePercent: extraTimePercent)
+            extraTimePercent: extraTimePercent, complementaryVersionId: complementaryVersionId)
+    }
+
+    /// An external jury's level for a published Pix+ Édu certification (DESIGN §3.8).
+    public func decideJuryLevel(sessionId: String, candidateId: String, level: String) async throws(DaemonError)
+        -> CertificateResponse
+    {
+        try context.enter()
+        defer { context.leave() }
+        return try await context.session(sessionId).decideJuryLevel(candidateId: candidateId, level: level)
     }
 
     /// `INVALID_CREDENTIALS` (401) unless `password` is the session's invigilator password.
@@ -139,8 +148,8 @@ public final class ProctorService: Sendable {
     {
         try context.enter()
         defer { context.leave() }
-        _ = try context.session(sessionId)
-        let key = EngineShard.key(sessionId: sessionId, candidateId: candidateId)
+        // The test running, or next to run (a candidate may sit a complementary test second).
+        let key = await try context.session(sessionId).currentKey(candidateId)
         let (outcome, ticket) = try context.pool.shard(for: key).apply(event, key: key)
         try await context.wait(ticket)
         context.notify(outcome.notices, sessionId: sessionId, candidateId: candidateId)

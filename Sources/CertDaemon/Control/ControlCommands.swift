@@ -13,7 +13,7 @@ import Synchronization
 /// | session.list        | —                                                   | no    | [SessionSummary] |
 /// | login               | sessionId, password                                 | —     | {"sessionId", "loggedIn": true} |
 /// | session.show        | sessionId                                           | yes   | SessionDetail |
-/// | candidate.enrol     | sessionId, candidateId, needsAccessibility?, locale?, extraTimePercent? | yes | {} |
+/// | candidate.enrol     | sessionId, candidateId, needsAccessibility?, locale?, extraTimePercent?, complementary? (a Pix+ version id) | yes | {} |
 /// | candidate.authorize | sessionId, candidateId                              | yes   | {} |
 /// | candidate.end       | sessionId, candidateId                              | yes   | {} |
 /// | alert.list          | sessionId                                           | yes   | [AlertSummary] |
@@ -23,6 +23,7 @@ import Synchronization
 /// | companion.clear     | sessionId, candidateId                              | yes   | {} |
 /// | session.finalize    | sessionId, abortReasons? {candidateId: "candidate" or "technical"} | yes | FinalizationSummary |
 /// | session.publish     | sessionId                                           | yes   | [PublishedCertificate] |
+/// | candidate.jury      | sessionId, candidateId, level (LEVEL_ADVANCED or LEVEL_EXPERT) | yes | CertificateResponse (the Pix+ Édu certificate as now verified) |
 /// | watch               | sessionId                                           | yes   | {"watching": sessionId}, then one {"event": …} line per event (see below) |
 /// | stats               | —                                                   | no    | DaemonStats |
 /// | shutdown            | —                                                   | no    | {"shuttingDown": true}, then a graceful shutdown (anyone who can open the socket) |
@@ -58,7 +59,7 @@ public struct ControlCommands: Sendable {
     public static let names = [
         "help", "session.create", "session.list", "login", "session.show", "candidate.enrol", "candidate.authorize",
         "candidate.end", "alert.list", "alert.validate", "alert.dismiss", "companion.raise", "companion.clear",
-        "session.finalize", "session.publish", "watch", "stats", "shutdown",
+        "session.finalize", "session.publish", "candidate.jury", "watch", "stats", "shutdown",
     ]
 
     /// What running a command produced.
@@ -131,8 +132,14 @@ public struct ControlCommands: Sendable {
                 sessionId: sessionId, candidateId: try fields.string("candidateId"),
                 needsAccessibility: try fields.optionalBool("needsAccessibility") ?? false,
                 locale: try fields.optionalString("locale") ?? "fr-fr",
-                extraTimePercent: try fields.optionalNumber("extraTimePercent") ?? 0)
+                extraTimePercent: try fields.optionalNumber("extraTimePercent") ?? 0,
+                complementaryVersionId: try fields.optionalString("complementary"))
             return done
+
+        case "candidate.jury":
+            let sessionId = try loggedIn(fields, connection)
+            return try ok(await proctors.decideJuryLevel(
+                sessionId: sessionId, candidateId: try fields.string("candidateId"), level: try fields.string("level")))
 
         case "candidate.authorize":
             try await proctors.authorize(sessionId: try loggedIn(fields, connection), candidateId: try fields.string("candidateId"))

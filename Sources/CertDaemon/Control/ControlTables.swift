@@ -39,10 +39,10 @@ public enum ControlTables {
                 return .object(fields)
             }
             text += "\n" + table(candidates, [
-                ("CANDIDATE", "candidateId"), ("STATUS", "status"), ("ANSWERS", "answersCount"),
-                ("EXTRA", "extraTime"), ("THEORETICAL END", "theoreticalEnd"), ("", "overtimeFlag"),
+                ("CANDIDATE", "candidateId"), ("TEST", "certificationVersion"), ("STATUS", "status"),
+                ("ANSWERS", "answersCount"), ("EXTRA", "extraTime"), ("THEORETICAL END", "theoreticalEnd"), ("", "overtimeFlag"),
                 ("ABORT", "abortReason"), ("SCORE", "pixScore"), ("LEVEL", "level"),
-                ("RESULT", "certificationStatus"), ("REASON", "statusReason"),
+                ("RESULT", "certificationStatus"), ("REASON", "statusReason"), ("ALSO", "complementary"),
             ], empty: "no candidates")
             let alerts = result["alerts"]?.arrayValue ?? []
             if !alerts.isEmpty {
@@ -62,8 +62,14 @@ public enum ControlTables {
             return table(result.arrayValue ?? [], [
                 ("CANDIDATE", "candidateId"), ("VERIFICATION CODE", "verificationCode"), ("SCORE", "pixScore"),
                 ("MESH", "meshLevel"), ("LEVEL", "level"), ("STATUS", "status"), ("REASON", "statusReason"),
-                ("VERSION", "certificationVersion"),
+                ("VERSION", "certificationVersion"), ("CLEA", "cleaAcquired"),
             ], empty: "no certificates")
+        case "candidate.jury":
+            return keyValues(result, [
+                ("candidate", "candidateId"), ("verification code", "verificationCode"),
+                ("version", "certificationVersion"), ("level", "level"), ("printed", "levelName"),
+                ("admitted at", "admissionLevel"),
+            ])
         case "stats":
             return keyValues(result, [
                 ("sessions", "sessions"), ("active sessions", "activeSessions"), ("candidates", "candidates"),

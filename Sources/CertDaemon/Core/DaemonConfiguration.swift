@@ -31,9 +31,16 @@ public struct DaemonLimits: Sendable, Equatable {
 /// let core = try await DaemonCore.open(configuration)
 /// ```
 public struct DaemonConfiguration: Sendable {
+    /// The first bank: the one a single-bank daemon serves every version from.
     public var bank: ItemBank
+    /// Further banks, of other competence frameworks (DESIGN §3.7: each version is served from
+    /// the loaded bank of its framework).
+    public var additionalBanks: [ItemBank]
     /// The certification versions sessions may run; the first is the default.
     public var versions: [CertificationVersion]
+    /// CléA versions (DESIGN §3.7: no test of their own; a candidate enrolled in one acquires
+    /// it from the core result).
+    public var cleaVersions: [CleaVersion] = []
     /// Algorithm settings put on top of every version's `challenges` (a scenario's `algorithm`
     /// and `estimator`); empty for a daemon that runs the versions as written.
     public var algorithmOverrides: [String: JSONValue]
@@ -49,12 +56,13 @@ public struct DaemonConfiguration: Sendable {
     public var limits: DaemonLimits
 
     public init(
-        bank: ItemBank, versions: [CertificationVersion] = [BuiltInVersions.coreV3],
+        bank: ItemBank, additionalBanks: [ItemBank] = [], versions: [CertificationVersion] = [BuiltInVersions.coreV3],
         algorithmOverrides: [String: JSONValue] = [:], seed: UInt64,
         engines: Int = ProcessInfo.processInfo.activeProcessorCount, durability: Durability = .durable,
         databasePath: String, clock: any DaemonClock = SystemClock(), limits: DaemonLimits = DaemonLimits()
     ) {
         self.bank = bank
+        self.additionalBanks = additionalBanks
         self.versions = versions
         self.algorithmOverrides = algorithmOverrides
         self.seed = seed
@@ -63,5 +71,24 @@ public struct DaemonConfiguration: Sendable {
         self.databasePath = databasePath
         self.clock = clock
         self.limits = limits
+    }
+
+    /// Every loaded bank, the first first.
+    public var banks: [ItemBank] { [bank] + additionalBanks }
+
+    /// The bank that serves `version`: the one bank declaring the version's competence framework,
+    /// else the one bank declaring none. None, or two of a kind, is a coded error.
+    public func bank(for version: CertificationVersion) throws(CertError) -> ItemBank {
+        let wanted = version.framework.competenceFramework
+        let declaring = banks.filter { $0.competenceFramework == wanted }
+        let candidates = declaring.isEmpty ? banks.filter { $0.competenceFramework == nil } : declaring
+        guard candidates.count <= 1 else {
+            throw CertError(.versionBankAmbiguous, "Version \(version.id) (\(version.framework.rawValue)) could be served from \(candidates.count) loaded banks (\(candidates.map(\.version).joined(separator: ", "))); load one bank per competence framework.")
+        }
+        guard let bank = candidates.first else {
+            let loaded = banks.map { "\($0.version) (\($0.competenceFramework ?? "no framework"))" }.joined(separator: ", ")
+            throw CertError(.versionBankMismatch, "Version \(version.id) (\(version.framework.rawValue)) needs a bank of the \(wanted) framework; the daemon loaded \(loaded).")
+        }
+        return bank
     }
 }

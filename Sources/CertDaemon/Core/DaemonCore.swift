@@ -44,7 +44,7 @@ public final class DaemonCore: Sendable {
         // The bank's shared selection tables are built by the first adaptive test; building
         // them here keeps that work off the first candidate's request (and out of every
         // concurrent start that would wait behind it).
-        _ = AdaptiveTest(bank: configuration.bank, configuration: .default)
+        for bank in configuration.banks { _ = AdaptiveTest(bank: bank, configuration: .default) }
         let writer = try ResultWriter(path: configuration.databasePath, configuration: writerConfiguration)
         let versions: VersionCatalog
         do {

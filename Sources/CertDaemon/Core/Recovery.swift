@@ -57,20 +57,39 @@ struct Recovery {
                 let abortReason = try candidateRecord.abortReason.map {
                     try Self.parse(AbortReason.self, $0, table: "candidates", row: row, column: "abort_reason")
                 }
+                // A complementary test (DESIGN §3.8) runs its own version, bank and duration.
+                var testRules = rules
+                var testBank = session.bank
+                var sessionDuration = record.nominalDurationSeconds
+                var personId = candidateRecord.candidateId
+                if let versionId = candidateRecord.versionId {
+                    guard let stored = context.versions.rules(id: versionId),
+                          candidateRecord.candidateId.hasSuffix("#" + versionId)
+                    else {
+                        throw StoreError(.storeCorrupt, "Table candidates, row \(row), column version_id: no certification version \(versionId) for this test, or a key that does not end with it; the store is damaged.")
+                    }
+                    testRules = stored
+                    testBank = try context.versions.bank(forStored: versionId, sessionId: record.id)
+                    sessionDuration = stored.durationSeconds
+                    personId = String(candidateRecord.candidateId.dropLast(versionId.utf8.count + 1))
+                }
                 let enrolment = CandidateTest.Enrolment(
                     sessionId: record.id, candidateId: candidateRecord.candidateId,
                     externalIndex: candidateRecord.externalIndex, locale: candidateRecord.locale,
                     needsAccessibility: candidateRecord.needsAccessibility,
                     extraTimePercent: candidateRecord.extraTimePercent,
                     durationLimitSeconds: CandidateTest.Enrolment.durationLimit(
-                        sessionDurationSeconds: record.nominalDurationSeconds,
-                        extraTimePercent: candidateRecord.extraTimePercent))
+                        sessionDurationSeconds: sessionDuration,
+                        extraTimePercent: candidateRecord.extraTimePercent),
+                    testVersionId: candidateRecord.versionId,
+                    complementaryVersionId: candidateRecord.complementaryVersionId)
                 let events = eventsByCandidate[key] ?? []
                 let assessment = assessmentsByCandidate[key]
                 let test: CandidateTest
                 if let assessment, let stored = resultsByAssessment[assessment.id] {
+                    if let jury = stored.juryLevel { await session.restoreJuryLevel(jury, assessmentId: assessment.id) }
                     test = CandidateTest(
-                        restoringClosed: enrolment, bank: configuration.bank, rules: rules,
+                        restoringClosed: enrolment, bank: testBank, rules: testRules,
                         status: candidateStatus, abortReason: abortReason, firstStartSeconds: assessment.startedSeconds,
                         assessmentId: assessment.id, answersCount: stored.answersCount, eventsCount: events.count,
                         scored: try Self.scored(stored, abortReason: abortReason))
@@ -87,7 +106,7 @@ struct Recovery {
                     }
                     do throws(LifecycleError) {
                         test = try CandidateTest.replay(
-                            enrolment: enrolment, bank: configuration.bank, rules: rules,
+                            enrolment: enrolment, bank: testBank, rules: testRules,
                             seed: configuration.seed, events: events, answers: answers)
                     } catch {
                         throw DaemonError(error)
@@ -102,12 +121,16 @@ struct Recovery {
                     }
                 }
                 _ = context.pool.shard(for: key).insert(test, key: key)
-                await session.restoreCandidate(candidateRecord.candidateId)
-                context.gauges.add(.candidates, 1)
+                if candidateRecord.versionId != nil {
+                    await session.restoreFollowing(personId, key: key)
+                } else {
+                    await session.restoreCandidate(personId, complementaryVersionId: candidateRecord.complementaryVersionId)
+                    context.gauges.add(.candidates, 1)
+                }
                 if test.state.status == .started { context.gauges.add(.activeCandidates, 1) }
                 if let assessmentId = test.assessmentId {
                     context.routes.register(RoutingTable.Route(
-                        assessmentId: assessmentId, sessionId: record.id, candidateId: candidateRecord.candidateId,
+                        assessmentId: assessmentId, sessionId: record.id, candidateId: personId,
                         key: key, shard: context.pool.shard(for: key), session: session, token: nil))
                 }
             }

@@ -14,6 +14,10 @@ struct VersionCatalog: Sendable {
     /// Versions new sessions may name, in the order given.
     let loadedIds: [String]
     private let rulesById: [String: CertificationRules]
+    /// The bank each version is served from (DESIGN §3.7); absent for a stored version no
+    /// loaded bank can serve (its in-progress tests cannot be rebuilt).
+    private let bankById: [String: ItemBank]
+    private let cleaById: [String: CleaVersion]
 
     /// Checks the given versions against the bank and the overrides, and against the copies the
     /// store holds (an id with other content is VERSION_CONFLICT). Stored versions not given are
@@ -25,11 +29,14 @@ struct VersionCatalog: Sendable {
         }
         var rules: [String: CertificationRules] = [:]
         var loadedIds: [String] = []
+        var banks: [String: ItemBank] = [:]
         for version in configuration.versions {
             guard rules[version.id] == nil else {
                 throw CertError(.versionDuplicate, "Certification version \(version.id) is given twice.")
             }
-            try version.check(bank: configuration.bank)
+            let bank = try configuration.bank(for: version)
+            try version.check(bank: bank)
+            banks[version.id] = bank
             rules[version.id] = try CertificationRules(version: version, overrides: configuration.algorithmOverrides)
             loadedIds.append(version.id)
         }
@@ -40,6 +47,8 @@ struct VersionCatalog: Sendable {
                 }
                 continue
             }
+            // A CLEA version runs no test: nothing of it to rebuild tests with.
+            if record.framework == CertificationFramework.clea.rawValue { continue }
             let version: CertificationVersion
             do {
                 version = try CertificationVersion.decode(Data(record.document.utf8))
@@ -55,8 +64,55 @@ struct VersionCatalog: Sendable {
         }
         self.defaultId = first.id
         self.loadedIds = loadedIds
+        for (id, served) in rules where banks[id] == nil {
+            if let bank = try? configuration.bank(for: served.version), (try? served.version.check(bank: bank)) != nil {
+                banks[id] = bank
+            }
+        }
+        var cleas: [String: CleaVersion] = [:]
+        for clea in configuration.cleaVersions {
+            guard rules[clea.id] == nil, cleas[clea.id] == nil else {
+                throw CertError(.versionDuplicate, "Certification version \(clea.id) is given twice.")
+            }
+            if let record = stored.first(where: { $0.id == clea.id }), record.contentHash != clea.contentHash {
+                throw CertError(.versionConflict, "The store already holds certification version \(clea.id) with other content (\(record.contentHash.prefix(12)), given \(clea.contentHash.prefix(12))); give the changed version a new id.")
+            }
+            cleas[clea.id] = clea
+        }
         self.rulesById = rules
+        self.bankById = banks
+        self.cleaById = cleas
     }
+
+    /// A loaded CléA version.
+    func clea(id: String) -> CleaVersion? { cleaById[id] }
+
+    /// The loaded, active version `id` with its bank, for a complementary enrolment.
+    func servedForEnrolment(versionId id: String) throws(DaemonError) -> (rules: CertificationRules, bank: ItemBank) {
+        guard loadedIds.contains(id), let rules = rulesById[id], let bank = bankById[id] else {
+            throw .notFound(.versionUnknown, "This daemon has no certification version \(id); it loaded \(loadedIds.joined(separator: ", ")).")
+        }
+        if rules.version.status == .archived {
+            throw .conflict(.versionArchived, "Certification version \(id) is archived: it starts no test.")
+        }
+        return (rules, bank)
+    }
+
+    /// The bank version `id` is served from; a coded store error when no loaded bank serves it.
+    func bank(forStored id: String, sessionId: String) throws(StoreError) -> ItemBank {
+        guard let bank = bankById[id] else {
+            throw StoreError(.storeCorrupt, "Session \(sessionId) has tests of certification version \(id), and no loaded bank serves its framework; load that bank (serve --bank) to recover them.")
+        }
+        return bank
+    }
+
+    /// The bank of a loaded version (every loaded version has one).
+    func bank(of rules: CertificationRules) -> ItemBank {
+        bankById[rules.version.id]!
+    }
+
+    /// Any known version (loaded, stored or built in), for views of stored rows.
+    func rules(id: String) -> CertificationRules? { rulesById[id] }
 
     /// The rules of a new session: the named loaded version (VERSION_UNKNOWN otherwise,
     /// VERSION_ARCHIVED for an archived one), or the default; `contentHash`, when the caller
@@ -87,6 +143,7 @@ struct VersionCatalog: Sendable {
     /// Rows that store the given versions (the ones the store does not hold yet are inserted).
     func writes(nowSeconds: Double) -> [StoreWrite] {
         loadedIds.compactMap { rulesById[$0] }.map { .version($0.version.record(storedSeconds: nowSeconds)) }
+            + cleaById.keys.sorted().map { .version(cleaById[$0]!.record(storedSeconds: nowSeconds)) }
     }
 
     /// Every known version's rules, loaded ones first.

@@ -196,18 +196,25 @@ public enum FlatJSON {
 extension ChallengeResponse {
     /// The JSON body, as `JSONEncoder` with sorted keys writes it.
     public var flatJSON: [UInt8] {
-        FlatJSON.encodeObject([
+        var fields: [(key: StaticString, value: FlatJSON.Value)] = []
+        if let assessmentId { fields.append(("assessmentId", .string(assessmentId))) }
+        if let certificationVersion { fields.append(("certificationVersion", .string(certificationVersion))) }
+        fields += [
             ("challengeId", .string(challengeId)), ("competence", .string(competence)),
             ("questionNumber", .int(questionNumber)),
-        ])
+        ]
+        return FlatJSON.encodeObject(fields)
     }
 
     /// The body read by the narrow reader; nil when it needs the full decoder.
     public init?(flatJSON bytes: [UInt8]) {
         guard let fields = FlatJSON.parseObject(bytes) else { return nil }
         var challengeId: String?, competence: String?, questionNumber: Int?
+        var assessmentId: String?, certificationVersion: String?
         for field in fields {
             switch (field.key, field.value) {
+            case ("assessmentId", .string(let text)): assessmentId = text
+            case ("certificationVersion", .string(let text)): certificationVersion = text
             case ("challengeId", .string(let text)): challengeId = text
             case ("competence", .string(let text)): competence = text
             case ("questionNumber", .int(let number)): questionNumber = number
@@ -215,7 +222,8 @@ extension ChallengeResponse {
             }
         }
         guard let challengeId, let competence, let questionNumber else { return nil }
-        self.init(challengeId: challengeId, competence: competence, questionNumber: questionNumber)
+        self.init(challengeId: challengeId, competence: competence, questionNumber: questionNumber,
+                  assessmentId: assessmentId, certificationVersion: certificationVersion)
     }
 }
 
@@ -245,9 +253,11 @@ extension AnswerResponse {
 
 extension StartResponse {
     public var flatJSON: [UInt8] {
-        FlatJSON.encodeObject([
-            ("assessmentId", .string(assessmentId)), ("resumed", .bool(resumed)), ("token", .string(token)),
-        ])
+        var fields: [(key: StaticString, value: FlatJSON.Value)] = [("assessmentId", .string(assessmentId))]
+        if let certificationVersion { fields.append(("certificationVersion", .string(certificationVersion))) }
+        if let followedBy { fields.append(("followedBy", .string(followedBy))) }
+        fields += [("resumed", .bool(resumed)), ("token", .string(token))]
+        return FlatJSON.encodeObject(fields)
     }
 }
 

@@ -28,6 +28,8 @@ public struct ServeSettings: Sendable, Equatable {
     /// `HOST:PORT`; port 0 picks a free one.
     public var httpAddress: String = ServeSettings.defaultHTTPAddress
     public var bankPath: String
+    /// Further banks, one per other competence framework.
+    public var additionalBankPaths: [String] = []
     public var seed: UInt64 = ServeSettings.defaultSeed
     /// Nil: one per active processor.
     public var engines: Int?
@@ -74,18 +76,20 @@ public struct ServeSettings: Sendable, Equatable {
             try FileManager.default.createDirectory(
                 atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let bank: ItemBank
-        do {
-            bank = try ItemBank.load(path: bankPath)
-        } catch {
-            throw DaemonError(error.code, "\(bankPath): \(error.message)")
+        var banks: [ItemBank] = []
+        for path in [bankPath] + additionalBankPaths {
+            do {
+                banks.append(try ItemBank.load(path: path))
+            } catch {
+                throw DaemonError(error.code, "\(path): \(error.message)")
+            }
         }
         var versions: [CertificationVersion] = []
         for path in versionPaths {
             versions.append(try CertificationVersion.load(path: path))
         }
         var core = DaemonConfiguration(
-            bank: bank, versions: versions.isEmpty ? [BuiltInVersions.coreV3] : versions, seed: seed,
+            bank: banks[0], additionalBanks: Array(banks.dropFirst()), versions: versions.isEmpty ? [BuiltInVersions.coreV3] : versions, seed: seed,
             durability: durability, databasePath: resolvedDatabasePath, clock: clock)
         if let engines { core.engines = max(1, engines) }
         return DaemonOptions(
