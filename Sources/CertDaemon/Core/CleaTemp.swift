@@ -12,3 +12,8 @@ public struct CleaVersion: Sendable {
         VersionRecord(id: id, contentHash: contentHash, framework: "CLEA", document: "", storedSeconds: storedSeconds)
     }
 }
+public enum VersionDocument: Sendable {
+    case test(CertificationVersion)
+    case clea(CleaVersion)
+    public static func load(path: String) throws(CertError) -> VersionDocument { .test(try CertificationVersion.load(path: path)) }
+}

@@ -44,6 +44,9 @@ public struct DaemonConfiguration: Sendable {
     /// Algorithm settings put on top of every version's `challenges` (a scenario's `algorithm`
     /// and `estimator`); empty for a daemon that runs the versions as written.
     public var algorithmOverrides: [String: JSONValue]
+    /// Further overrides for one version, by version id, on top of `algorithmOverrides` (a mixed
+    /// day's group settings).
+    public var versionOverrides: [String: [String: JSONValue]] = [:]
     /// Seeds every draw of the daemon (challenge picks, codes) with the ids involved.
     public var seed: UInt64
     /// Number of AdaptiveEngines (each behind its own lock); assessments are sharded over them.

@@ -37,7 +37,9 @@ struct VersionCatalog: Sendable {
             let bank = try configuration.bank(for: version)
             try version.check(bank: bank)
             banks[version.id] = bank
-            rules[version.id] = try CertificationRules(version: version, overrides: configuration.algorithmOverrides)
+            rules[version.id] = try CertificationRules(
+                version: version,
+                overrides: configuration.algorithmOverrides.merging(configuration.versionOverrides[version.id] ?? [:]) { $1 })
             loadedIds.append(version.id)
         }
         for record in stored {

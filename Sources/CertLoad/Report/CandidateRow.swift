@@ -38,12 +38,19 @@ public struct CandidateRow: Sendable, Equatable {
     public var statusReason: String?
     /// The capacity interval's label, for a validated certification.
     public var level: String?
+    /// The population group of a mixed day (nil on a one-group day).
+    public var group: String?
+    /// The certification's framework (CORE, EDU_2ND_DEGRE, DROIT…); nil in older files.
+    public var framework: String?
 
     public init(candidateKey: String, personKey: String, sitting: Int = 1, sessionIndex: Int, centre: Int, wave: Int,
                 needsAccessibility: Bool, trueTheta: Double, status: String, answers: Int, abortReason: String? = nil,
                 estimatedTheta: Double? = nil, errorRate: Double? = nil, score: Int? = nil, meshLevel: Int? = nil,
                 meshLevelFromTrueTheta: Int, competenceLevels: [String: Int] = [:], startedAtSeconds: Double? = nil,
-                endedAtSeconds: Double? = nil, version: String? = nil, statusReason: String? = nil, level: String? = nil) {
+                endedAtSeconds: Double? = nil, version: String? = nil, statusReason: String? = nil, level: String? = nil,
+                group: String? = nil, framework: String? = nil) {
+        self.group = group
+        self.framework = framework
         self.version = version
         self.statusReason = statusReason
         self.level = level
@@ -113,10 +120,11 @@ public struct CandidateRow: Sendable, Equatable {
         "candidate", "person", "sitting", "session", "centre", "wave", "needs_accessibility", "true_theta", "status",
         "answers", "abort_reason", "estimated_theta", "error_rate", "score", "mesh_level", "mesh_level_true",
         "competence_levels", "started_at_seconds", "ended_at_seconds", "version", "status_reason", "level",
+        "framework", "group",
     ]
 
     /// Columns older files may lack.
-    static let optionalColumns: Set<String> = ["version", "status_reason", "level"]
+    static let optionalColumns: Set<String> = ["version", "status_reason", "level", "framework", "group"]
 
     /// Competence levels as `id=level` pairs joined by `;`, ids in sorted order.
     static func encodeLevels(_ levels: [String: Int]) -> String {
@@ -132,7 +140,7 @@ public struct CandidateRow: Sendable, Equatable {
             needsAccessibility ? "true" : "false", "\(trueTheta)", status, String(answers), abortReason ?? "",
             text(estimatedTheta), text(errorRate), text(score), text(meshLevel), String(meshLevelFromTrueTheta),
             Self.encodeLevels(competenceLevels), text(startedAtSeconds), text(endedAtSeconds),
-            version ?? "", statusReason ?? "", level ?? "",
+            version ?? "", statusReason ?? "", level ?? "", framework ?? "", group ?? "",
         ]
     }
 
@@ -170,7 +178,8 @@ public struct CandidateRow: Sendable, Equatable {
                 startedAtSeconds: try reader.optionalDouble("started_at_seconds"),
                 endedAtSeconds: try reader.optionalDouble("ended_at_seconds"),
                 version: try reader.optionalText("version"), statusReason: try reader.optionalText("status_reason"),
-                level: try reader.optionalText("level"))
+                level: try reader.optionalText("level"), group: try reader.optionalText("group"),
+                framework: try reader.optionalText("framework"))
         }
     }
 }

@@ -28,6 +28,9 @@ public struct Summary: Sendable, Codable, Equatable {
     public var answersPerSecond: Double
     public var certificationsPerSecond: Double
     public var peakConcurrentCandidates: Int
+    /// A mixed day's throughput and consistency per certification version (framework); nil on a
+    /// day of one certification.
+    public var byVersion: [VersionBreakdown]?
     /// Operation name → latency percentiles.
     public var latency: [String: LatencyPercentiles]
     /// Error code → count.
@@ -138,7 +141,7 @@ public struct Summary: Sendable, Codable, Equatable {
         case formatVersion, scenario, certificationVersion, certificationVersionHash, seed, transport, estimator, timeScale, concurrency, wallSeconds, simulatedSeconds
         case cpuSeconds, peakRSSBytes, storeBytes, certifications, answers, answersPerSecond, certificationsPerSecond
         case peakConcurrentCandidates, latency, errors, consistency, digest, thresholds, capacitySearch, capacity
-        case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification
+        case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification, byVersion
     }
 
     public init(from decoder: any Decoder) throws {
@@ -169,6 +172,7 @@ public struct Summary: Sendable, Codable, Equatable {
         thresholds = try c.decode([ThresholdOutcome].self, forKey: .thresholds)
         capacitySearch = try c.decodeIfPresent([CapacityStep].self, forKey: .capacitySearch)
         capacity = try c.decodeIfPresent(CapacityResult.self, forKey: .capacity)
+        byVersion = try c.decodeIfPresent([VersionBreakdown].self, forKey: .byVersion)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -198,6 +202,7 @@ public struct Summary: Sendable, Codable, Equatable {
         try c.encode(digest, forKey: .digest)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encodeIfPresent(capacitySearch, forKey: .capacitySearch)
+        try c.encodeIfPresent(byVersion, forKey: .byVersion)
         try c.encodeIfPresent(capacity, forKey: .capacity)
         try c.encode(passed, forKey: .passed)
         try c.encode(errorsTotal, forKey: .errorsTotal)

@@ -21,6 +21,10 @@ struct CandidateOutcome: Sendable {
     var answersGiven: Int
     var startedAtSeconds: Double?
     var endedAtSeconds: Double
+    /// The complementary test the candidate moved on to (DESIGN §3.8): its assessment and the
+    /// answers acknowledged in it; nil when there was none or it never started.
+    var complementaryAssessmentId: String?
+    var complementaryAnswers = 0
 
     /// The abort reason the invigilator gives at finalisation if the test is unfinished.
     var abortReason: AbortReason {
@@ -114,6 +118,8 @@ struct CandidateFlow {
     let candidates: any CandidateTransport
     let proctors: any ProctorTransport
     let items: TrueItemParameters
+    /// The true item parameters of the complementary test's bank, for a candidate who sits one.
+    let complementaryItems: TrueItemParameters?
     let pacing: Pacing
     let recorder: RunRecorder
     let limits: FlowLimits
@@ -127,6 +133,11 @@ struct CandidateFlow {
     private var startedAtSeconds: Double?
     private var assessmentId = ""
     private var token = ""
+    /// In the complementary test, since the daemon handed over to it.
+    private var inComplementary = false
+    /// Answers acknowledged in the first test, kept at the handover.
+    private var firstTestAnswers = 0
+    private var expectsComplementary: Bool { complementaryItems != nil }
 
     private var incidentDone = false
     private var attemptsByQuestion: [Int: Int] = [:]
@@ -147,7 +158,8 @@ struct CandidateFlow {
 
     init(candidate: SimulatedCandidate, session: SessionContext, proctor: SimulatedProctor,
          candidates: any CandidateTransport, proctors: any ProctorTransport, items: TrueItemParameters,
-         pacing: Pacing, recorder: RunRecorder, limits: FlowLimits) {
+         complementaryItems: TrueItemParameters? = nil, pacing: Pacing, recorder: RunRecorder, limits: FlowLimits) {
+        self.complementaryItems = complementaryItems
         self.candidate = candidate
         self.session = session
         self.proctor = proctor
@@ -173,8 +185,11 @@ struct CandidateFlow {
         }
         await flush()
         await recorder.candidateDone(simulatedEndSeconds: simulatedSeconds)
-        return CandidateOutcome(identity: candidate.identity, fate: fate, answersGiven: answersGiven,
-                                startedAtSeconds: startedAtSeconds, endedAtSeconds: simulatedSeconds)
+        return CandidateOutcome(identity: candidate.identity, fate: fate,
+                                answersGiven: inComplementary ? firstTestAnswers : answersGiven,
+                                startedAtSeconds: startedAtSeconds, endedAtSeconds: simulatedSeconds,
+                                complementaryAssessmentId: inComplementary ? assessmentId : nil,
+                                complementaryAnswers: inComplementary ? answersGiven : 0)
     }
 
     /// Whether a failure is an outage of the daemon (to wait out and resume from) rather than a
@@ -233,6 +248,12 @@ struct CandidateFlow {
             if answerInFlight { answersGiven += 1 }
             return .completed
         }
+        if let handedOver = challenge.assessmentId, handedOver != assessmentId {
+            // The first test is over: the daemon moved the candidate on to the complementary one.
+            if answerInFlight { answersGiven += 1 }
+            answerInFlight = false
+            enterComplementary(handedOver)
+        }
         let questionNumber = challenge.questionNumber
         answerInFlight = false
         if questionNumber - 1 > answersGiven {
@@ -275,7 +296,9 @@ struct CandidateFlow {
             }
         }
 
-        let result = candidate.answer(questionNumber: questionNumber, challengeId: challenge.challengeId, items: items)
+        let result = candidate.answer(questionNumber: questionNumber, challengeId: challenge.challengeId,
+                                      items: inComplementary ? (complementaryItems ?? items) : items,
+                                      complementary: inComplementary)
         let request = AnswerRequest(challengeId: challenge.challengeId, result: result)
         answerInFlight = true
         let answered = try await timed(LatencyOperation.answer, isAnswer: true, { [candidates, assessmentId, token] () async throws(DaemonError) in
@@ -285,12 +308,31 @@ struct CandidateFlow {
         // An acknowledged answer ends an outage: the daemon is back for this candidate.
         outageBeganNanoseconds = nil
         answersGiven = max(answersGiven + 1, answered.questionNumber)
-        if answered.completed { return .completed }
+        if answered.completed {
+            // A candidate with a complementary test asks for the next challenge: the handover.
+            return expectsComplementary && !inComplementary ? nil : .completed
+        }
         return try await afterAnswer()
+    }
+
+    /// From now on the candidate talks about the complementary test (`assessmentId`): its own
+    /// question numbers and answers. Abandons, incidents and companion alerts are the first
+    /// test's (drawn once per sitting).
+    private mutating func enterComplementary(_ newAssessmentId: String) {
+        guard !inComplementary else { return }
+        firstTestAnswers = answersGiven
+        assessmentId = newAssessmentId
+        inComplementary = true
+        answersGiven = 0
+        attemptsByQuestion = [:]
+        judgedForAlert = []
+        pendingLiveAlert = nil
+        incidentDone = true
     }
 
     /// What the candidate does once an answer is in: leave, or meet a companion alert.
     private mutating func afterAnswer() async throws(DaemonError) -> CandidateOutcome.Fate? {
+        if inComplementary { return nil }
         if let after = candidate.abandonAfterAnswers, answersGiven >= after {
             return .abandoned
         }
@@ -334,6 +376,12 @@ struct CandidateFlow {
         let started = try await timed(LatencyOperation.start, { [candidates] () async throws(DaemonError) in
             try await candidates.start(sessionId: sessionId, candidateId: candidateId, accessCode: accessCode)
         })
+        if expectsComplementary, !inComplementary, started.followedBy == nil, started.assessmentId != assessmentId,
+           !assessmentId.isEmpty {
+            // Resumed after an outage that spanned the handover: the daemon runs the second test.
+            answerInFlight = false
+            enterComplementary(started.assessmentId)
+        }
         assessmentId = started.assessmentId
         token = started.token
     }

@@ -31,19 +31,21 @@ struct DaemonConnection: Sendable {
     private let pool: HTTPConnectionPool?
     private let temporaryDirectory: String?
 
-    static func open(scenario: Scenario, options: RunOptions, bank: ItemBank, rules: CertificationRules,
+    static func open(scenario: Scenario, options: RunOptions, groups: RunGroups,
                      clock: VirtualClock) async throws(RunError) -> DaemonConnection {
         if let address = options.daemon {
             return try await external(address, options: options)
         }
         let temporaryDirectory = try makeTemporaryDirectory()
         let storePath = options.databasePath ?? (temporaryDirectory as NSString).appendingPathComponent("run.sqlite")
-        let configuration = DaemonConfiguration(
-            bank: bank, versions: [rules.version],
+        var configuration = DaemonConfiguration(
+            bank: groups.banks[0], additionalBanks: Array(groups.banks.dropFirst()), versions: groups.versions,
             algorithmOverrides: (try? JSONValue.parse(scenario.algorithmConfigurationJSON()).objectValue) ?? [:],
             seed: scenario.seed,
             durability: Durability(rawValue: scenario.durability.rawValue) ?? .durable,
             databasePath: storePath, clock: clock)
+        configuration.cleaVersions = groups.cleaVersions
+        configuration.versionOverrides = groups.versionOverrides
         switch scenario.transport {
         case .inproc:
             let core: DaemonCore

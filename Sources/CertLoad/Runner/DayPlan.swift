@@ -22,6 +22,21 @@ public struct DayPlan: Sendable {
         /// When the session opens, in simulated seconds from the day's start.
         public var opensAtSeconds: Double
         public var candidates: [CandidateIdentity]
+        /// Index of the population group the session holds (0 on a day with one group).
+        public var group: Int = 0
+    }
+
+    /// The group of first-day session `index`: a draw keyed by the session, against the groups'
+    /// cumulative shares (one group: 0, no draw).
+    static func group(sessionIndex index: Int, shares: [Double], draws: RunnerDraws) -> Int {
+        guard shares.count > 1 else { return 0 }
+        let u = draws.unit(.sessionGroup, UInt64(index))
+        var cumulative = 0.0
+        for (group, share) in shares.enumerated() {
+            cumulative += share
+            if u < cumulative { return group }
+        }
+        return shares.count - 1
     }
 
     public let sessions: [Session]
@@ -47,7 +62,9 @@ public struct DayPlan: Sendable {
             }
             firstDay.append(Session(index: firstDay.count, sessionId: sessionId, centre: plannedSession.centre,
                                     room: plannedSession.room, wave: plannedSession.wave, sitting: 0,
-                                    opensAtSeconds: plannedSession.opensAtSeconds, candidates: candidates))
+                                    opensAtSeconds: plannedSession.opensAtSeconds, candidates: candidates,
+                                    group: Self.group(sessionIndex: firstDay.count,
+                                                      shares: scenario.population.groups.map(\.share), draws: draws)))
         }
         sessions = firstDay
         if scenario.retest {
@@ -61,7 +78,8 @@ public struct DayPlan: Sendable {
                 }
                 sessions.append(Session(index: sessions.count, sessionId: sessionId, centre: session.centre,
                                         room: session.room, wave: session.wave, sitting: 1,
-                                        opensAtSeconds: dayLengthSeconds + session.opensAtSeconds, candidates: candidates))
+                                        opensAtSeconds: dayLengthSeconds + session.opensAtSeconds, candidates: candidates,
+                                        group: session.group))
             }
         }
         self.sessions = sessions

@@ -37,24 +37,27 @@ public enum ScenarioRunner {
     /// out; broken thresholds are reported in the outcome (`passed == false`).
     public static func run(scenario input: Scenario, options: RunOptions) async throws(RunError) -> RunOutcome {
         let scenario = try effectiveScenario(input, options: options)
-        let bank = try loadBank(scenario.bank)
-        let rules = try certificationRules(scenario, bank: bank)
         let draws = RunnerDraws(seed: scenario.seed)
+        let groups = try RunGroups(scenario: scenario, draws: draws)
+        let rules = groups.groups[0].rules
         let plan = DayPlan(scenario: scenario, draws: draws)
-        let items = TrueItemParameters(bank: bank, noise: scenario.calibrationNoise, draws: draws)
         let proctor = SimulatedProctor(policy: scenario.proctors, draws: draws)
         let clock = VirtualClock(timeScale: scenario.timeScale)
         let runBegan = VirtualClock.uptimeNanoseconds()
 
         let connection = try await DaemonConnection.open(
-            scenario: scenario, options: options, bank: bank, rules: rules, clock: clock)
-        let length = rules.configuration.maximumAssessmentLength
+            scenario: scenario, options: options, groups: groups, clock: clock)
         let sessions = plan.sessions.map { session in
-            SessionRun(plan: session,
+            let group = groups.groups[session.group]
+            let sitsSecondTest = if case .test = group.complementary { true } else { false }
+            return SessionRun(plan: session,
                        simulated: session.candidates.map {
-                           SimulatedCandidate(identity: $0, scenario: scenario, maximumAssessmentLength: length, draws: draws)
+                           SimulatedCandidate(identity: $0, scenario: scenario,
+                                              maximumAssessmentLength: group.rules.configuration.maximumAssessmentLength,
+                                              draws: draws, group: group.definition, sitsComplementaryTest: sitsSecondTest)
                        },
-                       proctors: connection.proctors, version: rules.version)
+                       proctors: connection.proctors, version: group.rules.version,
+                       complementaryVersionId: group.complementary?.versionId)
         }
 
         let playedDay: PlayedDay
@@ -62,7 +65,7 @@ public enum ScenarioRunner {
             let contexts = try await setUp(sessions)
             let setupSeconds = seconds(since: runBegan)
             playedDay = await play(
-                sessions: sessions, contexts: contexts, connection: connection, proctor: proctor, items: items,
+                sessions: sessions, contexts: contexts, connection: connection, proctor: proctor, groups: groups,
                 clock: clock, scenario: scenario, options: options, setupSeconds: setupSeconds)
         } catch {
             await connection.shutdown()
@@ -93,11 +96,14 @@ public enum ScenarioRunner {
         }
         connection.cleanUp()
 
-        let rows = candidateRows(sessions: sessions, played: played, results: results, version: rules.version)
+        let rows = candidateRows(sessions: sessions, played: played, results: results, groups: groups)
         var summary = makeSummary(scenario: scenario, transportName: connection.transportName, played: played,
                                   rows: rows, storeBytes: storeBytes)
         summary.certificationVersion = rules.version.id
         summary.certificationVersionHash = rules.version.contentHash
+        if groups.isMixed {
+            summary.byVersion = VersionBreakdown.make(rows: rows, versions: groups.versions, wallSeconds: played.wallSeconds)
+        }
         summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
         if let baseline = scenario.thresholds.baseline {
             summary.thresholds = BaselineCheck.explain(summary.thresholds, candidates: rows, baseline: baseline,
@@ -170,7 +176,7 @@ public enum ScenarioRunner {
 
     /// Runs every candidate and closes every session.
     static func play(sessions: [SessionRun], contexts: [SessionContext], connection: DaemonConnection,
-                     proctor: SimulatedProctor, items: TrueItemParameters, clock: VirtualClock, scenario: Scenario,
+                     proctor: SimulatedProctor, groups: RunGroups, clock: VirtualClock, scenario: Scenario,
                      options: RunOptions, setupSeconds: Double) async -> PlayedDay {
         clock.begin()
         let began = clock.beganUptimeNanoseconds ?? VirtualClock.uptimeNanoseconds()
@@ -227,11 +233,13 @@ public enum ScenarioRunner {
                         inFlight -= 1
                     }
                     inFlight += 1
+                    let runGroup = groups.groups[session.plan.group]
+                    let complementaryItems: TrueItemParameters? = if case .test(_, let items) = runGroup.complementary { items } else { nil }
                     group.addTask {
                         var flow = CandidateFlow(
                             candidate: candidate, session: context, proctor: proctor, candidates: connection.candidates,
-                            proctors: connection.proctors, items: items, pacing: pacing, recorder: recorder,
-                            limits: limits)
+                            proctors: connection.proctors, items: runGroup.items, complementaryItems: complementaryItems,
+                            pacing: pacing, recorder: recorder, limits: limits)
                         let outcome = await flow.run()
                         let last = await session.candidateFinished(outcome)
                         return .candidate(outcome, last ? await close(session) : nil)
@@ -284,41 +292,61 @@ public enum ScenarioRunner {
     public static let errorStatus = "error"
 
     static func candidateRows(sessions: [SessionRun], played: PlayedDay, results: [String: FinalResult],
-                              version: CertificationVersion) -> [CandidateRow] {
+                              groups: RunGroups) -> [CandidateRow] {
         var rows: [CandidateRow] = []
         rows.reserveCapacity(played.outcomes.count)
         for session in sessions {
+            let group = groups.groups[session.plan.group]
             let closed = played.closed[session.plan.sessionId]
+            // A candidate's rows by (candidate, version): the session's test and a complementary one.
             var summaries: [String: CandidateSummary] = [:]
-            for summary in closed?.detail.candidates ?? [] { summaries[summary.candidateId] = summary }
-            var assessmentByCandidate: [String: String] = [:]
-            for certificate in closed?.certificates ?? [] { assessmentByCandidate[certificate.candidateId] = certificate.assessmentId }
+            for summary in closed?.detail.candidates ?? [] {
+                summaries[summary.candidateId + "\u{0}" + (summary.certificationVersion ?? group.rules.version.id)] = summary
+            }
+            var assessments: [String: String] = [:]
+            for certificate in closed?.certificates ?? [] {
+                assessments[certificate.candidateId + "\u{0}" + certificate.certificationVersion] = certificate.assessmentId
+            }
+            var tests: [(version: CertificationVersion, suffix: String, complementary: Bool)] = [
+                (group.rules.version, "", false),
+            ]
+            if case .test(let rules, _) = group.complementary {
+                tests.append((rules.version, "#" + rules.version.framework.rawValue, true))
+            }
             for candidate in session.simulated {
                 let identity = candidate.identity
                 let outcome = played.outcomes[identity.candidateId]
-                let summary = summaries[identity.candidateId]
-                let assessmentId = assessmentByCandidate[identity.candidateId] ?? summary?.assessmentId
-                let result = assessmentId.flatMap { results[$0] }
-                let status: String
-                if let result {
-                    status = result.status
-                } else if case .failed = outcome?.fate {
-                    status = errorStatus
-                } else {
-                    status = unfinishedStatus
+                for test in tests {
+                    let key = identity.candidateId + "\u{0}" + test.version.id
+                    let summary = summaries[key]
+                    let assessmentId = assessments[key] ?? summary?.assessmentId
+                        ?? (test.complementary ? outcome?.complementaryAssessmentId : nil)
+                    let result = assessmentId.flatMap { results[$0] }
+                    let status: String
+                    if let result {
+                        status = result.status
+                    } else if case .failed = outcome?.fate {
+                        status = errorStatus
+                    } else {
+                        status = unfinishedStatus
+                    }
+                    let trueTheta = test.complementary ? (candidate.complementaryAbility ?? candidate.trueAbility) : candidate.trueAbility
+                    let answers = summary?.answersCount
+                        ?? (test.complementary ? outcome?.complementaryAnswers : outcome?.answersGiven) ?? 0
+                    rows.append(CandidateRow(
+                        candidateKey: identity.candidateId + test.suffix, personKey: personKey(identity.personIndex),
+                        sitting: identity.sitting + 1, sessionIndex: session.plan.index, centre: session.plan.centre,
+                        wave: session.plan.wave, needsAccessibility: candidate.needsAccessibility,
+                        trueTheta: trueTheta, status: status, answers: answers,
+                        abortReason: summary?.abortReason?.rawValue, estimatedTheta: result?.capacity,
+                        errorRate: result?.errorRate, score: result?.pixScore, meshLevel: result?.meshLevel,
+                        meshLevelFromTrueTheta: Scoring.grade(capacity: trueTheta, version: test.version).intervalIndex ?? -1,
+                        competenceLevels: result?.competenceLevels ?? [:],
+                        startedAtSeconds: test.complementary ? nil : outcome?.startedAtSeconds,
+                        endedAtSeconds: test.complementary ? nil : outcome?.endedAtSeconds, version: result?.version,
+                        statusReason: result?.statusReason, level: result?.level,
+                        group: groups.groups.count > 1 ? group.name : nil, framework: test.version.framework.rawValue))
                 }
-                rows.append(CandidateRow(
-                    candidateKey: identity.candidateId, personKey: personKey(identity.personIndex),
-                    sitting: identity.sitting + 1, sessionIndex: session.plan.index, centre: session.plan.centre,
-                    wave: session.plan.wave, needsAccessibility: candidate.needsAccessibility,
-                    trueTheta: candidate.trueAbility, status: status,
-                    answers: summary?.answersCount ?? outcome?.answersGiven ?? 0,
-                    abortReason: summary?.abortReason?.rawValue, estimatedTheta: result?.capacity,
-                    errorRate: result?.errorRate, score: result?.pixScore, meshLevel: result?.meshLevel,
-                    meshLevelFromTrueTheta: Scoring.grade(capacity: candidate.trueAbility, version: version).intervalIndex ?? -1,
-                    competenceLevels: result?.competenceLevels ?? [:], startedAtSeconds: outcome?.startedAtSeconds,
-                    endedAtSeconds: outcome?.endedAtSeconds, version: result?.version, statusReason: result?.statusReason,
-                    level: result?.level))
             }
         }
         return rows
@@ -379,22 +407,6 @@ public enum ScenarioRunner {
             } catch {
                 throw RunError(.runBank, "cannot load the item bank \(path): \(error.message)")
             }
-        }
-    }
-
-    /// The scenario's version (the built-in core-v3 when it names none), checked against the
-    /// bank, with the scenario's algorithm overrides and estimator on top.
-    static func certificationRules(_ scenario: Scenario, bank: ItemBank) throws(RunError) -> CertificationRules {
-        let version = try scenario.version.map { path throws(CertError) in try CertificationVersion.load(path: path) }
-            ?? BuiltInVersions.coreV3
-        try version.check(bank: bank)
-        do {
-            let overrides = try JSONValue.parse(scenario.algorithmConfigurationJSON()).objectValue ?? [:]
-            return try CertificationRules(version: version, overrides: overrides)
-        } catch let error as CertError {
-            throw RunError(.runBadOption, "the scenario's algorithm settings are refused by the engine: \(error.message)")
-        } catch {
-            throw RunError(.runBadOption, "the scenario's algorithm settings are refused by the engine: \(error)")
         }
     }
 

@@ -22,10 +22,13 @@ actor SessionRun {
     private(set) var publicationRepliesLost = 0
     /// The certification version the session is created under (its id and hash are sent).
     let version: CertificationVersion
+    /// The complementary certification every candidate is also enrolled in, if any.
+    let complementaryVersionId: String?
 
     init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport,
-         version: CertificationVersion) {
+         version: CertificationVersion, complementaryVersionId: String? = nil) {
         self.version = version
+        self.complementaryVersionId = complementaryVersionId
         self.plan = plan
         self.simulated = simulated
         self.proctors = proctors
@@ -39,13 +42,14 @@ actor SessionRun {
             certificationVersion: version.id, certificationVersionHash: version.contentHash))
         try await proctors.login(sessionId: created.sessionId, password: created.invigilatorPassword)
         // Enrolments are independent (each waits for the store in durable mode): send them together.
-        let (proctors, sessionId) = (self.proctors, plan.sessionId)
+        let (proctors, sessionId, complementary) = (self.proctors, plan.sessionId, complementaryVersionId)
         let failure = await withTaskGroup(of: DaemonError?.self) { group in
             for candidate in simulated {
                 group.addTask {
                     do throws(DaemonError) {
                         try await proctors.enrol(sessionId: sessionId, candidateId: candidate.identity.candidateId,
-                                                 needsAccessibility: candidate.needsAccessibility, locale: candidate.locale)
+                                                 needsAccessibility: candidate.needsAccessibility, locale: candidate.locale,
+                                                 complementaryVersionId: complementary)
                         return nil
                     } catch {
                         return error

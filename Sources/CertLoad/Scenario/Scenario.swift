@@ -23,6 +23,9 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// The certification version file the sessions run (DESIGN §3.7); nil for the built-in
     /// core-v3. A relative path is resolved against the scenario file's directory. YAML `version`.
     public var version: String? = nil
+    /// Further bank files, one per other competence framework (a mixed day's Pix+ versions are
+    /// served from the bank of their framework). YAML `banks`.
+    public var additionalBanks: [String] = []
     /// Overrides of the engine's algorithm settings (DESIGN §3.4), spelt as the engine spells them,
     /// put on top of the version's `challenges`. Validated against ``AlgorithmOverrides/known``.
     /// YAML `algorithm`.
@@ -99,6 +102,11 @@ public struct Scenario: Sendable, Codable, Equatable {
         }
         scenario.thresholds.baseline = scenario.thresholds.baseline.map(resolved)
         scenario.version = scenario.version.map(resolved)
+        scenario.additionalBanks = scenario.additionalBanks.map(resolved)
+        for index in scenario.population.groups.indices {
+            scenario.population.groups[index].version = scenario.population.groups[index].version.map(resolved)
+            scenario.population.groups[index].complementary = scenario.population.groups[index].complementary.map(resolved)
+        }
         return scenario
     }
 

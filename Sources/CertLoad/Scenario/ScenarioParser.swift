@@ -13,7 +13,7 @@ import Yams
 public enum ScenarioParser {
     /// Top-level keys, in the order a scenario file usually lists them.
     public static let topLevelKeys = [
-        "name", "description", "seed", "bank", "version", "algorithm", "estimator", "day", "population", "behaviour",
+        "name", "description", "seed", "bank", "banks", "version", "algorithm", "estimator", "day", "population", "behaviour",
         "proctors", "calibration_noise", "retest", "transport", "time_scale", "concurrency", "durability",
         "thresholds", "mode", "capacity",
     ]
@@ -86,8 +86,9 @@ public enum ScenarioParser {
         if let node = entries["algorithm"] { scenario.algorithm = try readAlgorithm(node) }
         if let node = entries["estimator"] { scenario.estimator = try node.word(Scenario.Estimator.self) }
         if let node = entries["day"] { scenario.day = try readDay(node) }
-        if let node = entries["population"] { scenario.population = try readPopulation(node) }
+        if let node = entries["banks"] { scenario.additionalBanks = try readPaths(node) }
         if let node = entries["behaviour"] { scenario.behaviour = try readBehaviour(node) }
+        if let node = entries["population"] { scenario.population = try readPopulation(node, behaviour: scenario.behaviour) }
         if let node = entries["proctors"] { scenario.proctors = try readProctors(node) }
         if let node = entries["calibration_noise"] { scenario.calibrationNoise = try readCalibrationNoise(node) }
         if let node = entries["retest"] { scenario.retest = try node.bool() }
@@ -167,13 +168,63 @@ public enum ScenarioParser {
         return day
     }
 
-    static func readPopulation(_ node: ScenarioNode) throws(ScenarioError) -> Population {
-        let entries = try node.mapping(allowed: ["ability", "accessibility_share", "locale"])
+    static func readPopulation(_ node: ScenarioNode, behaviour: Behaviour) throws(ScenarioError) -> Population {
+        let entries = try node.mapping(allowed: ["ability", "accessibility_share", "locale", "groups"])
         var population = Population()
         if let value = entries["ability"] { population.ability = try readAbility(value) }
         if let value = entries["accessibility_share"] { population.accessibilityShare = try value.probability() }
         if let value = entries["locale"] { population.locale = try value.string() }
+        if let value = entries["groups"] {
+            guard case .sequence(let sequence) = value.node else { throw value.bad("expected a list of groups, found \(value.kindDescription)") }
+            guard (1...PopulationGroup.countMax).contains(sequence.count) else {
+                throw value.bad("a day has 1 to \(PopulationGroup.countMax) groups, found \(sequence.count)")
+            }
+            var names = Set<String>()
+            for (index, item) in sequence.enumerated() {
+                let group = try readGroup(ScenarioNode(node: item, path: "\(value.path)[\(index)]"), base: population,
+                                          behaviour: behaviour)
+                guard names.insert(group.name).inserted else {
+                    throw ScenarioNode(node: item, path: "\(value.path)[\(index)]").bad("group name '\(group.name)' is used twice")
+                }
+                population.groups.append(group)
+            }
+            let total = population.groups.reduce(0) { $0 + $1.share }
+            guard abs(total - 1) < 1e-6 else {
+                throw value.bad("the groups' shares add up to \(ScenarioNode.format(total)), not 1")
+            }
+        }
         return population
+    }
+
+    static func readGroup(_ node: ScenarioNode, base: Population, behaviour: Behaviour) throws(ScenarioError) -> PopulationGroup {
+        let entries = try node.mapping(allowed: [
+            "name", "share", "version", "complementary", "algorithm", "ability", "complementary_ability",
+            "accessibility_share", "locale", "behaviour",
+        ])
+        guard let nameNode = entries["name"] else { throw node.bad("a group needs a 'name'") }
+        guard let shareNode = entries["share"] else { throw node.bad("a group needs a 'share'") }
+        let share = try shareNode.double(in: 0...1)
+        guard share > 0 else { throw shareNode.bad("a group's share must be above 0") }
+        var group = PopulationGroup(name: try nameNode.string(), share: share, population: base, behaviour: behaviour)
+        if let value = entries["version"], !value.isNull { group.version = try value.string() }
+        if let value = entries["complementary"], !value.isNull { group.complementary = try value.string() }
+        if let value = entries["algorithm"] { group.algorithm = try readAlgorithm(value) }
+        if let value = entries["ability"] { group.ability = try readAbility(value) }
+        if let value = entries["complementary_ability"] { group.complementaryAbility = try readAbility(value) }
+        if let value = entries["accessibility_share"] { group.accessibilityShare = try value.probability() }
+        if let value = entries["locale"] { group.locale = try value.string() }
+        if let value = entries["behaviour"] { group.behaviour = try readBehaviour(value, base: behaviour) }
+        return group
+    }
+
+    static func readPaths(_ node: ScenarioNode) throws(ScenarioError) -> [String] {
+        if case .scalar = node.node { return [try node.string()] }
+        guard case .sequence(let sequence) = node.node else { throw node.bad("expected a list of bank files, found \(node.kindDescription)") }
+        var paths: [String] = []
+        for (index, item) in sequence.enumerated() {
+            paths.append(try ScenarioNode(node: item, path: "\(node.path)[\(index)]").string())
+        }
+        return paths
     }
 
     static func readAbility(_ node: ScenarioNode) throws(ScenarioError) -> AbilityDistribution {
@@ -201,12 +252,12 @@ public enum ScenarioParser {
         }
     }
 
-    static func readBehaviour(_ node: ScenarioNode) throws(ScenarioError) -> Behaviour {
+    static func readBehaviour(_ node: ScenarioNode, base: Behaviour = Behaviour()) throws(ScenarioError) -> Behaviour {
         let entries = try node.mapping(allowed: [
             "think_time", "abandon_share", "live_alert_rate_per_question", "technical_incident_share",
             "companion_alert_share",
         ])
-        var behaviour = Behaviour()
+        var behaviour = base
         if let value = entries["think_time"] { behaviour.thinkTime = try readThinkTime(value) }
         if let value = entries["abandon_share"] { behaviour.abandonShare = try value.probability() }
         if let value = entries["live_alert_rate_per_question"] { behaviour.liveAlertRatePerQuestion = try value.probability() }

@@ -23,6 +23,10 @@ public enum DrawPurpose: UInt64, Sendable, CaseIterable {
     case sessionSize = 15
     case incidentOfflineTime = 16
     case proctorAlertReason = 17
+    /// Which population group a session of a mixed day holds.
+    case sessionGroup = 18
+    /// A person's true ability on the complementary certification's scale.
+    case complementaryAbility = 19
 }
 
 /// The runner's random draws, each from a generator keyed by (scenario seed, namespace, purpose,

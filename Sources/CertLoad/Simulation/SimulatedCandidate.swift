@@ -39,6 +39,9 @@ public struct SimulatedCandidate: Sendable, Equatable {
     public let identity: CandidateIdentity
     /// The person's true ability θ (logits).
     public let trueAbility: Double
+    /// The true ability on the complementary certification's scale, for a candidate who sits one
+    /// (DESIGN §3.8); nil otherwise.
+    public let complementaryAbility: Double?
     public let needsAccessibility: Bool
     public let locale: String
     /// When set, the candidate leaves for good after this many answers (abort reason `candidate`).
@@ -57,12 +60,16 @@ public struct SimulatedCandidate: Sendable, Equatable {
     private let thinkTime: ThinkTime
     private let liveAlertRatePerQuestion: Double
 
+    /// Extra key of the complementary test's answer draws.
+    static let complementaryAnswerKey = SeededRandom.key("complementary-test")
+
     /// Longest a technical incident keeps a candidate offline before they come back.
     public static let incidentOfflineSecondsMax = 600.0
     /// Shortest.
     public static let incidentOfflineSecondsMin = 30.0
 
-    public init(identity: CandidateIdentity, scenario: Scenario, maximumAssessmentLength: Int, draws: RunnerDraws) {
+    public init(identity: CandidateIdentity, scenario: Scenario, maximumAssessmentLength: Int, draws: RunnerDraws,
+                group: PopulationGroup? = nil, sitsComplementaryTest: Bool = false) {
         self.identity = identity
         self.draws = draws
         let person = identity.personKey
@@ -70,11 +77,25 @@ public struct SimulatedCandidate: Sendable, Equatable {
         var abilityRandom = draws.generator(.ability, person)
         let u1 = abilityRandom.nextUnitInterval()
         let u2 = abilityRandom.nextUnitInterval()
-        trueAbility = scenario.population.ability.theta(u1: u1, u2: u2)
-        needsAccessibility = draws.unit(.accessibility, person) < scenario.population.accessibilityShare
-        locale = scenario.population.locale
-        thinkTime = scenario.behaviour.thinkTime
-        liveAlertRatePerQuestion = scenario.behaviour.liveAlertRatePerQuestion
+        let ability = group?.ability ?? scenario.population.ability
+        let behaviour = group?.behaviour ?? scenario.behaviour
+        trueAbility = ability.theta(u1: u1, u2: u2)
+        if sitsComplementaryTest {
+            if let distribution = group?.complementaryAbility {
+                var random = draws.generator(.complementaryAbility, person)
+                let v1 = random.nextUnitInterval()
+                let v2 = random.nextUnitInterval()
+                complementaryAbility = distribution.theta(u1: v1, u2: v2)
+            } else {
+                complementaryAbility = trueAbility
+            }
+        } else {
+            complementaryAbility = nil
+        }
+        needsAccessibility = draws.unit(.accessibility, person) < (group?.accessibilityShare ?? scenario.population.accessibilityShare)
+        locale = group?.locale ?? scenario.population.locale
+        thinkTime = behaviour.thinkTime
+        liveAlertRatePerQuestion = behaviour.liveAlertRatePerQuestion
         arrivalOffsetSeconds = draws.unit(.arrival, person, sitting) * scenario.day.arrivalSpreadSeconds
 
         // An event "after k answers" happens part-way: k in 1...(length − 1), uniform.
@@ -84,9 +105,9 @@ public struct SimulatedCandidate: Sendable, Equatable {
             guard random.nextUnitInterval() < share else { return nil }
             return 1 + Int(random.nextUnitInterval() * Double(maximumAssessmentLength - 1))
         }
-        abandonAfterAnswers = partWay(.abandon, share: scenario.behaviour.abandonShare)
-        incidentAfterAnswers = partWay(.technicalIncident, share: scenario.behaviour.technicalIncidentShare)
-        companionAlertAfterAnswers = partWay(.companionAlert, share: scenario.behaviour.companionAlertShare)
+        abandonAfterAnswers = partWay(.abandon, share: behaviour.abandonShare)
+        incidentAfterAnswers = partWay(.technicalIncident, share: behaviour.technicalIncidentShare)
+        companionAlertAfterAnswers = partWay(.companionAlert, share: behaviour.companionAlertShare)
         incidentOfflineSeconds = Self.incidentOfflineSecondsMin
             + draws.unit(.incidentOfflineTime, person, sitting)
             * (Self.incidentOfflineSecondsMax - Self.incidentOfflineSecondsMin)
@@ -108,10 +129,17 @@ public struct SimulatedCandidate: Sendable, Equatable {
 
     /// The answer given: correct with probability P(θ_true) under the item's true parameters.
     /// An id unknown to the bank is answered wrong (and the flow counts it as an error).
-    public func answer(questionNumber: Int, challengeId: String, items: TrueItemParameters) -> AnswerResult {
-        guard let p = items.probabilityCorrect(challengeId: challengeId, theta: trueAbility) else { return .ko }
-        let u = draws.unit(.answer, identity.personKey, identity.sittingKey, UInt64(questionNumber),
-                           SeededRandom.key(challengeId))
+    /// In the complementary test (`complementary`), by the complementary ability, with draws
+    /// of their own.
+    public func answer(questionNumber: Int, challengeId: String, items: TrueItemParameters,
+                       complementary: Bool = false) -> AnswerResult {
+        let theta = complementary ? (complementaryAbility ?? trueAbility) : trueAbility
+        guard let p = items.probabilityCorrect(challengeId: challengeId, theta: theta) else { return .ko }
+        let u = complementary
+            ? draws.unit(.answer, identity.personKey, identity.sittingKey, UInt64(questionNumber),
+                         SeededRandom.key(challengeId), Self.complementaryAnswerKey)
+            : draws.unit(.answer, identity.personKey, identity.sittingKey, UInt64(questionNumber),
+                         SeededRandom.key(challengeId))
         return u < p ? .ok : .ko
     }
 }

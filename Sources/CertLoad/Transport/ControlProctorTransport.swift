@@ -90,6 +90,16 @@ public final class ControlProctorTransport: ProctorTransport {
         ])
     }
 
+    public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String,
+                      complementaryVersionId: String?) async throws(DaemonError) {
+        var fields: [String: JSONValue] = [
+            "sessionId": .string(sessionId), "candidateId": .string(candidateId),
+            "needsAccessibility": .bool(needsAccessibility), "locale": .string(locale),
+        ]
+        if let complementaryVersionId { fields["complementary"] = .string(complementaryVersionId) }
+        _ = try await connection(for: sessionId).call("candidate.enrol", fields)
+    }
+
     public func authorize(sessionId: String, candidateId: String) async throws(DaemonError) {
         try await candidateCommand("candidate.authorize", sessionId, candidateId)
     }

@@ -53,6 +53,12 @@ public struct InProcessProctorTransport: ProctorTransport {
         try await service.enrol(sessionId: sessionId, candidateId: candidateId, needsAccessibility: needsAccessibility, locale: locale)
     }
 
+    public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String,
+                      complementaryVersionId: String?) async throws(DaemonError) {
+        try await service.enrol(sessionId: sessionId, candidateId: candidateId, needsAccessibility: needsAccessibility,
+                                locale: locale, complementaryVersionId: complementaryVersionId)
+    }
+
     public func authorize(sessionId: String, candidateId: String) async throws(DaemonError) {
         try await service.authorize(sessionId: sessionId, candidateId: candidateId)
     }

@@ -27,6 +27,9 @@ public protocol ProctorTransport: Sendable {
     /// Logs in to the session with its invigilator password (a no-op check in process).
     func login(sessionId: String, password: String) async throws(DaemonError)
     func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String) async throws(DaemonError)
+    /// Enrols a candidate in the session's certification and a complementary one (DESIGN §3.8).
+    func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String,
+               complementaryVersionId: String?) async throws(DaemonError)
     func authorize(sessionId: String, candidateId: String) async throws(DaemonError)
     func validateLiveAlert(sessionId: String, candidateId: String, reason: LiveAlertReason) async throws(DaemonError)
     func dismissLiveAlert(sessionId: String, candidateId: String) async throws(DaemonError)
@@ -57,5 +60,17 @@ public enum TransportErrorCode {
 
     static func error(_ code: ErrorCode, _ message: String) -> DaemonError {
         DaemonError(code, message)
+    }
+}
+
+extension ProctorTransport {
+    /// A transport that knows no complementary enrolment (test doubles) enrols as before and
+    /// refuses one.
+    public func enrol(sessionId: String, candidateId: String, needsAccessibility: Bool, locale: String,
+                      complementaryVersionId: String?) async throws(DaemonError) {
+        if let complementaryVersionId {
+            throw DaemonError.unprocessable(.complementaryNotAllowed, "This transport cannot enrol in \(complementaryVersionId).")
+        }
+        try await enrol(sessionId: sessionId, candidateId: candidateId, needsAccessibility: needsAccessibility, locale: locale)
     }
 }
