@@ -67,6 +67,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case bankUnknownCompetence = "BANK_UNKNOWN_COMPETENCE"
     case bankEmptyCompetence = "BANK_EMPTY_COMPETENCE"
     case bankNoCompetences = "BANK_NO_COMPETENCES"
+    case bankUnknownFramework = "BANK_UNKNOWN_FRAMEWORK"
 
     // MARK: Certification versions (CertCore)
     case versionNotFound = "VERSION_NOT_FOUND"
@@ -339,6 +340,7 @@ extension ErrorCode {
         case .bankUnknownCompetence: Entry(.badRequest, "A challenge names a competence the bank does not list.")
         case .bankEmptyCompetence: Entry(.badRequest, "A competence has no challenge.")
         case .bankNoCompetences: Entry(.badRequest, "The bank lists no competences.")
+        case .bankUnknownFramework: Entry(.badRequest, "The competence framework named is not one certsim knows (crcn, crcn-edu, droit, pro-sante).")
         // Certification versions
         case .versionNotFound: Entry(.notFound, "The certification version file does not exist or cannot be read.")
         case .versionMalformed: Entry(.badRequest, "The certification version file is not valid JSON, or too large.")

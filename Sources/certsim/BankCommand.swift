@@ -12,7 +12,7 @@ struct BankCommand: ParsableCommand {
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate a synthetic CRCN bank, deterministic for a seed.")
+            abstract: "Generate a synthetic bank on a competence framework, deterministic for a seed.")
 
         /// Largest bank the generator writes.
         static let challengesMax = 100_000
@@ -23,15 +23,25 @@ struct BankCommand: ParsableCommand {
         @Option(help: "Seed; the same seed gives the same file.")
         var seed: UInt64 = 1
 
+        @Option(help: "Competence framework: crcn, crcn-edu, droit or pro-sante (droit and pro-sante are made up).")
+        var framework: String = CompetenceFramework.crcn.id
+
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
         func run() throws {
-            let minimum = Framework.crcn.count
-            guard (minimum...Self.challengesMax).contains(challenges) else {
-                CommandFailure(.bankBadSize, "--challenges must be in \(minimum)...\(Self.challengesMax), got \(challenges)").exit()
+            let chosen: CompetenceFramework
+            do {
+                chosen = try Framework.named(framework)
+            } catch {
+                CommandFailure(error.code, "--framework: \(error.message)").exit()
             }
-            let data = BankGenerator.generate(challenges: challenges, seed: seed).encoded() + Data("\n".utf8)
+            let minimum = chosen.competences.count
+            guard (minimum...Self.challengesMax).contains(challenges) else {
+                CommandFailure(.bankBadSize, "--challenges must be in \(minimum)...\(Self.challengesMax) for the \(chosen.id) framework, got \(challenges)").exit()
+            }
+            let data = BankGenerator.generate(challenges: challenges, seed: seed, framework: chosen).encoded()
+                + Data("\n".utf8)
             if let out {
                 do {
                     try data.write(to: URL(fileURLWithPath: out), options: .atomic)

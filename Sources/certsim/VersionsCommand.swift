@@ -3,7 +3,8 @@ import CertCore
 import Foundation
 
 /// `certsim versions check FILE…`: decodes and validates certification version files (DESIGN
-/// §3.7) and prints a summary of each; `certsim versions list` prints the built-in ones.
+/// §3.7), CléA ones included, and prints a summary of each; `certsim versions list` prints the
+/// built-in ones.
 struct VersionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "versions",
@@ -19,7 +20,7 @@ struct VersionsCommand: ParsableCommand {
         @Argument(help: "Certification version files (JSON).")
         var files: [String]
 
-        @Option(name: .long, help: "Also check each version against this item bank (framework, competences).")
+        @Option(name: .long, help: "Also check each version that runs a test against this item bank (framework, competences).")
         var bank: String?
 
         func validate() throws {
@@ -30,8 +31,8 @@ struct VersionsCommand: ParsableCommand {
             do {
                 let itemBank = try bank.map { try BankLoading.load(path: $0) }
                 for file in files {
-                    let version = try CertificationVersion.load(path: file)
-                    if let itemBank { try version.check(bank: itemBank) }
+                    let version = try VersionDocument.load(path: file)
+                    if let itemBank, case .test(let testVersion) = version { try testVersion.check(bank: itemBank) }
                     FileHandleOutput.standardOutput("\(file): ok\n" + version.summaryText)
                 }
             } catch let failure as CommandFailure {
@@ -44,9 +45,8 @@ struct VersionsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the versions built into this binary.")
 
         func run() throws {
-            for id in BuiltInVersions.all.keys.sorted() {
-                guard let text = BuiltInVersions.all[id],
-                      let version = try? CertificationVersion.decode(Data(text.utf8)) else { continue }
+            for id in BuiltInVersions.documents.keys.sorted() {
+                guard let version = BuiltInVersions.documents[id] else { continue }
                 FileHandleOutput.standardOutput(version.summaryText)
             }
         }

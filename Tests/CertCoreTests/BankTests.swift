@@ -145,6 +145,62 @@ import Testing
         #expect(bank.challenges.count >= 1000)
     }
 
+    static let repository = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every shipped bank is byte for byte what `certsim bank generate --framework F --seed 1
+    /// --challenges 1200` writes (the encoded bank and a final newline).
+    @Test(arguments: [("crcn", "crcn-synthetic-1.json"), ("crcn-edu", "crcn-edu-synthetic-1.json"),
+                      ("droit", "droit-synthetic-1.json"), ("pro-sante", "pro-sante-synthetic-1.json")])
+    func eachShippedBankIsWhatTheGeneratorWrites(framework id: String, file: String) throws {
+        let framework = try Framework.named(id)
+        let generated = BankGenerator.generate(challenges: 1200, seed: 1, framework: framework).encoded() + Data("\n".utf8)
+        let shipped = try Data(contentsOf: Self.repository.appendingPathComponent("Scenarios/banks/\(file)"))
+        #expect(shipped == generated, "Scenarios/banks/\(file) is not what the generator writes for \(id), seed 1")
+        let bank = try ItemBank.decode(shipped)
+        #expect(bank.challenges.count == 1200)
+        #expect(bank.competences == framework.competences)
+        #expect(bank.version == "\(id)-synthetic-seed1-n1200")
+        if id == "crcn" {
+            // The original format: no framework declared, no comment (digests depend on it).
+            #expect(bank.competenceFramework == nil && bank.comment == nil)
+        } else {
+            #expect(bank.competenceFramework == id)
+            #expect(bank.comment?.contains("Synthetic") == true)
+        }
+        if id == "droit" || id == "pro-sante" { #expect(bank.comment?.contains("made-up") == true) }
+    }
+
+    @Test func aBankOnAnotherFrameworkCoversEveryCompetenceWithItsOwnIds() throws {
+        let edu = BankGenerator.generate(challenges: 17, seed: 9, framework: .crcnEdu)
+        #expect(edu.competences.count == 17)
+        #expect(Set(edu.challenges.map(\.competence)) == Set(Framework.crcnEdu.map(\.id)))
+        #expect(edu.challenges.allSatisfy { $0.id.hasPrefix("e") && $0.tube.hasPrefix("@e") })
+        let droit = BankGenerator.generate(challenges: 1200, seed: 1, framework: .droit)
+        let crcn = BankGenerator.generate(challenges: 1200, seed: 1)
+        #expect(Set(droit.challenges.map(\.id)).isDisjoint(with: crcn.challenges.map(\.id)))
+        // Another framework draws from its own stream: its parameters are not CRCN's.
+        #expect(droit.challenges.prefix(20).map(\.difficulty) != crcn.challenges.prefix(20).map(\.difficulty))
+        for level in 1...8 { #expect(droit.challenges.contains { $0.level == level }) }
+    }
+
+    @Test func theCommentKeyIsReadAndWritten() throws {
+        let data = try JSONSerialization.data(withJSONObject: [
+            "version": "t", "comment": "made up for a test", "competenceFramework": "droit",
+            "competences": [["id": "1.1", "domain": "1", "name": "Mener une recherche"]], "challenges": [Self.good],
+        ] as [String: Any])
+        let bank = try ItemBank.decode(data)
+        #expect(bank.comment == "made up for a test")
+        #expect(try ItemBank.decode(bank.encoded()).comment == "made up for a test")
+        #expect(try ItemBank.decode(Self.bankJSON(challenges: [Self.good])).comment == nil)
+        let wrong = try JSONSerialization.data(withJSONObject: [
+            "version": "t", "comment": 3,
+            "competences": [["id": "1.1", "domain": "1", "name": "Mener une recherche"]], "challenges": [Self.good],
+        ] as [String: Any])
+        #expect(Self.error(wrong)?.code == .bankMalformed)
+        #expect(Self.error(wrong)?.message.contains("comment") == true)
+    }
+
     @Test(arguments: [16, 200, 1200, 3000])
     func generatedBanksLookCalibrated(size: Int) {
         let bank = BankGenerator.generate(challenges: size, seed: 5)

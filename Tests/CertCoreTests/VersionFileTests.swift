@@ -24,6 +24,19 @@ import Testing
             #expect(shipped == text, "Scenarios/versions/\(id).json differs from its built-in copy")
             #expect(try CertificationVersion.decode(Data(shipped.utf8)).id == id)
         }
+        for (id, text) in BuiltInVersions.clea {
+            let file = Self.repository.appendingPathComponent("Scenarios/versions/\(id).json")
+            let shipped = try String(contentsOf: file, encoding: .utf8)
+            #expect(shipped == text, "Scenarios/versions/\(id).json differs from its built-in copy")
+            #expect(try CleaVersion.decode(Data(shipped.utf8)).id == id)
+        }
+        // Every shipped file is built in, and nothing else is.
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.repository.appendingPathComponent("Scenarios/versions").path)
+            .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+        #expect(Set(files) == Set(BuiltInVersions.documents.keys))
+        #expect(Set(BuiltInVersions.all.keys).isDisjoint(with: BuiltInVersions.clea.keys))
+        #expect(BuiltInVersions.documents.count == BuiltInVersions.all.count + BuiltInVersions.clea.count)
+        for (id, document) in BuiltInVersions.documents { #expect(document.id == id) }
         #expect(BuiltInVersions.coreV3.id == "core-v3")
         #expect(BuiltInVersions.coreV32023.intervals.first?.min == -8)
         #expect(BuiltInVersions.coreV3.intervals.first?.min == -4.67)

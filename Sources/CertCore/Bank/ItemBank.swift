@@ -17,13 +17,15 @@ public struct ItemBank: Sendable {
     /// checked against a certification version's framework; nil for a bank that declares none
     /// (test banks), which any version accepts.
     public let competenceFramework: String?
+    /// What a reader should know about the bank (a bank on a made-up framework says so).
+    public let comment: String?
     public let competences: [Competence]
     public let challenges: [Challenge]
     private let indexById: [String: Int]
 
     /// Validates and builds a bank. The first problem found is thrown, naming the item.
-    public init(version: String, competenceFramework: String? = nil, competences: [Competence],
-                challenges: [Challenge]) throws(BankError) {
+    public init(version: String, competenceFramework: String? = nil, comment: String? = nil,
+                competences: [Competence], challenges: [Challenge]) throws(BankError) {
         guard !competences.isEmpty else {
             throw BankError(.bankNoCompetences, "the bank lists no competences")
         }
@@ -49,6 +51,7 @@ public struct ItemBank: Sendable {
         }
         self.version = version
         self.competenceFramework = competenceFramework
+        self.comment = comment
         self.competences = competences
         self.challenges = challenges
         self.indexById = indexById
@@ -66,8 +69,8 @@ public struct ItemBank: Sendable {
     public func encoded() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let file = BankFile(version: version, competenceFramework: competenceFramework, competences: competences,
-                            challenges: challenges)
+        let file = BankFile(version: version, competenceFramework: competenceFramework, comment: comment,
+                            competences: competences, challenges: challenges)
         // Encoding plain strings, ints, bools and finite doubles cannot fail.
         return (try? encoder.encode(file)) ?? Data()
     }
@@ -91,7 +94,7 @@ public struct ItemBank: Sendable {
         } catch {
             throw BankError(.bankMalformed, "bank file is not valid bank JSON: \(describe(error))")
         }
-        return try ItemBank(version: raw.version, competenceFramework: raw.competenceFramework,
+        return try ItemBank(version: raw.version, competenceFramework: raw.competenceFramework, comment: raw.comment,
                             competences: raw.competences, challenges: raw.challenges)
     }
 
@@ -122,6 +125,7 @@ public struct ItemBank: Sendable {
 private struct BankFile: Encodable {
     let version: String
     let competenceFramework: String?
+    let comment: String?
     let competences: [Competence]
     let challenges: [Challenge]
 }
@@ -131,10 +135,11 @@ private struct BankFile: Encodable {
 private struct RawBank: Decodable {
     let version: String
     let competenceFramework: String?
+    let comment: String?
     let competences: [Competence]
     let challenges: [Challenge]
 
-    private enum Keys: String, CodingKey { case version, competenceFramework, competences, challenges }
+    private enum Keys: String, CodingKey { case version, competenceFramework, comment, competences, challenges }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
@@ -155,6 +160,14 @@ private struct RawBank: Decodable {
             competenceFramework = framework
         } else {
             competenceFramework = nil
+        }
+        if container.contains(.comment), try !container.decodeNil(forKey: .comment) {
+            guard let text = try? container.decode(String.self, forKey: .comment) else {
+                throw BankError(.bankMalformed, "bank field \"comment\" is not a string")
+            }
+            comment = text
+        } else {
+            comment = nil
         }
         var competenceList = try container.nestedUnkeyedContainer(forKey: .competences)
         var competences: [Competence] = []

@@ -154,6 +154,26 @@ public struct CertificationVersion: Sendable, Equatable {
     // MARK: Reading
 
     public static func load(path: String) throws(CertError) -> CertificationVersion {
+        try VersionReader.load(path: path, decode)
+    }
+
+    /// Decodes and validates a version file. Codes: VERSION_MALFORMED, VERSION_UNKNOWN_KEY,
+    /// VERSION_MISSING_KEY, VERSION_BAD_VALUE (also for a CLEA file, which runs no test: read
+    /// it with ``CleaVersion`` or ``VersionDocument``).
+    public static func decode(_ data: Data) throws(CertError) -> CertificationVersion {
+        let json = try VersionReader.parse(data)
+        var version = try VersionReader.read(json)
+        (version.document, version.contentHash) = VersionReader.canonical(json)
+        return version
+    }
+}
+
+/// Walks a version's JSON by key, so that each refusal names the key's path. Shared by
+/// ``CertificationVersion`` and ``CleaVersion``.
+enum VersionReader {
+    /// Reads a version file; VERSION_NOT_FOUND when it cannot be read, and any refusal of
+    /// `decode` prefixed with the path.
+    static func load<Version>(path: String, _ decode: (Data) throws(CertError) -> Version) throws(CertError) -> Version {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CertError(.versionNotFound, "certification version file \(path) does not exist")
         }
@@ -170,27 +190,58 @@ public struct CertificationVersion: Sendable, Equatable {
         }
     }
 
-    /// Decodes and validates a version file. Codes: VERSION_MALFORMED, VERSION_UNKNOWN_KEY,
-    /// VERSION_MISSING_KEY, VERSION_BAD_VALUE.
-    public static func decode(_ data: Data) throws(CertError) -> CertificationVersion {
-        guard data.count <= fileBytesMax else {
-            throw CertError(.versionMalformed, "the version file is \(data.count) bytes, more than \(fileBytesMax)")
+    /// The file's JSON, within ``CertificationVersion/fileBytesMax`` (VERSION_MALFORMED otherwise).
+    static func parse(_ data: Data) throws(CertError) -> JSONValue {
+        guard data.count <= CertificationVersion.fileBytesMax else {
+            throw CertError(.versionMalformed, "the version file is \(data.count) bytes, more than \(CertificationVersion.fileBytesMax)")
         }
-        let json: JSONValue
         do {
-            json = try JSONValue.parse(data)
+            return try JSONValue.parse(data)
         } catch {
             throw CertError(.versionMalformed, "the version file is not valid JSON: \(describe(error))")
         }
-        var version = try VersionReader.read(json)
-        version.document = json.jsonText()
-        version.contentHash = SHA256.hash(data: Data(version.document.utf8)).map { String(format: "%02x", $0) }.joined()
-        return version
     }
-}
 
-/// Walks a version's JSON by key, so that each refusal names the key's path.
-private enum VersionReader {
+    /// The canonical JSON (sorted keys, no whitespace) and its SHA-256 in hexadecimal.
+    static func canonical(_ json: JSONValue) -> (document: String, contentHash: String) {
+        let document = json.jsonText()
+        return (document, SHA256.hash(data: Data(document.utf8)).map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// The `framework` word of a file, when it has one (to tell a CLEA file from a test's).
+    static func frameworkWord(_ json: JSONValue) -> String? {
+        json.objectValue?["framework"]?.stringValue
+    }
+
+    static let cleaRunsNoTest = "is CLEA: a CLEA version runs no test of its own (it reads the core certification's result), so it cannot score or serve a test; check it with `certsim versions check`"
+
+    /// A version's `id`: at most 64 letters, digits, '-', '_' or '.'.
+    static func identifier(_ value: JSONValue, _ path: String) throws(CertError) -> String {
+        let id = try string(value, path)
+        guard id.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+            throw bad(path, "must be at most 64 letters, digits, '-', '_' or '.'")
+        }
+        return id
+    }
+
+    /// The optional `comment` (a string) and `status` (`active` when absent).
+    static func commentAndStatus(_ top: [String: JSONValue]) throws(CertError) -> (comment: String?, status: VersionStatus) {
+        var comment: String?
+        if let value = top["comment"], value != .null {
+            guard let text = value.stringValue else { throw bad("comment", "must be a string") }
+            comment = text
+        }
+        var status = VersionStatus.active
+        if let value = top["status"], value != .null {
+            let word = try string(value, "status")
+            guard let parsed = VersionStatus(rawValue: word) else {
+                throw bad("status", "is \"\(word)\", not one of \(VersionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        return (comment, status)
+    }
+
     static let topKeys = ["id", "framework", "comment", "status", "challenges", "minimumAnswersToValidate",
                           "assessmentDurationMinutes", "globalScoring", "competenceScoring", "externalLevels"]
     static let challengeKeys = ["maximumAssessmentLength", "challengesBetweenSameCompetence", "limitToOneQuestionPerTube",
@@ -251,31 +302,17 @@ private enum VersionReader {
     }
 
     static func read(_ json: JSONValue) throws(CertError) -> CertificationVersion {
-        let top = try object(json, "", known: topKeys)
-        let id = try string(try required(top, "id", ""), "id")
-        guard id.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
-            throw bad("id", "must be at most 64 letters, digits, '-', '_' or '.'")
+        // Before the keys: a CLEA file's own keys would otherwise be reported as unknown.
+        if frameworkWord(json) == CertificationFramework.clea.rawValue {
+            throw bad("framework", cleaRunsNoTest)
         }
+        let top = try object(json, "", known: topKeys)
+        let id = try identifier(try required(top, "id", ""), "id")
         let frameworkWord = try string(try required(top, "framework", ""), "framework")
         guard let framework = CertificationFramework(rawValue: frameworkWord) else {
             throw bad("framework", "is \"\(frameworkWord)\", not one of \(CertificationFramework.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard framework != .clea else {
-            throw bad("framework", "CLEA versions (no test of their own) are not read by this release")
-        }
-        var comment: String?
-        if let value = top["comment"], value != .null {
-            guard let text = value.stringValue else { throw bad("comment", "must be a string") }
-            comment = text
-        }
-        var status = VersionStatus.active
-        if let value = top["status"], value != .null {
-            let word = try string(value, "status")
-            guard let parsed = VersionStatus(rawValue: word) else {
-                throw bad("status", "is \"\(word)\", not one of \(VersionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            status = parsed
-        }
+        let (comment, status) = try commentAndStatus(top)
 
         let challengeFields = try object(try required(top, "challenges", ""), "challenges", known: challengeKeys)
         for key in challengeKeys {

@@ -5,6 +5,19 @@ public enum LevelNames {
         names[label] ?? label
     }
 
+    /// What a certificate prints for a REJECTED certification of `framework`: Pix+ Édu's
+    /// "Non admissible" (capacity below the admissible interval, or too few answers); nil where
+    /// a rejected certification prints no level.
+    public static func rejectedName(framework: CertificationFramework) -> String? {
+        switch framework {
+        case .edu1erDegre, .edu2ndDegre, .eduCPE: notAdmissible
+        case .core, .droit, .proSante, .clea: nil
+        }
+    }
+
+    /// Pix+ Édu's name for a candidate below the admissible interval.
+    public static let notAdmissible = "Non admissible"
+
     static let names: [String: String] = [
         "LEVEL_PRE_BEGINNER": "Pré-débutant",
         "LEVEL_BEGINNER_1": "Débutant 1",
