@@ -57,6 +57,7 @@ struct CorePixPlusTests {
                                       complementaryVersionId: Self.edu.id)
         try await core.proctors.enrol(sessionId: "S", candidateId: "p1", needsAccessibility: false, locale: "fr-fr")
 
+        #expect(Self.eduBank.competences.count == 17)
         let started = try await CoreFixtures.start(core, session, "t1")
         #expect(started.certificationVersion == "core-v3")
         #expect(started.followedBy == Self.edu.id)
@@ -295,22 +296,10 @@ struct CorePixPlusTests {
 
 enum PixPlusFixtures {
     /// A bank of the CRCN-Édu framework (it declares `crcn-edu`).
-    static let eduBank: ItemBank = {
-        let base = BankGenerator.generate(challenges: 680, seed: 17)
-        return try! ItemBank(version: "edu-test", competenceFramework: "crcn-edu", competences: base.competences,
-                             challenges: base.challenges)
-    }()
+    /// A bank of the CRCN-Édu framework: 17 competences (it declares `crcn-edu`).
+    static let eduBank = BankGenerator.generate(challenges: 680, seed: 17, framework: .crcnEdu)
 
-    static let edu: CertificationVersion = try! CertificationVersion.decode(Data("""
-        {"id": "edu-2nd-degre-v3", "framework": "EDU_2ND_DEGRE",
-         "challenges": {"maximumAssessmentLength": 32, "challengesBetweenSameCompetence": 2,
-                        "limitToOneQuestionPerTube": true, "enablePassageByAllCompetences": true,
-                        "variationPercent": 0.3, "defaultCandidateCapacity": -3,
-                        "defaultProbabilityToPickChallenge": 100},
-         "minimumAnswersToValidate": 20, "assessmentDurationMinutes": 90,
-         "globalScoring": {"pixScore": false, "intervals": [{"level": 0, "label": "LEVEL_ADMISSIBLE", "min": 1, "max": 8}]},
-         "externalLevels": ["LEVEL_ADVANCED", "LEVEL_EXPERT"]}
-        """.utf8))
+    static let edu = BuiltInVersions.edu2ndDegreV3
 
-    static let clea = CleaVersion(id: "clea-v3", coreVersion: "core-v3", minimumEarnedPix: 70, contentHash: "test")
+    static let clea = BuiltInVersions.cleaV3
 }

@@ -85,12 +85,18 @@ public struct ServeSettings: Sendable, Equatable {
             }
         }
         var versions: [CertificationVersion] = []
+        var cleaVersions: [CleaVersion] = []
         for path in versionPaths {
-            versions.append(try CertificationVersion.load(path: path))
+            switch try VersionDocument.load(path: path) {
+            case .test(let version): versions.append(version)
+            case .clea(let clea): cleaVersions.append(clea)
+            }
         }
+        if versions.isEmpty, !cleaVersions.isEmpty { versions = [BuiltInVersions.coreV3] }
         var core = DaemonConfiguration(
             bank: banks[0], additionalBanks: Array(banks.dropFirst()), versions: versions.isEmpty ? [BuiltInVersions.coreV3] : versions, seed: seed,
             durability: durability, databasePath: resolvedDatabasePath, clock: clock)
+        core.cleaVersions = cleaVersions
         if let engines { core.engines = max(1, engines) }
         return DaemonOptions(
             core: core, socketPath: resolvedSocketPath, socketMode: mode, httpHost: host, httpPort: port,

@@ -30,6 +30,7 @@ public enum HTMLReport {
         body += errorsSection(summary)
         body += activitySection(files.timeline)
         body += consistencySection(summary, candidates: files.candidates)
+        if let versions = summary.byVersion, !versions.isEmpty { body += versionsSection(versions) }
         if let steps = summary.capacitySearch, !steps.isEmpty { body += capacitySection(steps, result: summary.capacity) }
         return """
         <!DOCTYPE html>
@@ -247,6 +248,28 @@ public enum HTMLReport {
                     .init(name: "p99", points: timed.map { (x($0), Double($0.p99Microseconds!) / 1000) }, colour: SVGChart.palette[3]),
                 ],
                 xLabel: unit, yLabel: "latency (ms)")
+        }
+        return html
+    }
+
+    /// A mixed day, version by version: throughput, statuses, θ̂ error, and for each version the
+    /// confusion of (level of the true θ → certified level).
+    static func versionsSection(_ versions: [VersionBreakdown]) -> String {
+        var html = "<h2 id=\"versions\">By certification version</h2>\n"
+        html += "<p class=\"note\">Pix+ certifications have no Pix score: they are measured in levels. "
+            + "Level agreement is the share of validated or rejected tests certified at the level of the candidate's true θ "
+            + "(a rejection counts as “none”).</p>\n"
+        html += table(
+            ["version", "framework", "certifications", "per second", "validated", "rejected", "cancelled", "bias", "RMSE", "level agreement"],
+            versions.map { v in
+                [v.version, v.framework, String(v.certifications), fixed(v.certificationsPerSecond, 2), String(v.validated),
+                 "\(v.rejected) (\(fixed(v.rejectionRate.map { $0 * 100 }, 1)) %)",
+                 "\(v.cancelled) (\(fixed(v.cancellationRate.map { $0 * 100 }, 1)) %)",
+                 fixed(v.bias), fixed(v.rmse), fixed(v.levelAgreement)]
+            })
+        for v in versions {
+            html += "<h3>\(HTML.escape(v.version)): level of the true θ (rows) → certified level (columns)</h3>\n"
+            html += table([""] + v.levels, v.levels.indices.map { t in [v.levels[t]] + v.confusion[t].map(String.init) })
         }
         return html
     }

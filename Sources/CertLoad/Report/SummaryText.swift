@@ -34,6 +34,12 @@ public enum SummaryText {
             lines.append("retest pairs \(k.retestPairs)  mean |Δscore| \(number(k.retestMeanAbsoluteDeltaScore, 1))  "
                          + "same level \(number(k.retestSameLevelShare))")
         }
+        for version in summary.byVersion ?? [] {
+            lines.append("  \(version.version) (\(version.framework)): \(version.certifications) certifications  "
+                         + String(format: "%.2f/s", version.certificationsPerSecond)
+                         + "  validated \(version.validated) rejected \(version.rejected) cancelled \(version.cancelled)"
+                         + "  bias \(number(version.bias))  RMSE \(number(version.rmse))  level agreement \(number(version.levelAgreement))")
+        }
         let errors = summary.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         lines.append("errors \(summary.errorsTotal)" + (errors.isEmpty ? "" : "  " + errors.joined(separator: " ")))
         lines.append("digest \(summary.digest)")
