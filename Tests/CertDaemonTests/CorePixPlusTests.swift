@@ -21,7 +21,7 @@ struct CorePixPlusTests {
         var configuration = DaemonConfiguration(
             bank: CoreFixtures.bank, additionalBanks: [Self.eduBank], versions: versions, seed: 42, engines: 2,
             databasePath: path, clock: clock)
-        configuration.cleaVersions = [PixPlusFixtures.clea]
+        configuration.cleaVersions = [PixPlusFixtures.clea, PixPlusFixtures.clea2023]
         return try await DaemonCore.open(configuration)
     }
 
@@ -265,6 +265,11 @@ struct CorePixPlusTests {
                                           complementaryVersionId: "edu-9")
         }
         #expect(unknown?.code == .versionUnknown)
+        let otherCore = await daemonError {
+            try await core.proctors.enrol(sessionId: "X", candidateId: "a", needsAccessibility: false, locale: "fr-fr",
+                                          complementaryVersionId: PixPlusFixtures.clea2023.id)
+        }
+        #expect(otherCore?.code == .complementaryCoreMismatch)
         _ = try await core.proctors.createSession(CreateSessionRequest(sessionId: "Y", certificationVersion: Self.edu.id))
         let onEdu = await daemonError {
             try await core.proctors.enrol(sessionId: "Y", candidateId: "a", needsAccessibility: false, locale: "fr-fr",
@@ -302,4 +307,7 @@ enum PixPlusFixtures {
     static let edu = BuiltInVersions.edu2ndDegreV3
 
     static let clea = BuiltInVersions.cleaV3
+    /// A CléA version that applies to another core version than the sessions'.
+    static let clea2023 = CleaVersion(id: "clea-2023", coreVersion: "core-v3-2023", minimumEarnedPix: 70,
+                                      contentHash: "clea-2023-test")
 }

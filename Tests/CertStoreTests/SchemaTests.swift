@@ -16,7 +16,7 @@ import CertCore
         // Checked through an independent connection, not through CertStore.
         let check = try DatabaseQueue(path: path)
         try await check.read { db in
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 4)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 5)
             #expect(try Int.fetchOne(db, sql: "PRAGMA application_id") == 0x4353_494D)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             let tables = try String.fetchAll(db, sql: """
@@ -33,7 +33,10 @@ import CertCore
                                        "nominal_duration_seconds", "status", "created_seconds", "first_start_seconds",
                                        "finalized_seconds", "published_seconds", "version_id"])
             let resultColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('results') WHERE \"notnull\" = 0 ORDER BY cid")
-            #expect(resultColumns == ["pix_score", "mesh_level", "level", "competence_levels", "status_reason"])
+            #expect(resultColumns == ["pix_score", "mesh_level", "level", "competence_levels", "status_reason", "jury_level",
+                                      "jury_seconds"])
+            let candidateColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('candidates') ORDER BY cid")
+            #expect(candidateColumns.suffix(2) == ["version_id", "complementary_version_id"])
         }
     }
 
@@ -154,7 +157,7 @@ import CertCore
              try String.fetchAll(db, sql: "SELECT id FROM assessments ORDER BY seq"),
              try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count)
         }
-        #expect(version == 4)
+        #expect(version == 5)
         #expect(order == ["zz", "aa"])
         #expect(violations == 0)
     }

@@ -32,8 +32,8 @@ import CertTestSupport
         #expect(authorised.stdout == "alice: ok\n")
 
         let shown = try ctl(["session", "show", "S1", "--password", password])
-        #expect(shown.stdout.contains("alice      authorizedToStart"))
-        #expect(shown.stdout.contains("bob        enrolled"))
+        #expect(shown.stdout.contains("alice      core-v3  authorizedToStart"))
+        #expect(shown.stdout.contains("bob        core-v3  enrolled"))
 
         let wrong = try ctl(["session", "show", "S1", "--password", "nope"])
         #expect(wrong.status != 0)
