@@ -379,7 +379,7 @@ final class ServeProcess: Sendable {
         try process.run()
 
         // The port is printed once the daemon listens: "candidate API on http://127.0.0.1:PORT".
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             let text = printed.withLock { $0 }
             if let range = text.range(of: "candidate API on http://127.0.0.1:") {
@@ -395,7 +395,7 @@ final class ServeProcess: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
-        throw TestFailure("certsim serve did not print its port within 60 s")
+        throw TestFailure("certsim serve did not print its port within 120 s")
     }
 
     /// SIGKILL: no shutdown, no flush, the socket file stays.
