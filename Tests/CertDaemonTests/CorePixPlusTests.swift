@@ -15,13 +15,14 @@ struct CorePixPlusTests {
     static let edu = PixPlusFixtures.edu
 
     static func open(path: String = CoreFixtures.temporaryStorePath(), clock: ManualClock = ManualClock(),
-                     versions: [CertificationVersion] = [BuiltInVersions.coreV3, PixPlusFixtures.edu])
+                     versions: [CertificationVersion] = [BuiltInVersions.coreV3, PixPlusFixtures.edu],
+                     cleas: [CleaVersion] = [PixPlusFixtures.clea, PixPlusFixtures.clea2023])
         async throws -> DaemonCore
     {
         var configuration = DaemonConfiguration(
             bank: CoreFixtures.bank, additionalBanks: [Self.eduBank], versions: versions, seed: 42, engines: 2,
             databasePath: path, clock: clock)
-        configuration.cleaVersions = [PixPlusFixtures.clea, PixPlusFixtures.clea2023]
+        configuration.cleaVersions = cleas
         return try await DaemonCore.open(configuration)
     }
 
@@ -229,7 +230,8 @@ struct CorePixPlusTests {
 
     @Test("CléA: no second test; acquired from the core result at the version's minimum")
     func clea() async throws {
-        let core = try await Self.open()
+        let path = CoreFixtures.temporaryStorePath()
+        let core = try await Self.open(path: path)
         let session = try await core.proctors.createSession(CreateSessionRequest(sessionId: "C"))
         try await core.proctors.enrol(sessionId: "C", candidateId: "a", needsAccessibility: false, locale: "fr-fr",
                                       complementaryVersionId: PixPlusFixtures.clea.id)
@@ -249,6 +251,18 @@ struct CorePixPlusTests {
         let certificate = try await core.candidates.certificate(verificationCode: only.verificationCode)
         #expect(certificate.cleaVersion == PixPlusFixtures.clea.id && certificate.cleaAcquired == expected)
         await core.shutdown()
+        // Restarted without the CléA version: the stored copy still answers for the certificate,
+        // and a new CléA enrolment is refused.
+        let reopened = try await Self.open(path: path, cleas: [])
+        let again = try await reopened.candidates.certificate(verificationCode: only.verificationCode)
+        #expect(again.cleaVersion == PixPlusFixtures.clea.id && again.cleaAcquired == expected)
+        let session2 = await daemonError {
+            _ = try await reopened.proctors.createSession(CreateSessionRequest(sessionId: "C2"))
+            try await reopened.proctors.enrol(sessionId: "C2", candidateId: "b", needsAccessibility: false, locale: "fr-fr",
+                                              complementaryVersionId: PixPlusFixtures.clea.id)
+        }
+        #expect(session2?.code == .versionUnknown)
+        await reopened.shutdown()
     }
 
     @Test("complementary enrolments the rules refuse")

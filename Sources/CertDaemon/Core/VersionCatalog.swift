@@ -18,6 +18,8 @@ struct VersionCatalog: Sendable {
     /// loaded bank can serve (its in-progress tests cannot be rebuilt).
     private let bankById: [String: ItemBank]
     private let cleaById: [String: CleaVersion]
+    /// The CléA versions this daemon was given (a stored one only serves stored enrolments).
+    private let loadedCleaIds: Set<String>
 
     /// Checks the given versions against the bank and the overrides, and against the copies the
     /// store holds (an id with other content is VERSION_CONFLICT). Stored versions not given are
@@ -28,6 +30,7 @@ struct VersionCatalog: Sendable {
             throw CertError(.versionMissingKey, "The daemon needs at least one certification version.")
         }
         var rules: [String: CertificationRules] = [:]
+        var storedCleas: [CleaVersion] = []
         var loadedIds: [String] = []
         var banks: [String: ItemBank] = [:]
         for version in configuration.versions {
@@ -49,8 +52,14 @@ struct VersionCatalog: Sendable {
                 }
                 continue
             }
-            // A CLEA version runs no test: nothing of it to rebuild tests with.
-            if record.framework == CertificationFramework.clea.rawValue { continue }
+            // A CLEA version runs no test: kept for the certificates of stored enrolments.
+            if record.framework == CertificationFramework.clea.rawValue {
+                if !configuration.cleaVersions.contains(where: { $0.id == record.id }),
+                   let clea = try? CleaVersion.decode(Data(record.document.utf8)) {
+                    storedCleas.append(clea)
+                }
+                continue
+            }
             let version: CertificationVersion
             do {
                 version = try CertificationVersion.decode(Data(record.document.utf8))
@@ -81,13 +90,18 @@ struct VersionCatalog: Sendable {
             }
             cleas[clea.id] = clea
         }
+        self.loadedCleaIds = Set(cleas.keys)
+        for clea in storedCleas where cleas[clea.id] == nil { cleas[clea.id] = clea }
         self.rulesById = rules
         self.bankById = banks
         self.cleaById = cleas
     }
 
-    /// A loaded CléA version.
+    /// A CléA version, loaded or stored (for certificates).
     func clea(id: String) -> CleaVersion? { cleaById[id] }
+
+    /// A loaded CléA version, for a new enrolment.
+    func cleaForEnrolment(id: String) -> CleaVersion? { loadedCleaIds.contains(id) ? cleaById[id] : nil }
 
     /// The loaded, active version `id` with its bank, for a complementary enrolment.
     func servedForEnrolment(versionId id: String) throws(DaemonError) -> (rules: CertificationRules, bank: ItemBank) {
@@ -145,7 +159,7 @@ struct VersionCatalog: Sendable {
     /// Rows that store the given versions (the ones the store does not hold yet are inserted).
     func writes(nowSeconds: Double) -> [StoreWrite] {
         loadedIds.compactMap { rulesById[$0] }.map { .version($0.version.record(storedSeconds: nowSeconds)) }
-            + cleaById.keys.sorted().map { .version(cleaById[$0]!.record(storedSeconds: nowSeconds)) }
+            + loadedCleaIds.sorted().map { .version(cleaById[$0]!.record(storedSeconds: nowSeconds)) }
     }
 
     /// Every known version's rules, loaded ones first.

@@ -403,7 +403,7 @@ actor ProctoringSession {
         guard rules.version.framework == .core else {
             throw .unprocessable(.complementaryNotAllowed, "Session \(id) runs \(rules.version.id) (\(rules.version.framework.rawValue)); only a core certification session takes a complementary enrolment.")
         }
-        if let clea = context.versions.clea(id: versionId) {
+        if let clea = context.versions.cleaForEnrolment(id: versionId) {
             guard clea.coreVersion == rules.version.id else {
                 throw .unprocessable(.complementaryCoreMismatch, "CléA version \(versionId) applies to core version \(clea.coreVersion); session \(id) runs \(rules.version.id).")
             }

@@ -367,7 +367,10 @@ public enum ScenarioRunner {
             wallSeconds: played.wallSeconds, simulatedSeconds: played.simulatedEndSeconds,
             cpuSeconds: played.cpuSeconds, peakRSSBytes: ResourceUsage.current().peakRSSBytes, storeBytes: storeBytes,
             certifications: Summary.Certifications(
-                started: rows.filter { $0.startedAtSeconds != nil }.count, completed: scored.count,
+                // A Pix+ test's row has no times of its own (the candidate's are on the first
+                // test's row): it counts as started once it has a result.
+                started: rows.filter { $0.startedAtSeconds != nil || CertificationStatus(rawValue: $0.status) != nil }.count,
+                completed: scored.count,
                 validated: scored.filter { $0.status == "validated" }.count,
                 rejected: scored.filter { $0.status == "rejected" }.count,
                 cancelled: scored.filter { $0.status == "cancelled" }.count),
