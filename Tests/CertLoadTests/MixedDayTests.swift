@@ -125,6 +125,26 @@ import Testing
         #expect(d.confusion.flatMap { $0 }.reduce(0, +) == 3)
     }
 
+    @Test("CléA's breakdown: acquired at the minimum Pix score, against the true θ's score")
+    func cleaBreakdownByHand() throws {
+        func row(_ key: String, _ status: String, theta: Double, score: Int?) -> CandidateRow {
+            CandidateRow(candidateKey: key, personKey: key, sessionIndex: 0, centre: 0, wave: 0, needsAccessibility: false,
+                         trueTheta: theta, status: status, answers: 32, estimatedTheta: 0, errorRate: 0.2, score: score,
+                         meshLevel: score == nil ? nil : 1, meshLevelFromTrueTheta: 1, version: "core-v3")
+        }
+        // θ = 3 is far above the score of 70 (mesh 5 and up on core-v3); θ = −5 is below the first interval (0 Pix).
+        let rows = [
+            row("a", "validated", theta: 3, score: 120), row("b", "validated", theta: 3, score: 69),
+            row("c", "rejected", theta: -5, score: nil), row("d", "cancelled", theta: 0, score: nil),
+        ]
+        let entry = try #require(VersionBreakdown.clea(BuiltInVersions.cleaV3, core: BuiltInVersions.coreV3, rows: rows,
+                                                       wallSeconds: 1))
+        #expect(entry.framework == "CLEA" && entry.certifications == 4)
+        #expect(entry.validated == 1 && entry.rejected == 2 && entry.cancelled == 1)
+        #expect(entry.confusion == [[1, 0], [1, 1]])
+        #expect(abs(entry.levelAgreement! - 2.0 / 3) < 1e-12)
+    }
+
     @Test("a mixed day runs end to end, in process and over HTTP with the same digest")
     func mixedDayEndToEnd() async throws {
         let inproc = try await ScenarioRunner.run(
@@ -143,8 +163,9 @@ import Testing
         }
         #expect(rows.filter { $0.group == "droit" }.allSatisfy { $0.version == nil || $0.version == "droit-v3" })
         let versions = try #require(inproc.summary.byVersion).map(\.version)
-        #expect(Set(versions).isSubset(of: ["core-v3", "edu-2nd-degre-v3", "droit-v3"]))
+        #expect(Set(versions).isSubset(of: ["core-v3", "edu-2nd-degre-v3", "droit-v3", "clea-v3"]))
         #expect(versions.contains("edu-2nd-degre-v3"))
+        #expect(try #require(inproc.summary.byVersion).contains { $0.framework == "CLEA" })
         // Each person sat their own group's tests only.
         #expect(rows.filter { $0.group == "pupils" }.allSatisfy { !$0.candidateKey.contains("#") })
     }

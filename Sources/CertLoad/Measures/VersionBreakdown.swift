@@ -67,3 +67,34 @@ public struct VersionBreakdown: Sendable, Codable, Equatable {
         }
     }
 }
+
+extension VersionBreakdown {
+    /// CléA on a mixed day (DESIGN §3.8): no test of its own, so its "certifications" are the
+    /// core results of the candidates enrolled in it; `validated` counts those who acquired it
+    /// (validated with at least `minimumEarnedPix`), `rejected` the others with a result. Level
+    /// agreement compares acquisition with what the true θ's Pix score would give; the levels are
+    /// "none" (not acquired) and "CLEA" (acquired). θ̂ errors are the core version's.
+    public static func clea(_ clea: CleaVersion, core: CertificationVersion, rows: [CandidateRow], wallSeconds: Double)
+        -> VersionBreakdown?
+    {
+        let mine = rows.filter { $0.version == core.id && CertificationStatus(rawValue: $0.status) != nil }
+        guard !mine.isEmpty else { return nil }
+        func acquired(_ row: CandidateRow) -> Bool { row.status == "validated" && (row.score ?? -1) >= clea.minimumEarnedPix }
+        var confusion = [[0, 0], [0, 0]]
+        for row in mine where row.status != "cancelled" {
+            let trueAcquired = (Scoring.grade(capacity: row.trueTheta, version: core).pixScore ?? -1) >= clea.minimumEarnedPix
+            confusion[trueAcquired ? 1 : 0][acquired(row) ? 1 : 0] += 1
+        }
+        let judged = confusion.flatMap { $0 }.reduce(0, +)
+        let acquiredCount = mine.filter(acquired).count
+        let cancelled = mine.filter { $0.status == "cancelled" }.count
+        let rejected = mine.count - acquiredCount - cancelled
+        return VersionBreakdown(
+            version: clea.id, framework: CertificationFramework.clea.rawValue, certifications: mine.count,
+            validated: acquiredCount, rejected: rejected, cancelled: cancelled,
+            rejectionRate: Double(rejected) / Double(mine.count), cancellationRate: Double(cancelled) / Double(mine.count),
+            certificationsPerSecond: Double(mine.count) / max(wallSeconds, 1e-9), bias: nil, rmse: nil,
+            levelAgreement: judged > 0 ? Double(confusion[0][0] + confusion[1][1]) / Double(judged) : nil,
+            levels: ["none", "CLEA"], confusion: confusion)
+    }
+}

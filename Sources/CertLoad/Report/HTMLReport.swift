@@ -258,7 +258,8 @@ public enum HTMLReport {
         var html = "<h2 id=\"versions\">By certification version</h2>\n"
         html += "<p class=\"note\">Pix+ certifications have no Pix score: they are measured in levels. "
             + "Level agreement is the share of validated or rejected tests certified at the level of the candidate's true θ "
-            + "(a rejection counts as “none”).</p>\n"
+            + "(a rejection counts as “none”). CléA runs no test: its row counts the core results of the candidates enrolled "
+            + "in it, “validated” meaning acquired (validated with at least the version's minimum Pix score).</p>\n"
         html += table(
             ["version", "framework", "certifications", "per second", "validated", "rejected", "cancelled", "bias", "RMSE", "level agreement"],
             versions.map { v in

@@ -37,7 +37,9 @@ public enum SummaryText {
         for version in summary.byVersion ?? [] {
             lines.append("  \(version.version) (\(version.framework)): \(version.certifications) certifications  "
                          + String(format: "%.2f/s", version.certificationsPerSecond)
-                         + "  validated \(version.validated) rejected \(version.rejected) cancelled \(version.cancelled)"
+                         + (version.framework == "CLEA"
+                            ? "  acquired \(version.validated) not acquired \(version.rejected) cancelled \(version.cancelled)"
+                            : "  validated \(version.validated) rejected \(version.rejected) cancelled \(version.cancelled)")
                          + "  bias \(number(version.bias))  RMSE \(number(version.rmse))  level agreement \(number(version.levelAgreement))")
         }
         let errors = summary.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }

@@ -102,7 +102,16 @@ public enum ScenarioRunner {
         summary.certificationVersion = rules.version.id
         summary.certificationVersionHash = rules.version.contentHash
         if groups.isMixed {
-            summary.byVersion = VersionBreakdown.make(rows: rows, versions: groups.versions, wallSeconds: played.wallSeconds)
+            var breakdown = VersionBreakdown.make(rows: rows, versions: groups.versions, wallSeconds: played.wallSeconds)
+            for group in groups.groups {
+                guard case .clea(let clea) = group.complementary,
+                      let entry = VersionBreakdown.clea(clea, core: group.rules.version,
+                                                        rows: rows.filter { $0.group == group.name || groups.groups.count == 1 },
+                                                        wallSeconds: played.wallSeconds)
+                else { continue }
+                breakdown.append(entry)
+            }
+            summary.byVersion = breakdown
         }
         summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
         if let baseline = scenario.thresholds.baseline {
