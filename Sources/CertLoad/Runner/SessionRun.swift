@@ -24,9 +24,12 @@ actor SessionRun {
     let version: CertificationVersion
     /// The complementary certification every candidate is also enrolled in, if any.
     let complementaryVersionId: String?
+    /// Bounds of `close()`'s waits through an outage.
+    private let limits: FlowLimits
 
     init(plan: DayPlan.Session, simulated: [SimulatedCandidate], proctors: any ProctorTransport,
-         version: CertificationVersion, complementaryVersionId: String? = nil) {
+         version: CertificationVersion, complementaryVersionId: String? = nil, limits: FlowLimits = FlowLimits()) {
+        self.limits = limits
         self.version = version
         self.complementaryVersionId = complementaryVersionId
         self.plan = plan
@@ -87,7 +90,6 @@ actor SessionRun {
     /// session's status: a finalisation or a publication whose acknowledgement was lost is not
     /// asked for again.
     func close() async throws(DaemonError) -> ClosedSession {
-        let limits = FlowLimits()
         let began = VirtualClock.uptimeNanoseconds()
         var tries = 0
         while true {
