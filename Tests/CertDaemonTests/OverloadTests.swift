@@ -165,6 +165,11 @@ import Testing
     /// A flood far past the limits (one-request engine, a few HTTP connections at a time) must
     /// not grow memory with the backlog: the resident size after the flood stays within a
     /// fixed bound of the size after a warm-up.
+    /// How long a flooding client waits for a reply: long enough for a 2-core machine running the
+    /// other suites at once (connections past `connectionsMax` wait their turn), well below the
+    /// daemon's idle timeout.
+    static let floodReplySecondsMax = 90
+
     @Test func floodKeepsMemoryBounded() async throws {
         let directory = try Reliability.directory()
         defer { Reliability.remove(directory) }
@@ -185,7 +190,7 @@ import Testing
                 for worker in 0..<Self.floodConnections {
                     group.addTask {
                         var statuses: [Int: Int] = [:]
-                        guard var connection = try? RawHTTPConnection(port: port, timeoutSeconds: 30) else { return [-1: 1] }
+                        guard var connection = try? RawHTTPConnection(port: port, timeoutSeconds: Self.floodReplySecondsMax) else { return [-1: 1] }
                         for index in 0..<(requests / Self.floodConnections) {
                             let request = (index + worker) % 2 == 0
                                 ? RawHTTPConnection.request("GET", "/assessments/\(started.assessmentId)/next", token: started.token)
@@ -194,7 +199,7 @@ import Testing
                                 statuses[reply.status, default: 0] += 1
                             } else {
                                 statuses[-1, default: 0] += 1
-                                guard let fresh = try? RawHTTPConnection(port: port, timeoutSeconds: 30) else { break }
+                                guard let fresh = try? RawHTTPConnection(port: port, timeoutSeconds: Self.floodReplySecondsMax) else { break }
                                 connection = fresh
                             }
                         }

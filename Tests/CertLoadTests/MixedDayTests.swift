@@ -16,7 +16,7 @@ import Testing
         seed: 4242
         bank: \(scenarios)/banks/crcn-synthetic-1.json
         banks: [\(scenarios)/banks/crcn-edu-synthetic-1.json, \(scenarios)/banks/droit-synthetic-1.json]
-        day: {centres: 4, sessions_per_centre: 2, waves: 1, candidates_per_session: 6}
+        day: {centres: 4, sessions_per_centre: 2, waves: 1, candidates_per_session: 3}
         behaviour: {abandon_share: 0.1, technical_incident_share: 0.1, live_alert_rate_per_question: 0.01}
         population:
           groups:
