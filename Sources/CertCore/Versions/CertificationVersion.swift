@@ -13,6 +13,10 @@ public enum CertificationFramework: String, Sendable, Codable, CaseIterable {
 
     /// The competence framework a bank must declare to serve this certification (a bank that
     /// declares none is accepted by any version: test banks).
+    /// Pix+ Édu (1er degré, 2nd degré, CPE): one admissible level, which an external jury may
+    /// raise (DESIGN §3.8).
+    public var isEdu: Bool { self == .edu1erDegre || self == .edu2ndDegre || self == .eduCPE }
+
     public var competenceFramework: String {
         switch self {
         case .core, .clea: "crcn"
@@ -119,6 +123,23 @@ public struct CertificationVersion: Sendable, Equatable {
            let missing = bank.competences.first(where: { own[$0.id] == nil }) {
             throw CertError(.versionBankMismatch, "version \(id) gives no competence thresholds for competence \(missing.id) of bank \(bank.version), and no \"default\" list")
         }
+    }
+
+    /// The bank among `banks` that serves this version (DESIGN §3.7): the one declaring the
+    /// version's competence framework, else the one declaring none. None, or two of a kind, is
+    /// a coded error.
+    public func servingBank(from banks: [ItemBank]) throws(CertError) -> ItemBank {
+        let wanted = framework.competenceFramework
+        let declaring = banks.filter { $0.competenceFramework == wanted }
+        let candidates = declaring.isEmpty ? banks.filter { $0.competenceFramework == nil } : declaring
+        guard candidates.count <= 1 else {
+            throw CertError(.versionBankAmbiguous, "Version \(id) (\(framework.rawValue)) could be served from \(candidates.count) loaded banks (\(candidates.map(\.version).joined(separator: ", "))); load one bank per competence framework.")
+        }
+        guard let bank = candidates.first else {
+            let loaded = banks.map { "\($0.version) (\($0.competenceFramework ?? "no framework"))" }.joined(separator: ", ")
+            throw CertError(.versionBankMismatch, "Version \(id) (\(framework.rawValue)) needs a bank of the \(wanted) framework; the loaded banks are \(loaded).")
+        }
+        return bank
     }
 
     /// The row the store keeps for this version.

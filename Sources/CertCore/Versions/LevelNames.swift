@@ -9,10 +9,7 @@ public enum LevelNames {
     /// "Non admissible" (capacity below the admissible interval, or too few answers); nil where
     /// a rejected certification prints no level.
     public static func rejectedName(framework: CertificationFramework) -> String? {
-        switch framework {
-        case .edu1erDegre, .edu2ndDegre, .eduCPE: notAdmissible
-        case .core, .droit, .proSante, .clea: nil
-        }
+        framework.isEdu ? notAdmissible : nil
     }
 
     /// Pix+ Édu's name for a candidate below the admissible interval.

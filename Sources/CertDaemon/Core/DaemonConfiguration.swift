@@ -79,19 +79,8 @@ public struct DaemonConfiguration: Sendable {
     /// Every loaded bank, the first first.
     public var banks: [ItemBank] { [bank] + additionalBanks }
 
-    /// The bank that serves `version`: the one bank declaring the version's competence framework,
-    /// else the one bank declaring none. None, or two of a kind, is a coded error.
+    /// The loaded bank that serves `version` (``CertificationVersion/servingBank(from:)``).
     public func bank(for version: CertificationVersion) throws(CertError) -> ItemBank {
-        let wanted = version.framework.competenceFramework
-        let declaring = banks.filter { $0.competenceFramework == wanted }
-        let candidates = declaring.isEmpty ? banks.filter { $0.competenceFramework == nil } : declaring
-        guard candidates.count <= 1 else {
-            throw CertError(.versionBankAmbiguous, "Version \(version.id) (\(version.framework.rawValue)) could be served from \(candidates.count) loaded banks (\(candidates.map(\.version).joined(separator: ", "))); load one bank per competence framework.")
-        }
-        guard let bank = candidates.first else {
-            let loaded = banks.map { "\($0.version) (\($0.competenceFramework ?? "no framework"))" }.joined(separator: ", ")
-            throw CertError(.versionBankMismatch, "Version \(version.id) (\(version.framework.rawValue)) needs a bank of the \(wanted) framework; the daemon loaded \(loaded).")
-        }
-        return bank
+        try version.servingBank(from: banks)
     }
 }

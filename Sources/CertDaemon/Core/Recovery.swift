@@ -61,7 +61,6 @@ struct Recovery {
                 var testRules = rules
                 var testBank = session.bank
                 var sessionDuration = record.nominalDurationSeconds
-                var personId = candidateRecord.candidateId
                 if let versionId = candidateRecord.versionId {
                     guard let stored = context.versions.rules(id: versionId),
                           candidateRecord.candidateId.hasSuffix("#" + versionId)
@@ -71,7 +70,6 @@ struct Recovery {
                     testRules = stored
                     testBank = try context.versions.bank(forStored: versionId, sessionId: record.id)
                     sessionDuration = stored.durationSeconds
-                    personId = String(candidateRecord.candidateId.dropLast(versionId.utf8.count + 1))
                 }
                 let enrolment = CandidateTest.Enrolment(
                     sessionId: record.id, candidateId: candidateRecord.candidateId,
@@ -83,6 +81,7 @@ struct Recovery {
                         extraTimePercent: candidateRecord.extraTimePercent),
                     testVersionId: candidateRecord.versionId,
                     complementaryVersionId: candidateRecord.complementaryVersionId)
+                let personId = enrolment.personId
                 let events = eventsByCandidate[key] ?? []
                 let assessment = assessmentsByCandidate[key]
                 let test: CandidateTest

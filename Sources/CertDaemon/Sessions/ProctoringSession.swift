@@ -252,7 +252,7 @@ actor ProctoringSession {
         // No start or authorisation from here on: the shards read the gate.
         install(plan.session)
         var writes: [StoreWrite] = [.session(record(of: plan.session))]
-        var notices: [(String, [CandidateTest.Notice])] = []
+        var notices: [(person: String, testId: String, notices: [CandidateTest.Notice])] = []
         var scoredCount = 0
         let reasons = Dictionary(uniqueKeysWithValues: plan.toScore.map { ($0.candidateId, $0.abortReason) })
         let keysByShard = Dictionary(grouping: plan.toScore.map(\.candidateId)) { candidateId in
@@ -266,8 +266,9 @@ actor ProctoringSession {
             }, keys: keys)
             for (key, outcome) in outcomes {
                 writes += outcome.writes
-                let candidateId = String(key.split(separator: "\u{0}", maxSplits: 1).last ?? "")
-                notices.append((candidateId, outcome.notices))
+                let testId = String(key.split(separator: "\u{0}", maxSplits: 1).last ?? "")
+                let person = context.pool.shards[shardIndex].read(key) { $0.enrolment.personId } ?? testId
+                notices.append((person, testId, outcome.notices))
                 if outcome.notices.contains(.resultWritten) { scoredCount += 1 }
             }
         }
@@ -275,9 +276,8 @@ actor ProctoringSession {
         let ticket = CommitTicket()
         context.writer.enqueue(writes, ticket: ticket, waitingInEveryMode: scoredCount > 0)
         try await context.wait(ticket)
-        for (testId, candidateNotices) in notices {
-            context.notify(candidateNotices, sessionId: id, candidateId: personId(ofTest: testId),
-                           detail: reasons[testId]?.rawValue)
+        for (person, testId, candidateNotices) in notices {
+            context.notify(candidateNotices, sessionId: id, candidateId: person, detail: reasons[testId]?.rawValue)
         }
         context.publish(sessionId: id, candidateId: nil, .sessionFinalized)
         let statuses = keys.map { key in context.pool.shard(for: key).read(key) { $0.state.status }! }
@@ -314,12 +314,11 @@ actor ProctoringSession {
         var published: [PublishedCertificate] = []
         var responses: [CertificateResponse] = []
         for key in allTestKeys() {
-            guard let (assessmentId, scored, testId, isCore) = context.pool.shard(for: key).read(key, {
-                ($0.assessmentId, $0.scored, $0.candidateId, $0.enrolment.testVersionId == nil)
+            guard let (assessmentId, scored, candidateId, isCore) = context.pool.shard(for: key).read(key, {
+                ($0.assessmentId, $0.scored, $0.enrolment.personId, $0.enrolment.testVersionId == nil)
             }),
                 let assessmentId, let scored, let code = scored.verificationCode
             else { continue }
-            let candidateId = personId(ofTest: testId)
             let result = scored.result
             let clea = isCore ? cleaOutcome(candidateId: candidateId, core: result) : nil
             responses.append(CertificateResponse(
@@ -424,13 +423,6 @@ actor ProctoringSession {
         candidateOrder.flatMap { candidateId in
             [EngineShard.key(sessionId: id, candidateId: candidateId)] + (followingKey[candidateId].map { [$0] } ?? [])
         }
-    }
-
-    /// The candidate a test id (`CANDIDATE` or `CANDIDATE#VERSION`) belongs to.
-    private func personId(ofTest testId: String) -> String {
-        guard let cut = testId.lastIndex(of: "#") else { return testId }
-        let person = String(testId[..<cut])
-        return complementaryOf[person] == String(testId[testId.index(after: cut)...]) ? person : testId
     }
 
     /// Finalisation's abort reasons are given per candidate (or per test, `CANDIDATE#VERSION`):
@@ -589,9 +581,4 @@ final class SessionGateCell: Sendable {
 
     func get() -> SessionGate { value.withLock { $0 } }
     func set(_ gate: SessionGate) { value.withLock { $0 = gate } }
-}
-
-extension CertificationFramework {
-    /// Pix+ Édu (1er degré, 2nd degré, CPE): an external jury may raise the admissible level.
-    var isEdu: Bool { self == .edu1erDegre || self == .edu2ndDegre || self == .eduCPE }
 }

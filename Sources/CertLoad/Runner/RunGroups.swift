@@ -45,8 +45,6 @@ struct RunGroups: Sendable {
     init(scenario: Scenario, draws: RunnerDraws) throws(RunError) {
         var banks = [try ScenarioRunner.loadBank(scenario.bank)]
         for path in scenario.additionalBanks { banks.append(try ScenarioRunner.loadBank(.file(path: path))) }
-        let daemonView = DaemonConfiguration(bank: banks[0], additionalBanks: Array(banks.dropFirst()), seed: 0,
-                                             databasePath: "")
         let scenarioOverrides = try Self.overrides(scenario.algorithmConfigurationJSON())
         var itemsByBank: [String: TrueItemParameters] = [:]
         func items(for bank: ItemBank) -> TrueItemParameters {
@@ -71,7 +69,7 @@ struct RunGroups: Sendable {
         {
             let bank: ItemBank
             do {
-                bank = try daemonView.bank(for: version)
+                bank = try version.servingBank(from: banks)
                 try version.check(bank: bank)
             } catch {
                 throw RunError(.runBank, "group \(group): \(error.message)")
