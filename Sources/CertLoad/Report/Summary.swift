@@ -30,6 +30,8 @@ public struct Summary: Sendable, Codable, Equatable {
     /// Error code → count.
     public var errors: [String: Int]
     public var consistency: Consistency
+    /// Exposure of the challenges and test overlap; nil in summaries written before it.
+    public var itemSecurity: ItemSecurity?
     public var digest: String
     /// Every threshold of the scenario with its outcome (filled by ``ThresholdCheck``).
     public var thresholds: [ThresholdOutcome]
@@ -61,8 +63,8 @@ public struct Summary: Sendable, Codable, Equatable {
                 wallSeconds: Double, simulatedSeconds: Double, cpuSeconds: Double, peakRSSBytes: Int, storeBytes: Int? = nil,
                 certifications: Certifications, answers: Int, answersPerSecond: Double, certificationsPerSecond: Double,
                 peakConcurrentCandidates: Int, latency: [String: LatencyPercentiles], errors: [String: Int],
-                consistency: Consistency, digest: String, thresholds: [ThresholdOutcome] = [],
-                capacitySearch: [CapacityStep]? = nil, capacity: CapacityResult? = nil) {
+                consistency: Consistency, itemSecurity: ItemSecurity? = nil, digest: String,
+                thresholds: [ThresholdOutcome] = [], capacitySearch: [CapacityStep]? = nil, capacity: CapacityResult? = nil) {
         self.scenario = scenario
         self.seed = seed
         self.transport = transport
@@ -82,6 +84,7 @@ public struct Summary: Sendable, Codable, Equatable {
         self.latency = latency
         self.errors = errors
         self.consistency = consistency
+        self.itemSecurity = itemSecurity
         self.digest = digest
         self.thresholds = thresholds
         self.capacitySearch = capacitySearch
@@ -120,7 +123,7 @@ public struct Summary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case formatVersion, scenario, seed, transport, estimator, timeScale, concurrency, wallSeconds, simulatedSeconds
         case cpuSeconds, peakRSSBytes, storeBytes, certifications, answers, answersPerSecond, certificationsPerSecond
-        case peakConcurrentCandidates, latency, errors, consistency, digest, thresholds, capacitySearch, capacity
+        case peakConcurrentCandidates, latency, errors, consistency, itemSecurity, digest, thresholds, capacitySearch, capacity
         case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification
     }
 
@@ -146,6 +149,7 @@ public struct Summary: Sendable, Codable, Equatable {
         latency = try c.decode([String: LatencyPercentiles].self, forKey: .latency)
         errors = try c.decode([String: Int].self, forKey: .errors)
         consistency = try c.decode(Consistency.self, forKey: .consistency)
+        itemSecurity = try c.decodeIfPresent(ItemSecurity.self, forKey: .itemSecurity)
         digest = try c.decode(String.self, forKey: .digest)
         thresholds = try c.decode([ThresholdOutcome].self, forKey: .thresholds)
         capacitySearch = try c.decodeIfPresent([CapacityStep].self, forKey: .capacitySearch)
@@ -174,6 +178,7 @@ public struct Summary: Sendable, Codable, Equatable {
         try c.encode(latency, forKey: .latency)
         try c.encode(errors, forKey: .errors)
         try c.encode(consistency, forKey: .consistency)
+        try c.encodeIfPresent(itemSecurity, forKey: .itemSecurity)
         try c.encode(digest, forKey: .digest)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encodeIfPresent(capacitySearch, forKey: .capacitySearch)

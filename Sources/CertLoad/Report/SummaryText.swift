@@ -34,6 +34,20 @@ public enum SummaryText {
             lines.append("retest pairs \(k.retestPairs)  mean |Δscore| \(number(k.retestMeanAbsoluteDeltaScore, 1))  "
                          + "same level \(number(k.retestSameLevelShare))")
         }
+        if let security = summary.itemSecurity {
+            let maxRate = security.maxExposureRate.map { number($0) + (security.maxExposureChallengeId.map { " (\($0))" } ?? "") } ?? "–"
+            lines.append("item security n=\(security.certifications)  bank \(security.bankChallenges)  "
+                         + "mean length \(number(security.meanTestLength, 2))  max exposure \(maxRate)  "
+                         + "never given \(number(security.neverGivenShare))  "
+                         + "above \(ThresholdCheck.format(security.exposureThreshold)) \(number(security.aboveThresholdShare))")
+            let overlap = security.overlap
+            lines.append("test overlap \(number(overlap.direct)) (\(overlap.pairs) pairs\(overlap.sampled ? " sampled" : ""))  "
+                         + "Barrada \(number(overlap.barrada))")
+        }
+        if let deciles = k.deciles, !deciles.isEmpty {
+            lines.append("by decile of θ (bias/RMSE): " + deciles.map { "\($0.decile): \(number($0.bias, 2))/\(number($0.rmse, 2))" }
+                .joined(separator: "  "))
+        }
         let errors = summary.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         lines.append("errors \(summary.errorsTotal)" + (errors.isEmpty ? "" : "  " + errors.joined(separator: " ")))
         lines.append("digest \(summary.digest)")

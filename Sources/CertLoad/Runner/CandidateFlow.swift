@@ -21,6 +21,9 @@ struct CandidateOutcome: Sendable {
     var answersGiven: Int
     var startedAtSeconds: Double?
     var endedAtSeconds: Double
+    /// Bank indices of the challenges served, in order, each once (for item security; a challenge
+    /// the bank does not hold is left out).
+    var served: [Int32] = []
 
     /// The abort reason the invigilator gives at finalisation if the test is unfinished.
     var abortReason: AbortReason {
@@ -106,6 +109,9 @@ struct CandidateFlow {
     static let companionNotOngoingCode = "COMPANION_ALERT_NOT_ONGOING"
     /// Refusals of a start whose authorisation a restarted daemon does not know.
     static let lostAuthorisationCodes: Set<String> = ["CANDIDATE_NOT_AUTHORIZED", "AUTHORIZATION_EXPIRED"]
+    /// Room reserved for the served list at the first challenge (a 32-question test and a few
+    /// validated alerts), so it is allocated once.
+    static let servedCapacityHint = 40
 
     /// A live alert between its raise and the invigilator's decision taking effect.
     struct PendingLiveAlert {
@@ -135,6 +141,11 @@ struct CandidateFlow {
     private var startedAtSeconds: Double?
     private var assessmentId = ""
     private var token = ""
+    /// Challenges served (bank indices), and the last one served with its index: a challenge
+    /// served again (a resume, a dismissed alert) is looked up once.
+    private var servedIndices: [Int32] = []
+    private var lastServedId: String?
+    private var lastServedIndex: Int?
 
     private var incidentDone = false
     private var attemptsByQuestion: [Int: Int] = [:]
@@ -182,7 +193,7 @@ struct CandidateFlow {
         await flush()
         await recorder.candidateDone(simulatedEndSeconds: simulatedSeconds)
         return CandidateOutcome(identity: candidate.identity, fate: fate, answersGiven: answersGiven,
-                                startedAtSeconds: startedAtSeconds, endedAtSeconds: simulatedSeconds)
+                                startedAtSeconds: startedAtSeconds, endedAtSeconds: simulatedSeconds, served: servedIndices)
     }
 
     /// Whether a failure is an outage of the daemon (to wait out and resume from) rather than a
@@ -237,6 +248,15 @@ struct CandidateFlow {
         }
         let questionNumber = challenge.questionNumber
         answerInFlight = false
+        if challenge.challengeId != lastServedId {
+            // The one bank look-up of this challenge: the answer below reuses the index.
+            lastServedId = challenge.challengeId
+            lastServedIndex = items.index(ofChallenge: challenge.challengeId)
+            if let index = lastServedIndex {
+                if servedIndices.isEmpty { servedIndices.reserveCapacity(Self.servedCapacityHint) }
+                servedIndices.append(Int32(truncatingIfNeeded: index))
+            }
+        }
         if questionNumber - 1 > answersGiven {
             // The answer in flight at an outage was recorded: the daemon's question number says so.
             answersGiven = questionNumber - 1
@@ -277,7 +297,8 @@ struct CandidateFlow {
             }
         }
 
-        let result = candidate.answer(questionNumber: questionNumber, challengeId: challenge.challengeId, items: items)
+        let result = candidate.answer(questionNumber: questionNumber, challengeId: challenge.challengeId,
+                                      bankIndex: lastServedIndex, items: items)
         let request = AnswerRequest(challengeId: challenge.challengeId, result: result)
         answerInFlight = true
         let answered = try await timed(LatencyOperation.answer, isAnswer: true, { [candidates, assessmentId, token] () async throws(DaemonError) in

@@ -96,15 +96,17 @@ public enum ScenarioRunner {
         let rows = candidateRows(sessions: sessions, played: played, results: results)
         var summary = makeSummary(scenario: scenario, transportName: connection.transportName, played: played,
                                   rows: rows, storeBytes: storeBytes)
+        let security = itemSecurity(sessions: sessions, played: played, bank: bank, scenario: scenario)
+        summary.itemSecurity = security.summary
         summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
         let timeline = played.simulatedTimeline.rows + played.realTimeline.rows
         let outcome = RunOutcome(
-            summary: summary, candidates: rows, timeline: timeline, retries: played.retries.byCode,
+            summary: summary, candidates: rows, timeline: timeline, exposure: security.rows, retries: played.retries.byCode,
             failures: ThresholdCheck.failures(summary.thresholds), setupSeconds: played.setupSeconds,
             resultsSeconds: seconds(since: resultsBegan), outDirectory: options.outDirectory)
         if let directory = options.outDirectory {
             do {
-                try RunFiles(summary: summary, candidates: rows, timeline: timeline).write(to: directory)
+                try RunFiles(summary: summary, candidates: rows, timeline: timeline, exposure: security.rows).write(to: directory)
             } catch {
                 throw RunError(code: "RUN_OUTPUT", message: "cannot write the run's files to \(directory): \(error)")
             }
@@ -316,6 +318,21 @@ public enum ScenarioRunner {
         return rows
     }
 
+    /// Exposure and test overlap from the challenges each candidate was served, in the rows' order
+    /// (sessions in plan order, candidates in session order), which fixes the overlap's pair sample.
+    static func itemSecurity(sessions: [SessionRun], played: PlayedDay, bank: ItemBank, scenario: Scenario)
+        -> (summary: ItemSecurity, rows: [ExposureRow])
+    {
+        var served: [[Int32]] = []
+        served.reserveCapacity(played.outcomes.count)
+        for session in sessions {
+            for candidate in session.simulated {
+                served.append(played.outcomes[candidate.identity.candidateId]?.served ?? [])
+            }
+        }
+        return ItemSecurity.measure(bank: bank, served: served, settings: scenario.itemSecurity, seed: scenario.seed)
+    }
+
     static func personKey(_ index: Int) -> String {
         let text = String(index)
         return "p" + String(repeating: "0", count: max(0, 6 - text.count)) + text
@@ -364,6 +381,12 @@ public enum ScenarioRunner {
         case .generated(let challenges, let seed):
             return BankGenerator.generate(challenges: challenges, seed: seed)
         case .file(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                // A relative `bank:` was resolved against the scenario file's folder when it was loaded.
+                throw RunError(code: "RUN_BANK", message: "the item bank \(path) does not exist (tried "
+                    + "\(URL(fileURLWithPath: path).standardizedFileURL.path)); a relative bank path is read from the "
+                    + "scenario file's folder")
+            }
             do {
                 return try ItemBank.load(path: path)
             } catch {
@@ -395,6 +418,8 @@ public struct RunOutcome: Sendable {
     public var candidates: [CandidateRow]
     /// Simulated-minute rows, then real-second rows.
     public var timeline: [TimelineRow]
+    /// One row per challenge of the bank: times given and exposure rate.
+    public var exposure: [ExposureRow] = []
     /// Retried refusals by code (BUSY, TOO_MANY_PENDING…); not errors unless the retries ran out.
     public var retries: [String: Int]
     /// One sentence per broken threshold, naming it.

@@ -22,6 +22,8 @@ public enum DrawPurpose: UInt64, Sendable, CaseIterable {
     case calibrationNoise = 14
     case sessionSize = 15
     case incidentOfflineTime = 16
+    /// Pairs of certifications compared for the direct test overlap rate (a measure, not a behaviour).
+    case overlapSample = 17
 }
 
 /// The runner's random draws, each from a generator keyed by (scenario seed, namespace, purpose,

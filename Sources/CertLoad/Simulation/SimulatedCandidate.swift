@@ -109,7 +109,14 @@ public struct SimulatedCandidate: Sendable, Equatable {
     /// The answer given: correct with probability P(θ_true) under the item's true parameters.
     /// An id unknown to the bank is answered wrong (and the flow counts it as an error).
     public func answer(questionNumber: Int, challengeId: String, items: TrueItemParameters) -> AnswerResult {
-        guard let p = items.probabilityCorrect(challengeId: challengeId, theta: trueAbility) else { return .ko }
+        answer(questionNumber: questionNumber, challengeId: challengeId, bankIndex: items.index(ofChallenge: challengeId),
+               items: items)
+    }
+
+    /// The same, with the challenge's bank index already looked up (nil: unknown to the bank).
+    public func answer(questionNumber: Int, challengeId: String, bankIndex: Int?, items: TrueItemParameters) -> AnswerResult {
+        guard let bankIndex else { return .ko }
+        let p = items.probabilityCorrect(atIndex: bankIndex, theta: trueAbility)
         let u = draws.unit(.answer, identity.personKey, identity.sittingKey, UInt64(questionNumber),
                            SeededRandom.key(challengeId))
         return u < p ? .ok : .ko
