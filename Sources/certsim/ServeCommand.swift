@@ -31,8 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Candidate API address, HOST:PORT (port 0 picks a free one).")
     var http: String = ServeSettings.defaultHTTPAddress
 
-    @Option(name: .long, help: "Item bank file.")
-    var bank: String = DefaultPaths.bank
+    @Option(name: .long, help: "Item bank file (default: the built-in crcn-synthetic-1, the shipped Scenarios/banks/crcn-synthetic-1.json).")
+    var bank: String?
 
     @Option(name: .long, help: "Seed of every draw of the daemon (challenge picks, codes).")
     var seed: UInt64 = ServeSettings.defaultSeed

@@ -145,6 +145,14 @@ import Testing
         #expect(bank.challenges.count >= 1000)
     }
 
+    @Test func builtInBankIsTheShippedFileByteForByte() throws {
+        let shipped = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Scenarios/banks").appendingPathComponent(DefaultBank.fileName)
+        let bytes = try Data(contentsOf: shipped)
+        #expect(DefaultBank.fileBytes == bytes)
+        #expect(try ItemBank.decode(bytes).challenges == DefaultBank.bank.challenges)
+    }
+
     @Test(arguments: [16, 200, 1200, 3000])
     func generatedBanksLookCalibrated(size: Int) {
         let bank = BankGenerator.generate(challenges: size, seed: 5)

@@ -27,13 +27,14 @@ public struct ServeSettings: Sendable, Equatable {
     public var socketMode: String = "0600"
     /// `HOST:PORT`; port 0 picks a free one.
     public var httpAddress: String = ServeSettings.defaultHTTPAddress
-    public var bankPath: String
+    /// The item bank file; nil: the bank built into the binary (``DefaultBank``).
+    public var bankPath: String?
     public var seed: UInt64 = ServeSettings.defaultSeed
     /// Nil: one per active processor.
     public var engines: Int?
     public var durability: Durability = .durable
 
-    public init(bankPath: String) {
+    public init(bankPath: String? = nil) {
         self.bankPath = bankPath
     }
 
@@ -72,10 +73,14 @@ public struct ServeSettings: Sendable, Equatable {
                 atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let bank: ItemBank
-        do {
-            bank = try ItemBank.load(path: bankPath)
-        } catch {
-            throw DaemonError.badRequest(error.code, "\(bankPath): \(error.message)")
+        if let bankPath {
+            do {
+                bank = try ItemBank.load(path: bankPath)
+            } catch {
+                throw DaemonError.badRequest(error.code, "\(bankPath): \(error.message)")
+            }
+        } else {
+            bank = DefaultBank.bank
         }
         var core = DaemonConfiguration(
             bank: bank, seed: seed, durability: durability, databasePath: resolvedDatabasePath, clock: clock)
