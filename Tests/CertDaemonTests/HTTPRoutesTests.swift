@@ -110,12 +110,16 @@ import Testing
         }
     }
 
-    @Test func unknownRouteIsAJSON404() async throws {
+    @Test func unknownRouteIsAJSON404AndAnotherMethodA405() async throws {
         try await withRoutes { _, client in
-            for (uri, method) in [("/nowhere", HTTPRequest.Method.get), ("/healthz", .delete), ("/assessments/a/next", .post)] {
+            let reply = try await client.execute(uri: "/nowhere", method: .get)
+            #expect(reply.status == .notFound)
+            #expect(reply.errorCode == "NOT_FOUND")
+            for (uri, method, allowed) in [("/healthz", HTTPRequest.Method.delete, "GET"), ("/assessments/a/next", .post, "GET")] {
                 let reply = try await client.execute(uri: uri, method: method)
-                #expect(reply.status == .notFound)
-                #expect(reply.errorCode == "NOT_FOUND")
+                #expect(reply.status == .methodNotAllowed)
+                #expect(reply.errorCode == "METHOD_NOT_ALLOWED")
+                #expect(reply.headers[.allow] == allowed)
             }
         }
     }

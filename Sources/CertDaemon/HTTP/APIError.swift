@@ -13,7 +13,8 @@ import NIOHTTP1
 /// | MALFORMED_REQUEST| 400    | the HTTP framing itself is broken (e.g. a bad chunked body); the connection then closes |
 /// | INVALID_BODY     | 400    | JSON, but a field is missing or of the wrong type/value |
 /// | MISSING_TOKEN    | 401    | no `Authorization: Bearer` header on an assessment route |
-/// | NOT_FOUND        | 404    | no such route (or method) |
+/// | NOT_FOUND        | 404    | no such route |
+/// | METHOD_NOT_ALLOWED | 405  | a route of the API, another method (with `Allow`) |
 /// | BODY_TOO_LARGE   | 413    | body over `HTTPLimits.requestBodyBytesMax` |
 /// | STORE_UNAVAILABLE| 503    | `/healthz` while the result writer does not accept writes |
 /// | INTERNAL_ERROR   | 500    | anything unexpected (logged, never a crash) |
@@ -42,6 +43,28 @@ public enum APIError {
         httpStatus: 503, retryAfterSeconds: 5)
 
     static let routeNotFound = DaemonError(code: "NOT_FOUND", message: "No such route in the candidate API.", httpStatus: 404)
+
+    static func methodNotAllowed(_ allowed: [String]) -> DaemonError {
+        DaemonError(code: "METHOD_NOT_ALLOWED",
+                    message: "This route of the candidate API answers \(allowed.joined(separator: ", ")) only.", httpStatus: 405)
+    }
+
+    /// The methods the API answers on `path` (a request path, without its query), read from the
+    /// OpenAPI document, which a test keeps equal to the router's routes; empty for no route.
+    static func allowedMethods(path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var methods: [String] = []
+        for operation in OpenAPIDocument.operations {
+            let parts = operation.split(separator: " ", maxSplits: 1)
+            let pattern = parts[1].split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            guard pattern.count == segments.count else { continue }
+            let matches = zip(pattern, segments).allSatisfy { expected, actual in
+                expected.hasPrefix("{") ? !actual.isEmpty : expected == actual
+            }
+            if matches { methods.append(String(parts[0])) }
+        }
+        return methods
+    }
 
     static let internalError = DaemonError(
         code: "INTERNAL_ERROR", message: "The daemon failed to answer this request.", httpStatus: 500)
@@ -117,12 +140,19 @@ struct APIErrorMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let daemonError = APIError.daemonError(for: error)
+            var daemonError = APIError.daemonError(for: error)
+            if let routing = error as? HTTPError, routing.status == .notFound {
+                let allowed = APIError.allowedMethods(path: request.uri.path)
+                if !allowed.isEmpty { daemonError = APIError.methodNotAllowed(allowed) }
+            }
             if daemonError.httpStatus >= 500 {
                 context.logger.error(
                     "request failed", metadata: ["route": "\(context.endpointPath ?? "-")", "error": "\(error)"])
             }
             response = APIError.response(for: daemonError)
+            if daemonError.httpStatus == 405 {
+                response.headers[.allow] = APIError.allowedMethods(path: request.uri.path).joined(separator: ", ")
+            }
             if error is HTTPParserError {
                 // The stream cannot be read past a framing error: say the connection ends.
                 response.headers[.connection] = "close"
