@@ -50,12 +50,14 @@ done
 echo "schemathesis.sh: certsim serve on $url (seed $SEED), $MAX_EXAMPLES examples per operation, one worker"
 
 status=0
-CERTSIM_BASE_URL="$url" CERTSIM_CONTROL_SOCKET="$work/certsim.sock" \
-    PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks \
-    timeout "$TIME_LIMIT_SECONDS" "$VENV/bin/schemathesis" run "$url/openapi.yaml" --url "$url" \
+repository=$(pwd)
+# Run from the scratch folder: Schemathesis leaves its own files in the working directory.
+(cd "$work" && CERTSIM_BASE_URL="$url" CERTSIM_CONTROL_SOCKET="$work/certsim.sock" \
+    PYTHONPATH="$repository/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks \
+    timeout "$TIME_LIMIT_SECONDS" "$repository/$VENV/bin/schemathesis" run "$url/openapi.yaml" --url "$url" \
     --checks all --exclude-checks not_a_server_error \
     --phases examples,coverage,fuzzing --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 1 \
-    --request-timeout 10 --generation-database none --no-color || status=$?
+    --request-timeout 10 --generation-database none --no-color) || status=$?
 
 # The daemon must still be alive and healthy, and its metrics must parse.
 kill -0 "$daemon" 2>/dev/null || { echo "schemathesis.sh: the daemon died" >&2; cat "$work/serve.log" >&2; exit 1; }
