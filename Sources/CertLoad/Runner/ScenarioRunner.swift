@@ -265,9 +265,11 @@ public enum ScenarioRunner {
         // At equal times an end counts before a start.
         events.sort { $0.seconds == $1.seconds ? $0.delta < $1.delta : $0.seconds < $1.seconds }
         var active = 0
-        for event in events {
+        for (offset, event) in events.enumerated() {
             active += event.delta
-            timeline.recordActiveCandidates(active, atSeconds: event.seconds)
+            // The count holds until the next event, through the buckets in between.
+            let until = offset + 1 < events.count ? events[offset + 1].seconds : event.seconds
+            timeline.recordActiveCandidates(active, fromSeconds: event.seconds, toSeconds: until)
         }
     }
 
