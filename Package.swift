@@ -57,6 +57,7 @@ let package = Package(
                 "CertDaemon",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -90,7 +91,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CertLoadTests", dependencies: ["CertCore", "CertDaemon", "CertLoad", "CertTestSupport"]),
+        .testTarget(
+            name: "CertLoadTests",
+            dependencies: [
+                "CertCore", "CertDaemon", "CertLoad", "CertTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests", dependencies: ["CertCore", "CertStore", "CertDaemon", "CertLoad", "CertTestSupport"]
         ),

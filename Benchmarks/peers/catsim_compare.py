@@ -55,6 +55,7 @@ peers_venv.ensure(["catsim", "numpy"])
 
 import numpy  # noqa: E402
 import catsim  # noqa: E402
+import catsim.cat  # noqa: E402
 from catsim import irt  # noqa: E402
 from catsim.estimation import BaseEstimator  # noqa: E402
 from catsim.initialization import FixedPointInitializer  # noqa: E402
@@ -185,7 +186,9 @@ def run_certsim(certsim: Path, work: Path, length: int, args, examinees: int | N
     summary = json.loads((out / "summary.json").read_text())
     with open(out / "candidates.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return {"summary": summary, "rows": rows, "store": store, "process_wall_seconds": wall}
+    with open(out / "exposure.csv", newline="") as handle:
+        exposure = list(csv.DictReader(handle))
+    return {"summary": summary, "rows": rows, "exposure": exposure, "store": store, "process_wall_seconds": wall}
 
 
 def store_sequences(store: Path, results: dict | None = None) -> dict:
@@ -469,6 +472,30 @@ def main() -> None:
           f"{agree}/{total} picks identical, largest |Δθ̂| at 32 answers {worst:.1e}")
     print(f"certsim 5/20-answer runs are prefixes of the 32-answer run: "
           f"{'yes' if prefix_mismatches == 0 else f'NO ({prefix_mismatches} candidates differ)'}")
+    print()
+    print_overlap(certsim_runs[TEST_LENGTH], simulator)
+
+
+def print_overlap(run: dict, simulator) -> None:
+    """Test overlap on the same exposure vector: certsim's own figures (summary.json's itemSecurity)
+    beside catsim.cat.overlap_rate on the rates of certsim's exposure.csv, with Q = certsim's mean
+    test length (what certsim's Barrada figure uses), and catsim's overlap of its own simulation."""
+    security = run["summary"].get("itemSecurity")
+    if security is None:
+        print("test overlap: this certsim wrote no itemSecurity block (older build): not compared")
+        return
+    rates = numpy.array([float(row["rate"]) for row in run["exposure"]], dtype=float)
+    length = security["meanTestLength"]
+    catsim_t = float(catsim.cat.overlap_rate(rates, length))
+    overlap = security["overlap"]
+    print(f"test overlap on certsim's exposure vector ({len(rates)} challenges, {security['certifications']} "
+          f"certifications, mean length Q = {length:.3f}):")
+    print(f"  catsim.cat.overlap_rate(rates, Q)         {catsim_t:.6f}")
+    print(f"  certsim Barrada (N/Q)·Var(r) + Q/N        {overlap['barrada']:.6f}   "
+          f"(|Δ| {abs(catsim_t - overlap['barrada']):.1e})")
+    print(f"  certsim measured over pairs               {overlap['direct']:.6f}   "
+          f"({overlap['pairs']} of {overlap['pairsTotal']} pairs{', drawn from the seed' if overlap['sampled'] else ''})")
+    print(f"  (catsim's own simulation, max-information without randomesque: overlap {simulator.overlap_rate:.6f})")
 
 
 if __name__ == "__main__":

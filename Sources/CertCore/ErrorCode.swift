@@ -144,6 +144,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case invalidBody = "INVALID_BODY"
     case missingToken = "MISSING_TOKEN"
     case notFound = "NOT_FOUND"
+    case methodNotAllowed = "METHOD_NOT_ALLOWED"
     case bodyTooLarge = "BODY_TOO_LARGE"
     case storeUnavailable = "STORE_UNAVAILABLE"
 
@@ -229,6 +230,8 @@ public enum ErrorFamily: String, CaseIterable, Sendable, Codable {
     case forbidden
     /// The session, candidate, assessment, certificate, route or file does not exist (HTTP 404).
     case notFound
+    /// The route exists, but not for this method (HTTP 405, with `Allow`).
+    case methodNotAllowed
     /// The target exists but its state does not allow the operation (HTTP 409).
     case conflict
     /// The target existed and is gone for good (HTTP 410).
@@ -410,7 +413,8 @@ extension ErrorCode {
         case .malformedRequest: Entry(.badRequest, "The request's framing or shape is broken.")
         case .invalidBody: Entry(.badRequest, "A field of the request body is missing or of the wrong type or value.")
         case .missingToken: Entry(.unauthorized, "An assessment route needs the header \"Authorization: Bearer <token>\".")
-        case .notFound: Entry(.notFound, "No such route (or method) in the candidate API.")
+        case .notFound: Entry(.notFound, "No such route in the candidate API.")
+        case .methodNotAllowed: Entry(.methodNotAllowed, "A route of the candidate API called with a method it does not answer.")
         case .bodyTooLarge: Entry(.tooLarge, "The request body is larger than the API accepts.")
         case .storeUnavailable: Entry(.unavailable, retryAfter: 5, "The result store does not accept writes (`/healthz`).")
         // Control socket

@@ -15,10 +15,6 @@ struct Certsim: AsyncParsableCommand {
     )
 }
 
-/// Where the verbs look for the item bank when `--bank` is not given.
-enum DefaultPaths {
-    static let bank = "Scenarios/banks/crcn-synthetic-1.json"
-}
 
 /// A refusal the CLI prints as one `error: CODE: message` line on stderr, then exits non-zero:
 /// the catalogue's error value, whichever module refused.

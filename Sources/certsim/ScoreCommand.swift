@@ -15,8 +15,8 @@ struct ScoreCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Item bank file.")
-    var bank: String = DefaultPaths.bank
+    @Option(name: .long, help: "Item bank file (default: the built-in crcn-synthetic-1, the shipped Scenarios/banks/crcn-synthetic-1.json).")
+    var bank: String?
 
     @Option(name: .long, help: "Certification version file (default: the built-in core-v3).")
     var certificationVersion: String?
@@ -60,13 +60,17 @@ struct ScoreCommand: ParsableCommand {
     }
 }
 
-/// Bank loading with the CLI's error shape and a hint when the default bank is missing.
+/// Bank loading with the CLI's error shape: no `--bank` is the bank built into the binary; a
+/// named file that is not there is BANK_NOT_FOUND, naming the places tried.
 enum BankLoading {
-    static func load(path: String) throws -> ItemBank {
+    static func load(path: String?) throws -> ItemBank {
+        guard let path else { return DefaultBank.bank }
+        let tried = URL(fileURLWithPath: path).standardizedFileURL.path
         if !FileManager.default.fileExists(atPath: path) {
-            let hint = path == DefaultPaths.bank
-                ? " (run from the repository root, or pass --bank FILE)" : ""
-            throw CommandFailure(.bankNotFound, "bank file \(path) does not exist\(hint)")
+            throw CommandFailure(
+                .bankNotFound,
+                "bank file \(path) does not exist (tried \(tried)); without --bank the built-in "
+                    + "\(DefaultBank.fileName) is used")
         }
         do {
             return try ItemBank.load(path: path)

@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(
         "Item bank file (repeat to load one bank per competence framework: crcn, crcn-edu, droit, pro-sante).",
-        discussion: "Each certification version is served from the bank of its framework."))
+        discussion: "Each certification version is served from the bank of its framework. Default: the built-in crcn-synthetic-1 (Scenarios/banks/crcn-synthetic-1.json)."))
     var bank: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
@@ -59,10 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
             guard let durabilityMode = Durability(rawValue: durability) else {
                 throw CommandFailure(.invalidDurability, "--durability must be durable or relaxed")
             }
-            let banks = bank.isEmpty ? [DefaultPaths.bank] : bank
-            for path in banks { _ = try BankLoading.load(path: path) }  // the CLI's friendly message when one is missing
-            var settings = ServeSettings(bankPath: banks[0])
-            settings.additionalBankPaths = Array(banks.dropFirst())
+            for path in bank { _ = try BankLoading.load(path: path) }  // the CLI's friendly message when one is missing
+            var settings = ServeSettings(bankPath: bank.first)
+            settings.additionalBankPaths = Array(bank.dropFirst())
             settings.dataDirectory = dataDir
             settings.databasePath = db
             settings.socketPath = socket

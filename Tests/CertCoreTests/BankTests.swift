@@ -201,6 +201,13 @@ import Testing
         #expect(Self.error(wrong)?.message.contains("comment") == true)
     }
 
+    @Test func builtInBankIsTheShippedFileByteForByte() throws {
+        let shipped = Self.repository.appendingPathComponent("Scenarios/banks").appendingPathComponent(DefaultBank.fileName)
+        let bytes = try Data(contentsOf: shipped)
+        #expect(DefaultBank.fileBytes == bytes)
+        #expect(try ItemBank.decode(bytes).challenges == DefaultBank.bank.challenges)
+    }
+
     @Test(arguments: [16, 200, 1200, 3000])
     func generatedBanksLookCalibrated(size: Int) {
         let bank = BankGenerator.generate(challenges: size, seed: 5)

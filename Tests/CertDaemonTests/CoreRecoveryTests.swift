@@ -1,4 +1,5 @@
 import CertCore
+import CertTestSupport
 import CertStore
 import Foundation
 import Testing
@@ -128,7 +129,7 @@ struct CoreRecoveryTests {
         #expect(after.resultsWritten == 1)
         #expect(after.candidates == 2)
         #expect(after.activeCandidates == 1)
-        #expect(await core.renderMetrics().contains("certsim_answers_total 37"))
+        #expect(PrometheusText.value(of: "certsim_answers_total", in: await core.renderMetrics()) == 37)
         await core.shutdown()
     }
 

@@ -1,4 +1,5 @@
 import CertCore
+import CertTestSupport
 import CertStore
 import Foundation
 import Testing
@@ -140,7 +141,7 @@ struct CoreRefusalTests {
         #expect(busy?.retryAfterSeconds == 1)
         let stats = await core.proctors.stats()
         #expect(stats.engineInFlight == [0])
-        #expect(core.metrics.renderPrometheus().contains("certsim_engine_busy_refusals_total{engine=\"0\"} 1"))
+        #expect(PrometheusText.value(of: "certsim_engine_busy_refusals_total{engine=\"0\"}", in: core.metrics.renderPrometheus()) == 1)
         await core.shutdown()
     }
 

@@ -17,7 +17,7 @@ struct ErrorTableTests {
         (.candidateNotAuthorized, 403), (.authorizationExpired, 403), (.invalidToken, 403), (.invalidAccessCode, 403),
         (.sessionExpired, 410),
         (.sessionNotFound, 404), (.candidateNotFound, 404), (.assessmentNotFound, 404), (.certificateNotFound, 404),
-        (.notFound, 404), (.unknownCommand, 404),
+        (.notFound, 404), (.unknownCommand, 404), (.methodNotAllowed, 405),
         (.invalidCredentials, 401), (.missingToken, 401), (.notLoggedIn, 401),
         (.malformedJSON, 400), (.malformedRequest, 400), (.invalidBody, 400), (.badRequest, 400), (.invalidId, 400),
         (.invalidDuration, 400), (.missingField, 400), (.invalidField, 400),

@@ -1,4 +1,5 @@
 import CertCore
+import CertTestSupport
 import CertDaemon
 import Foundation
 import Hummingbird
@@ -110,12 +111,16 @@ import Testing
         }
     }
 
-    @Test func unknownRouteIsAJSON404() async throws {
+    @Test func unknownRouteIsAJSON404AndAnotherMethodA405() async throws {
         try await withRoutes { _, client in
-            for (uri, method) in [("/nowhere", HTTPRequest.Method.get), ("/healthz", .delete), ("/assessments/a/next", .post)] {
+            let reply = try await client.execute(uri: "/nowhere", method: .get)
+            #expect(reply.status == .notFound)
+            #expect(reply.errorCode == .notFound)
+            for (uri, method, allowed) in [("/healthz", HTTPRequest.Method.delete, "GET"), ("/assessments/a/next", .post, "GET")] {
                 let reply = try await client.execute(uri: uri, method: method)
-                #expect(reply.status == .notFound)
-                #expect(reply.errorCode == .notFound)
+                #expect(reply.status == .methodNotAllowed)
+                #expect(reply.errorCode == .methodNotAllowed)
+                #expect(reply.headers[.allow] == allowed)
             }
         }
     }
@@ -229,8 +234,8 @@ import Testing
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = String(buffer: metrics.body)
-            #expect(text.contains("certsim_requests_total{route=\"GET /healthz\",status=\"200\"} 1"))
-            #expect(text.contains("certsim_requests_total{route=\"unmatched\",status=\"404\"} 1"))
+            #expect(PrometheusText.value(of: "certsim_requests_total{route=\"GET /healthz\",status=\"200\"}", in: text) == 1)
+            #expect(PrometheusText.value(of: "certsim_requests_total{route=\"unmatched\",status=\"404\"}", in: text) == 1)
         }
     }
 

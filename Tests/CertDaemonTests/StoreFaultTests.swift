@@ -208,7 +208,7 @@ import CertTestSupport
         #expect(!refusals.isEmpty, "the disk filled up: some answer was refused")
         #expect(acknowledgedAfterRefusal == 0, "nothing is acknowledged once the writer failed")
         let metrics = await core.renderMetrics()
-        #expect(metrics.contains("certsim_writer_healthy 0"), "the writer reports itself unhealthy in /metrics")
+        #expect(PrometheusText.value(of: "certsim_writer_healthy", in: metrics) == 0, "the writer reports itself unhealthy in /metrics")
 
         // /healthz should say the daemon cannot record answers any more.
         let http = try RawHTTPConnection(port: daemon.httpPort)

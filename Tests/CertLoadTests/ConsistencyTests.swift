@@ -39,6 +39,40 @@ import Testing
         #expect(c.bands.map(\.count).reduce(0, +) == 4)
     }
 
+    @Test func decilesWorkedByHand() throws {
+        // θ = 1…20 given highest first; in decile d (θ = 2d − 1, 2d) the errors are 0.1·d and 0.3·d
+        // and the reported error rates 0.2 and 0.4: bias 0.2·d, RMSE d·√0.05, mean reported 0.3.
+        let samples = (1...20).reversed().map { theta -> ConsistencySample in
+            let d = Double((theta + 1) / 2)
+            let odd = theta % 2 == 1
+            return ConsistencySample(trueTheta: Double(theta), estimatedTheta: Double(theta) + (odd ? 0.1 : 0.3) * d,
+                                     reportedErrorRate: odd ? 0.2 : 0.4, score: 0, meshLevel: 0, meshLevelFromTrueTheta: 0)
+        }
+        let deciles = try #require(Consistency(samples: samples).deciles)
+        #expect(deciles.map(\.decile) == Array(1...10) && deciles.allSatisfy { $0.count == 2 })
+        for band in deciles {
+            let d = Double(band.decile)
+            #expect(band.lowestTheta == 2 * d - 1 && band.highestTheta == 2 * d)
+            #expect(close(band.bias, 0.2 * d, tolerance: 1e-9))
+            #expect(close(band.rmse, d * 0.05.squareRoot(), tolerance: 1e-9))
+            #expect(close(band.meanReportedErrorRate, 0.3))
+        }
+    }
+
+    @Test func decileSizesWhenTheCountDoesNotDivide() throws {
+        func sample(_ theta: Double) -> ConsistencySample {
+            ConsistencySample(trueTheta: theta, estimatedTheta: theta, reportedErrorRate: 0.5, score: 0, meshLevel: 0,
+                              meshLevelFromTrueTheta: 0)
+        }
+        // 25: cut at ⌊25·i/10⌋ = 0, 2, 5, 7, 10, 12, 15, 17, 20, 22, 25.
+        let sizes = try #require(Consistency(samples: (0..<25).map { sample(Double($0)) }).deciles).map(\.count)
+        #expect(sizes == [2, 3, 2, 3, 2, 3, 2, 3, 2, 3])
+        // 3: only the tenths that hold a certification (cuts 0,0,0,0,1,1,1,2,2,2,3).
+        let three = try #require(Consistency(samples: [sample(5), sample(-1), sample(2)]).deciles)
+        #expect(three.map(\.decile) == [4, 7, 10] && three.map(\.lowestTheta) == [-1, 2, 5])
+        #expect(Consistency(samples: []).deciles == [])
+    }
+
     @Test func retestPairs() {
         let c = Consistency(samples: Self.samples, retest: [
             RetestPair(firstScore: 500, secondScore: 520, firstMeshLevel: 3, secondMeshLevel: 4),

@@ -19,6 +19,14 @@ import CertTestSupport
         #expect(rows[2].certificationsCompleted == 1 && rows[2].startSeconds == 120)
     }
 
+    @Test func aSpanOfActiveCandidatesFillsTheBucketsItCrosses() {
+        var timeline = Timeline(clock: .simulated, bucketSeconds: 60)
+        // 40 tests running from 0:30 to 4:10, then 10 until 5:00: minutes 1–3 have no event.
+        timeline.recordActiveCandidates(40, fromSeconds: 30, toSeconds: 250)
+        timeline.recordActiveCandidates(10, fromSeconds: 250, toSeconds: 300)
+        #expect(timeline.rows.map(\.activeCandidates) == [40, 40, 40, 40, 40, 10])
+    }
+
     @Test func coarsensInsteadOfGrowingPastTheLimit() {
         var timeline = Timeline(clock: .real, bucketSeconds: 1, bucketsMax: 4)
         for second in 0..<10 { timeline.recordAnswer(atSeconds: Double(second) + 0.5, latencyMicroseconds: 10) }

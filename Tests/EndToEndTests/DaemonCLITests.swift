@@ -85,6 +85,72 @@ import CertTestSupport
     }
 }
 
+/// The verbs away from the repository: the default bank is built in, an explicit `--bank` wins,
+/// and a missing one names the place tried.
+@Suite(.serialized) struct AnyDirectoryTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    func scratchDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "certsim-anywhere-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Runs a blocking call on a thread of its own, so that waiting for a child process does not
+    /// hold one of the few threads the other tests' tasks run on.
+    func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    @Test(.enabled(if: CLIProcess.binary != nil, "needs the certsim binary (swift build)"))
+    func scoreAndServeWorkOutsideTheRepository() async throws {
+        let binary = try #require(CLIProcess.binary)
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let input = Self.root.appendingPathComponent("Scenarios/examples/answers-32.json").path
+        let shipped = Self.root.appendingPathComponent("Scenarios/banks/crcn-synthetic-1.json").path
+
+        let builtIn = try await offThePool { try CLIProcess.run(binary, ["score", input], directory: directory) }
+        #expect(builtIn.status == 0, "\(builtIn.stderr)")
+        let explicit = try await offThePool { try CLIProcess.run(binary, ["score", "--bank", shipped, input], directory: directory) }
+        #expect(explicit.status == 0 && !explicit.stdout.isEmpty)
+        #expect(builtIn.stdout == explicit.stdout)
+
+        let missing = try await offThePool {
+            try CLIProcess.run(binary, ["score", "--bank", "banks/none.json", input], directory: directory)
+        }
+        #expect(missing.status != 0)
+        #expect(missing.stderr.hasPrefix("error: BANK_NOT_FOUND: "))
+        #expect(missing.stderr.contains("tried \(URL(fileURLWithPath: directory + "/banks/none.json").standardizedFileURL.path)"))
+
+        // serve, with every default, from the scratch directory.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--http", "127.0.0.1:0", "--log-level", "error"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let outputPath = directory + "/serve.out"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = process.standardOutput
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = ContinuousClock.now + .seconds(60)
+        func output() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+        while !output().contains("control socket"), process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(output().contains("control socket"), "\(output())")
+        kill(process.processIdentifier, SIGINT)
+        let stopDeadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning, ContinuousClock.now < stopDeadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning)
+        if !process.isRunning { #expect(process.terminationStatus == 0) }
+    }
+}
+
 /// A `certsim serve` process in a fresh directory, on a free loopback port.
 final class ServeUnderTest: Sendable {
     let process: Process
@@ -181,7 +247,8 @@ enum CLIProcess {
         return nil
     }()
 
-    static func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    static func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:],
+                    directory: String? = nil) throws -> Result {
         let scratch = NSTemporaryDirectory() + "certsim-cli-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
         FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
@@ -192,6 +259,7 @@ enum CLIProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var variables = ProcessInfo.processInfo.environment
         variables["CERTSIM_PASSWORD"] = nil
         for (name, value) in environment { variables[name] = value }

@@ -32,7 +32,7 @@ public final class ControlClient: @unchecked Sendable {
     public let socketPath: String
     public let timeoutSeconds: Double
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    private var framer = ControlLineFramer(lineBytesMax: ControlClient.lineBytesMax)
     private var nextId = 1
     private let queue = DispatchQueue(label: "certsim.control-client")
     /// Longest line accepted from the daemon (a large `session.show` fits well within it).
@@ -102,26 +102,26 @@ public final class ControlClient: @unchecked Sendable {
     /// connection. Throws `ControlClientError.timeout` after `timeoutSeconds` of silence.
     public func readLine() throws -> Data? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Data(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                return line
+            switch framer.next() {
+            case .line(let line)?: return Data(line)
+            case .tooLong?: throw ControlClientError.io("a response line is too long")
+            case nil: break
             }
-            guard buffer.count <= Self.lineBytesMax else { throw ControlClientError.io("a response line is too long") }
             var chunk = [UInt8](repeating: 0, count: 64 * 1024)
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count == 0 {
-                if buffer.isEmpty { return nil }
-                let line = Data(buffer)
-                buffer.removeAll()
-                return line
+                switch framer.finish() {
+                case .line(let line)?: return Data(line)
+                case .tooLong?: throw ControlClientError.io("a response line is too long")
+                case nil: return nil
+                }
             }
             if count < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { throw ControlClientError.timeout(seconds: timeoutSeconds) }
                 throw ControlClientError.io("read failed: \(String(cString: strerror(errno)))")
             }
-            buffer.append(contentsOf: chunk[..<count])
+            framer.append(chunk[..<count])
         }
     }
 

@@ -338,58 +338,38 @@ final class ControlConnection: Sendable {
     }
 }
 
-/// Splits the byte stream into lines of at most `lineBytesMax` bytes and parses each.
+/// Splits the byte stream into lines of at most `lineBytesMax` bytes (``ControlLineFramer``)
+/// and parses each; an over-long line is answered LINE_TOO_LONG and skipped.
 final class ControlLineHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let connection: ControlConnection
-    private let lineBytesMax: Int
-    private var buffer = ByteBuffer()
-    /// True while the rest of an over-long line is being skipped.
-    private var discarding = false
+    private var framer: ControlLineFramer
 
     init(connection: ControlConnection, lineBytesMax: Int) {
         self.connection = connection
-        self.lineBytesMax = lineBytesMax
+        self.framer = ControlLineFramer(lineBytesMax: lineBytesMax)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var chunk = unwrapInboundIn(data)
-        buffer.writeBuffer(&chunk)
-        while true {
-            let view = buffer.readableBytesView
-            guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-                if buffer.readableBytes > lineBytesMax {
-                    if !discarding {
-                        discarding = true
-                        connection.submit(.failure(ControlFailure(id: .null, error: ControlErrors.lineTooLong(limitBytes: lineBytesMax))))
-                    }
-                    buffer.clear()
+        let chunk = unwrapInboundIn(data)
+        framer.append(chunk.readableBytesView)
+        while let frame = framer.next() {
+            switch frame {
+            case .tooLong:
+                connection.submit(.failure(ControlFailure(id: .null, error: ControlErrors.lineTooLong(limitBytes: framer.lineBytesMax))))
+            case .line(let line):
+                var bytes = line[...]
+                while let last = bytes.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+                    bytes = bytes.dropLast()
                 }
-                break
-            }
-            let length = newline - view.startIndex
-            let line = buffer.readBytes(length: length) ?? []
-            buffer.moveReaderIndex(forwardBy: 1)
-            if discarding {
-                discarding = false
-                continue
-            }
-            if length > lineBytesMax {
-                connection.submit(.failure(ControlFailure(id: .null, error: ControlErrors.lineTooLong(limitBytes: lineBytesMax))))
-                continue
-            }
-            var bytes = line[...]
-            while let last = bytes.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
-                bytes = bytes.dropLast()
-            }
-            if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
-            switch ControlRequest.parse(line: Data(bytes)) {
-            case .success(let request): connection.submit(.request(request))
-            case .failure(let failure): connection.submit(.failure(failure))
+                if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+                switch ControlRequest.parse(line: Data(bytes)) {
+                case .success(let request): connection.submit(.request(request))
+                case .failure(let failure): connection.submit(.failure(failure))
+                }
             }
         }
-        buffer.discardReadBytes()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -16,7 +16,8 @@ import NIOHTTP1
 /// | INVALID_BODY     | 400    | JSON, but a field is missing or of the wrong type/value |
 /// | BAD_REQUEST      | 4xx    | the router refused the request (its own status is kept) |
 /// | MISSING_TOKEN    | 401    | no `Authorization: Bearer` header on an assessment route |
-/// | NOT_FOUND        | 404    | no such route (or method) |
+/// | NOT_FOUND        | 404    | no such route |
+/// | METHOD_NOT_ALLOWED | 405  | a route of the API, another method (with `Allow`) |
 /// | BODY_TOO_LARGE   | 413    | body over `HTTPLimits.requestBodyBytesMax` |
 /// | STORE_UNAVAILABLE| 503    | `/healthz` while the result writer does not accept writes |
 /// | INTERNAL_ERROR   | 500    | anything unexpected (logged, never a crash) |
@@ -43,6 +44,27 @@ public enum APIError {
 
     static let routeNotFound = DaemonError(.notFound, "No such route in the candidate API.")
 
+    static func methodNotAllowed(_ allowed: [String]) -> DaemonError {
+        DaemonError(.methodNotAllowed, "This route of the candidate API answers \(allowed.joined(separator: ", ")) only.")
+    }
+
+    /// The methods the API answers on `path` (a request path, without its query), read from the
+    /// OpenAPI document, which a test keeps equal to the router's routes; empty for no route.
+    static func allowedMethods(path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var methods: [String] = []
+        for operation in OpenAPIDocument.operations {
+            let parts = operation.split(separator: " ", maxSplits: 1)
+            let pattern = parts[1].split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            guard pattern.count == segments.count else { continue }
+            let matches = zip(pattern, segments).allSatisfy { expected, actual in
+                expected.hasPrefix("{") ? !actual.isEmpty : expected == actual
+            }
+            if matches { methods.append(String(parts[0])) }
+        }
+        return methods
+    }
+
     static let internalError = DaemonError(.internalError, "The daemon failed to answer this request.")
 
     /// The HTTP status of each family of codes: the one place a status is chosen.
@@ -52,6 +74,7 @@ public enum APIError {
         case .unauthorized: .unauthorized  // 401
         case .forbidden: .forbidden  // 403
         case .notFound: .notFound  // 404
+        case .methodNotAllowed: .methodNotAllowed  // 405
         case .conflict: .conflict  // 409
         case .expired: .gone  // 410
         case .tooLarge: .contentTooLarge  // 413
@@ -151,12 +174,19 @@ struct APIErrorMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let refusal = APIError.refusal(for: error)
+            var refusal = APIError.refusal(for: error)
+            if let routing = error as? HTTPError, routing.status == .notFound {
+                let allowed = APIError.allowedMethods(path: request.uri.path)
+                if !allowed.isEmpty { refusal = (APIError.methodNotAllowed(allowed), .methodNotAllowed) }
+            }
             if refusal.status.code >= 500 {
                 context.logger.error(
                     "request failed", metadata: ["route": "\(context.endpointPath ?? "-")", "error": "\(error)"])
             }
             response = APIError.response(for: refusal.error, status: refusal.status)
+            if refusal.error.code == .methodNotAllowed {
+                response.headers[.allow] = APIError.allowedMethods(path: request.uri.path).joined(separator: ", ")
+            }
             if error is HTTPParserError {
                 // The stream cannot be read past a framing error: say the connection ends.
                 response.headers[.connection] = "close"

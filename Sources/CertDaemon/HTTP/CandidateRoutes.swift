@@ -14,6 +14,7 @@ import Hummingbird
 /// | GET    | /certificates/{verificationCode}                      | —               | 200 CertificateResponse, 404 unless published |
 /// | GET    | /metrics                                              | —               | 200 Prometheus text |
 /// | GET    | /healthz                                              | —               | 200 {"status":"ok"}, 503 STORE_UNAVAILABLE |
+/// | GET    | /openapi.yaml                                         | —               | 200 this table as OpenAPI 3.1 (`OpenAPIDocument`) |
 ///
 /// Assessment routes take `Authorization: Bearer <token>` (the token of the start answer).
 /// Every refusal is `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status (see
@@ -104,6 +105,10 @@ public struct CandidateRoutes: Sendable {
         router.get("/healthz") { _, _ in
             guard await isHealthy() else { throw APIError.storeUnavailable }
             return try APIResponse.json(["status": "ok"])
+        }
+
+        router.get("/openapi.yaml") { _, _ in
+            APIResponse.text(OpenAPIDocument.yaml, contentType: OpenAPIDocument.contentType)
         }
         return router
     }

@@ -27,7 +27,8 @@ public struct ServeSettings: Sendable, Equatable {
     public var socketMode: String = "0600"
     /// `HOST:PORT`; port 0 picks a free one.
     public var httpAddress: String = ServeSettings.defaultHTTPAddress
-    public var bankPath: String
+    /// The item bank file; nil: the bank built into the binary (``DefaultBank``).
+    public var bankPath: String?
     /// Further banks, one per other competence framework.
     public var additionalBankPaths: [String] = []
     public var seed: UInt64 = ServeSettings.defaultSeed
@@ -38,7 +39,7 @@ public struct ServeSettings: Sendable, Equatable {
     /// built-in core-v3.
     public var versionPaths: [String] = []
 
-    public init(bankPath: String) {
+    public init(bankPath: String? = nil) {
         self.bankPath = bankPath
     }
 
@@ -76,8 +77,8 @@ public struct ServeSettings: Sendable, Equatable {
             try FileManager.default.createDirectory(
                 atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        var banks: [ItemBank] = []
-        for path in [bankPath] + additionalBankPaths {
+        var banks: [ItemBank] = [bankPath == nil ? DefaultBank.bank : nil].compactMap { $0 }
+        for path in [bankPath].compactMap({ $0 }) + additionalBankPaths {
             do {
                 banks.append(try ItemBank.load(path: path))
             } catch {

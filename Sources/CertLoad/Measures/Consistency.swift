@@ -62,6 +62,9 @@ public struct Consistency: Sendable, Codable, Equatable {
     public var meshAgreement: Double?
     /// Bias and RMSE by band of true ability.
     public var bands: [AbilityBand]
+    /// Bias, RMSE and mean reported error by decile of the true θ (conditional consistency); nil in
+    /// summaries written before it.
+    public var deciles: [DecileBand]? = nil
     /// Test–retest: pairs measured, mean |Δscore|, share of pairs with the same mesh level.
     public var retestPairs: Int
     public var retestMeanAbsoluteDeltaScore: Double?
@@ -101,9 +104,57 @@ public struct Consistency: Sendable, Codable, Equatable {
         }
     }
 
+    /// One tenth of the certifications measured, by true θ: the certifications sorted by true θ
+    /// (ties in input order), the i-th tenth being positions ⌊(i−1)·n/10⌋ ..< ⌊i·n/10⌋.
+    public struct DecileBand: Sendable, Codable, Equatable {
+        /// 1 (lowest true θ) to 10.
+        public var decile: Int
+        public var count: Int
+        /// Smallest and largest true θ in the decile.
+        public var lowestTheta: Double
+        public var highestTheta: Double
+        /// mean(θ̂ − θ) in the decile.
+        public var bias: Double
+        /// sqrt(mean((θ̂ − θ)²)) in the decile.
+        public var rmse: Double
+        /// Mean of the error rate the estimator reported in the decile.
+        public var meanReportedErrorRate: Double
+
+        public init(decile: Int, count: Int, lowestTheta: Double, highestTheta: Double, bias: Double, rmse: Double,
+                    meanReportedErrorRate: Double) {
+            self.decile = decile
+            self.count = count
+            self.lowestTheta = lowestTheta
+            self.highestTheta = highestTheta
+            self.bias = bias
+            self.rmse = rmse
+            self.meanReportedErrorRate = meanReportedErrorRate
+        }
+    }
+
+    /// Deciles of true θ; a decile with no certification (fewer than ten measured) is left out.
+    public static func deciles(_ samples: [ConsistencySample]) -> [DecileBand] {
+        let n = samples.count
+        let order = samples.indices.sorted {
+            samples[$0].trueTheta == samples[$1].trueTheta ? $0 < $1 : samples[$0].trueTheta < samples[$1].trueTheta
+        }
+        return (1...10).compactMap { decile -> DecileBand? in
+            let members = order[((decile - 1) * n / 10)..<(decile * n / 10)].map { samples[$0] }
+            guard !members.isEmpty else { return nil }
+            let errors = members.map { $0.estimatedTheta - $0.trueTheta }
+            let count = Double(members.count)
+            return DecileBand(
+                decile: decile, count: members.count, lowestTheta: members.first!.trueTheta,
+                highestTheta: members.last!.trueTheta, bias: errors.reduce(0, +) / count,
+                rmse: (errors.reduce(0) { $0 + $1 * $1 } / count).squareRoot(),
+                meanReportedErrorRate: members.reduce(0) { $0 + $1.reportedErrorRate } / count)
+        }
+    }
+
     public init(count: Int, bias: Double?, rmse: Double?, pearson: Double?, meanReportedErrorRate: Double?,
                 observedError: Double?, meshAgreement: Double?, bands: [AbilityBand], retestPairs: Int,
-                retestMeanAbsoluteDeltaScore: Double?, retestSameLevelShare: Double?) {
+                retestMeanAbsoluteDeltaScore: Double?, retestSameLevelShare: Double?, deciles: [DecileBand]? = nil) {
+        self.deciles = deciles
         self.count = count
         self.bias = bias
         self.rmse = rmse
@@ -145,6 +196,8 @@ public struct Consistency: Sendable, Codable, Equatable {
             return AbilityBand(lowerTheta: lower, upperTheta: upper, count: inBand.count, bias: Self.mean(inBand),
                                rmse: Self.mean(inBand.map { $0 * $0 }).map { $0.squareRoot() })
         }
+
+        deciles = Self.deciles(samples)
 
         retestPairs = retest.count
         retestMeanAbsoluteDeltaScore = Self.mean(retest.map { Double(abs($0.secondScore - $0.firstScore)) })

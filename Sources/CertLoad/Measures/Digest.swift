@@ -1,3 +1,5 @@
+import Crypto
+
 /// One certification's final result as the digest sees it: exactly the fields DESIGN §6 requires to be
 /// bit-identical whatever the transport, concurrency and time scale.
 ///
@@ -36,7 +38,7 @@ public struct DigestRecord: Sendable, Equatable {
     }
 }
 
-/// The run's digest: SHA-256 over the canonical lines of every certification, sorted by candidate key
+/// The run's digest: SHA-256 (swift-crypto's) over the canonical lines of every certification, sorted by candidate key
 /// (UTF-8 byte order), so it does not depend on completion order. A regression scenario pins it.
 ///
 /// Owned by CertLoad's measures half.
@@ -50,8 +52,20 @@ public enum Digest {
             .sorted { $0.key == $1.key ? Array($0.line.utf8).lexicographicallyPrecedes(Array($1.line.utf8))
                                        : $0.key.lexicographicallyPrecedes($1.key) }
         var hasher = SHA256()
-        hasher.update("certsim-digest-v1\n")
-        for entry in lines { hasher.update(entry.line) }
-        return SHA256.hexString(hasher.finalize())
+        hasher.update(data: Array("certsim-digest-v1\n".utf8))
+        for entry in lines { hasher.update(data: Array(entry.line.utf8)) }
+        return hex(hasher.finalize())
+    }
+
+    /// Lower-case hex of a digest's bytes.
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(hexLength)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

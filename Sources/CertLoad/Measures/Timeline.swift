@@ -91,6 +91,18 @@ public struct Timeline: Sendable {
         buckets[i].activeCandidatesMax = max(buckets[i].activeCandidatesMax, count)
     }
 
+    /// `count` tests in progress throughout [from, to]: every bucket the span touches keeps at
+    /// least `count`, so a bucket in which no test started or ended still shows the tests running
+    /// through it (not zero).
+    public mutating func recordActiveCandidates(_ count: Int, fromSeconds from: Double, toSeconds to: Double) {
+        // The end's index first: reaching it may coarsen the buckets, which moves the start's.
+        let last = index(atSeconds: max(from, to))
+        let first = index(atSeconds: from)
+        for i in first...last {
+            buckets[i].activeCandidatesMax = max(buckets[i].activeCandidatesMax, count)
+        }
+    }
+
     /// A certification completed (scored) at `seconds`.
     public mutating func recordCertificationCompleted(atSeconds seconds: Double) {
         buckets[index(atSeconds: seconds)].certificationsCompleted += 1

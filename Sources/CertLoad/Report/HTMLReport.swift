@@ -2,7 +2,8 @@ import Foundation
 
 /// The run's report.html: one self-contained page (inline CSS and SVG, no script, no network) with the
 /// summary tables and the charts — activity and latency over time, θ̂ against θ, the score
-/// distribution by mesh level, RMSE by ability band, and the capacity-search steps when present.
+/// distribution by mesh level, RMSE by ability band and by decile, item exposure (sorted rates
+/// against the threshold, rate against difficulty), and the capacity-search steps when present.
 ///
 /// ```swift
 /// let html = HTMLReport.render(RunFiles(summary: summary, candidates: rows, timeline: timeline))
@@ -31,6 +32,7 @@ public enum HTMLReport {
         body += activitySection(files.timeline)
         body += consistencySection(summary, candidates: files.candidates)
         if let versions = summary.byVersion, !versions.isEmpty { body += versionsSection(versions) }
+        body += itemSecuritySection(summary, exposure: files.exposure)
         if let steps = summary.capacitySearch, !steps.isEmpty { body += capacitySection(steps, result: summary.capacity) }
         return """
         <!DOCTYPE html>
@@ -239,13 +241,14 @@ public enum HTMLReport {
                 title: "Answers per second (\(clock.rawValue))",
                 series: [.init(name: "answers/s", points: rows.map { (x($0), $0.answersPerSecond) }, colour: SVGChart.palette[1])],
                 xLabel: unit, yLabel: "answers/s")
-            let timed = rows.filter { $0.p99Microseconds != nil }
+            // A bucket without requests (between two waves) is a gap in the lines, not a bridge.
+            func milliseconds(_ value: UInt64?) -> Double { value.map { Double($0) / 1000 } ?? .nan }
             html += SVGChart.lines(
                 title: "Latency percentiles (\(clock.rawValue))",
                 series: [
-                    .init(name: "p50", points: timed.map { (x($0), Double($0.p50Microseconds!) / 1000) }, colour: SVGChart.palette[2]),
-                    .init(name: "p90", points: timed.map { (x($0), Double($0.p90Microseconds!) / 1000) }, colour: SVGChart.palette[1]),
-                    .init(name: "p99", points: timed.map { (x($0), Double($0.p99Microseconds!) / 1000) }, colour: SVGChart.palette[3]),
+                    .init(name: "p50", points: rows.map { (x($0), milliseconds($0.p50Microseconds)) }, colour: SVGChart.palette[2]),
+                    .init(name: "p90", points: rows.map { (x($0), milliseconds($0.p90Microseconds)) }, colour: SVGChart.palette[1]),
+                    .init(name: "p99", points: rows.map { (x($0), milliseconds($0.p99Microseconds)) }, colour: SVGChart.palette[3]),
                 ],
                 xLabel: unit, yLabel: "latency (ms)")
         }
@@ -315,6 +318,89 @@ public enum HTMLReport {
                               bars: k.bands.map { SVGChart.Bar(label: $0.label, value: $0.rmse ?? 0, colour: SVGChart.palette[0]) },
                               yLabel: "RMSE (logits)", xLabel: "true θ band")
         html += table(["band", "count", "bias", "RMSE"], k.bands.map { [$0.label, String($0.count), fixed($0.bias), fixed($0.rmse)] })
+
+        if let deciles = k.deciles, !deciles.isEmpty {
+            html += "<h3 id=\"deciles\">Conditional consistency by decile of the true θ</h3>\n"
+            html += "<p class=\"note\">Certifications sorted by true θ and cut into ten groups of equal size; "
+                + "bias and RMSE of θ̂ in each, beside the mean error rate the estimator reported.</p>\n"
+            let x = { (band: Consistency.DecileBand) in Double(band.decile) }
+            html += SVGChart.lines(
+                title: "Bias and RMSE by decile of true θ",
+                series: [
+                    .init(name: "bias", points: deciles.map { (x($0), $0.bias) }, colour: SVGChart.palette[0]),
+                    .init(name: "RMSE", points: deciles.map { (x($0), $0.rmse) }, colour: SVGChart.palette[3]),
+                    .init(name: "mean reported error", points: deciles.map { (x($0), $0.meanReportedErrorRate) },
+                          colour: SVGChart.palette[2], dashed: true),
+                ],
+                xLabel: "decile of true θ (1 = lowest)", yLabel: "logits", dots: true)
+            html += table(["decile", "true θ from", "to", "count", "bias", "RMSE", "mean reported error"],
+                          deciles.map { [String($0.decile), fixed($0.lowestTheta, 2), fixed($0.highestTheta, 2), String($0.count),
+                                         fixed($0.bias), fixed($0.rmse), fixed($0.meanReportedErrorRate)] })
+        }
+        return html
+    }
+
+    static func itemSecuritySection(_ s: Summary, exposure: [ExposureRow]) -> String {
+        var html = "<h2 id=\"item-security\">Item security</h2>\n"
+        guard let security = s.itemSecurity else { return html + "<p class=\"note\">This run measured no item security.</p>\n" }
+        html += "<p class=\"note\">A challenge is given when it was served to the candidate (validated-alert challenges "
+            + "included, the downgrade's simulated answers not); its exposure rate is times given ÷ certifications. "
+            + "The test overlap rate is the share of challenges two certifications have in common, measured over pairs "
+            + "and by Barrada's formula (N/Q)·Var(r) + Q/N with Q the mean test length.</p>\n"
+        let threshold = ThresholdCheck.format(security.exposureThreshold)
+        let overlap = security.overlap
+        let rows: [[String]] = [
+            ["Certifications", String(security.certifications)], ["Challenges in the bank", String(security.bankChallenges)],
+            ["Mean test length (challenges given)", fixed(security.meanTestLength, 2)],
+            ["Test length range", security.testLengthMin.map { "\($0)–\(security.testLengthMax ?? $0)" } ?? "–"],
+            ["Largest exposure rate", fixed(security.maxExposureRate) + (security.maxExposureChallengeId.map { " (\($0))" } ?? "")],
+            ["Mean exposure rate", fixed(security.meanExposureRate)],
+            ["Share of the bank never given", fixed(security.neverGivenShare)],
+            ["Share above \(threshold)", fixed(security.aboveThresholdShare)],
+            ["Test overlap, measured", fixed(overlap.direct)
+                + " (\(overlap.pairs) of \(overlap.pairsTotal) pairs\(overlap.sampled ? ", drawn from the seed" : ""))"],
+            ["Test overlap, Barrada", fixed(overlap.barrada)],
+        ]
+        html += table(["", "value"], rows)
+        if let banks = s.itemSecurityByBank {
+            html += "<h3 id=\"item-security-banks\">By bank</h3>\n<p class=\"note\">The run served several banks: the figures "
+                + "above and the charts below are the first bank's; a complementary test counts for its own bank.</p>\n"
+            html += table(["bank", "certifications", "challenges", "mean length", "largest rate", "never given",
+                           "above \(threshold)", "overlap", "Barrada"],
+                          banks.map { [$0.bank ?? "–", String($0.certifications), String($0.bankChallenges),
+                                       fixed($0.meanTestLength, 2), fixed($0.maxExposureRate), fixed($0.neverGivenShare),
+                                       fixed($0.aboveThresholdShare), fixed($0.overlap.direct), fixed($0.overlap.barrada)] })
+        }
+        // Exposure rows come bank by bank, the first bank's first.
+        let exposure = Array(exposure.prefix(security.bankChallenges))
+        if !exposure.isEmpty {
+            let sorted = exposure.map(\.rate).sorted(by: >)
+            let rank = sorted.enumerated().map { (Double($0.offset + 1), $0.element) }
+            html += "<h3 id=\"exposure-rates\">Exposure rates, highest first</h3>\n"
+            html += SVGChart.lines(
+                title: "Exposure rates sorted",
+                series: [
+                    .init(name: "exposure rate", points: rank, colour: SVGChart.palette[0]),
+                    .init(name: "threshold \(threshold)",
+                          points: [(1, security.exposureThreshold), (Double(max(sorted.count, 2)), security.exposureThreshold)],
+                          colour: SVGChart.palette[3], dashed: true),
+                ],
+                xLabel: "challenges, by rank", yLabel: "exposure rate")
+            html += "<h3 id=\"exposure-difficulty\">Exposure against difficulty</h3>\n"
+            html += SVGChart.points(title: "Exposure rate against difficulty",
+                                    points: exposure.map { (x: $0.difficulty, y: $0.rate) },
+                                    xLabel: "difficulty b", yLabel: "exposure rate", colour: SVGChart.palette[0],
+                                    reference: (security.exposureThreshold, "threshold \(threshold)"))
+        }
+        func groupRows(_ groups: [ItemSecurity.ExposureGroup]) -> [[String]] {
+            groups.map { [$0.key, String($0.challenges), String($0.timesGiven), fixed($0.meanRate), fixed($0.maxRate),
+                          fixed($0.neverGivenShare)] }
+        }
+        let header = ["challenges", "times given", "mean rate", "max rate", "never given"]
+        html += "<h3 id=\"exposure-competence\">Exposure by competence</h3>\n"
+        html += table(["competence"] + header, groupRows(security.byCompetence))
+        html += "<h3 id=\"exposure-level\">Exposure by skill level</h3>\n"
+        html += table(["level"] + header, groupRows(security.byLevel))
         return html
     }
 }

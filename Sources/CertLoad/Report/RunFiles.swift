@@ -1,8 +1,9 @@
 import CertCore
 import Foundation
 
-/// The files of a run's `--out DIR`: summary.json, candidates.csv, timeline.csv and report.html.
-/// ``write(to:)`` writes them all; ``read(from:)`` reads the first three back and
+/// The files of a run's `--out DIR`: summary.json, candidates.csv, timeline.csv, exposure.csv and
+/// report.html. ``write(to:)`` writes them all; ``read(from:)`` reads the data files back (a
+/// folder written before exposure.csv existed reads with no exposure rows) and
 /// ``rebuildReport(directory:output:)`` re-renders the HTML from them (`certsim report DIR`).
 ///
 /// Owned by CertLoad's report half.
@@ -10,36 +11,41 @@ public struct RunFiles: Sendable {
     public var summary: Summary
     public var candidates: [CandidateRow]
     public var timeline: [TimelineRow]
+    /// One row per challenge of the bank (empty when the run measured no item security).
+    public var exposure: [ExposureRow]
 
     public static let summaryFileName = "summary.json"
     public static let candidatesFileName = "candidates.csv"
     public static let timelineFileName = "timeline.csv"
+    public static let exposureFileName = "exposure.csv"
     public static let reportFileName = "report.html"
 
-    public init(summary: Summary, candidates: [CandidateRow], timeline: [TimelineRow]) {
+    public init(summary: Summary, candidates: [CandidateRow], timeline: [TimelineRow], exposure: [ExposureRow] = []) {
         self.summary = summary
         self.candidates = candidates
         self.timeline = timeline
+        self.exposure = exposure
     }
 
     /// A failure to read or write a run directory: REPORT_WRITE_FAILED, REPORT_MISSING_FILE or
     /// REPORT_BAD_FILE.
     public typealias FileError = CertError
 
-    /// Writes the four files into `directory` (created if needed).
+    /// Writes the five files into `directory` (created if needed).
     public func write(to directory: String) throws(FileError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try summary.jsonData().write(to: Self.url(directory, Self.summaryFileName))
             try Data(CandidateRow.csv(candidates).utf8).write(to: Self.url(directory, Self.candidatesFileName))
             try Data(TimelineCSV.csv(timeline).utf8).write(to: Self.url(directory, Self.timelineFileName))
+            try Data(ExposureCSV.csv(exposure).utf8).write(to: Self.url(directory, Self.exposureFileName))
             try Data(HTMLReport.render(self).utf8).write(to: Self.url(directory, Self.reportFileName))
         } catch {
             throw FileError(.reportWriteFailed, "cannot write the run files into '\(directory)': \(error.localizedDescription)")
         }
     }
 
-    /// Reads summary.json, candidates.csv and timeline.csv from `directory`.
+    /// Reads summary.json, candidates.csv, timeline.csv and (when present) exposure.csv from `directory`.
     public static func read(from directory: String) throws(FileError) -> RunFiles {
         func load(_ name: String) throws(FileError) -> Data {
             do {
@@ -59,7 +65,10 @@ public struct RunFiles: Sendable {
         do {
             let candidates = try CandidateRow.parseCSV(String(decoding: try load(candidatesFileName), as: UTF8.self))
             let timeline = try TimelineCSV.parse(String(decoding: try load(timelineFileName), as: UTF8.self))
-            return RunFiles(summary: summary, candidates: candidates, timeline: timeline)
+            let exposurePath = url(directory, exposureFileName).path
+            let exposure = FileManager.default.fileExists(atPath: exposurePath)
+                ? try ExposureCSV.parse(String(decoding: try load(exposureFileName), as: UTF8.self)) : []
+            return RunFiles(summary: summary, candidates: candidates, timeline: timeline, exposure: exposure)
         } catch where error.code == .reportMissingFile {
             throw error  // a CSV_* refusal is a bad file, below
         } catch {

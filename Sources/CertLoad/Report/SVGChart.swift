@@ -109,7 +109,9 @@ enum SVGChart {
         open(title) + "<text class=\"label\" x=\"\(number(width / 2))\" y=\"\(number(height / 2))\" text-anchor=\"middle\">no data</text></svg>\n"
     }
 
-    /// Lines over a shared x axis.
+    /// Lines over a shared x axis. A point whose y is not finite (NaN: a bucket with no data) is a
+    /// gap: the line stops before it and starts again after it, and a lone point between two gaps
+    /// is drawn as a dot.
     /// `marker`: a labelled vertical line at an x value (e.g. a capacity search's knee); `dots`: a dot
     /// at each point of a short line.
     static func lines(title: String, series: [Series], xLabel: String, yLabel: String, yFromZero: Bool = true,
@@ -124,10 +126,15 @@ enum SVGChart {
         if frame.yHigh == frame.yLow { frame.yHigh = frame.yLow + 1 }
         var svg = open(title) + axes(frame, xLabel: xLabel, yLabel: yLabel)
         for line in series where !line.points.isEmpty {
-            let points = line.points.filter { $0.x.isFinite && $0.y.isFinite }
-                .map { "\(number(frame.x($0.x))),\(number(frame.y($0.y)))" }.joined(separator: " ")
             let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            svg += "<polyline fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"1.5\"\(dash) points=\"\(points)\"/>\n"
+            for run in segments(line.points) {
+                if run.count == 1 {
+                    svg += "<circle cx=\"\(number(frame.x(run[0].x)))\" cy=\"\(number(frame.y(run[0].y)))\" r=\"1.5\" fill=\"\(line.colour)\"/>\n"
+                    continue
+                }
+                let points = run.map { "\(number(frame.x($0.x))),\(number(frame.y($0.y)))" }.joined(separator: " ")
+                svg += "<polyline fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"1.5\"\(dash) points=\"\(points)\"/>\n"
+            }
             if dots && line.points.count <= pointMarkersMax {
                 for point in line.points where point.x.isFinite && point.y.isFinite && !line.dashed {
                     svg += "<circle cx=\"\(number(frame.x(point.x)))\" cy=\"\(number(frame.y(point.y)))\" r=\"2.5\" fill=\"\(line.colour)\"/>"
@@ -141,6 +148,49 @@ enum SVGChart {
         }
         svg += legend(series.map { ($0.name, $0.colour) })
         return svg + "</svg>\n"
+    }
+
+    /// The runs of consecutive drawable points: a point with a non-finite coordinate ends a run.
+    static func segments(_ points: [(x: Double, y: Double)]) -> [[(x: Double, y: Double)]] {
+        var runs: [[(x: Double, y: Double)]] = []
+        var current: [(x: Double, y: Double)] = []
+        for point in points {
+            if point.x.isFinite && point.y.isFinite {
+                current.append(point)
+            } else if !current.isEmpty {
+                runs.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { runs.append(current) }
+        return runs
+    }
+
+    /// Points on independent axes (y from zero), with an optional dashed horizontal reference line
+    /// (e.g. a threshold).
+    static func points(title: String, points: [(x: Double, y: Double)], xLabel: String, yLabel: String, colour: String,
+                       reference: (y: Double, label: String)? = nil) -> String {
+        let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
+        guard let first = finite.first else { return empty(title) }
+        var frame = Frame(xLow: first.x, xHigh: first.x, yLow: 0, yHigh: max(first.y, reference?.y ?? 0))
+        for point in finite {
+            frame.xLow = min(frame.xLow, point.x); frame.xHigh = max(frame.xHigh, point.x)
+            frame.yLow = min(frame.yLow, point.y); frame.yHigh = max(frame.yHigh, point.y)
+        }
+        if frame.xHigh == frame.xLow { frame.xHigh = frame.xLow + 1 }
+        if frame.yHigh == frame.yLow { frame.yHigh = frame.yLow + 1 }
+        var svg = open(title) + axes(frame, xLabel: xLabel, yLabel: yLabel)
+        if let reference, reference.y.isFinite {
+            let y = number(frame.y(reference.y))
+            svg += "<line class=\"diagonal\" x1=\"\(number(left))\" y1=\"\(y)\" x2=\"\(number(width - right))\" y2=\"\(y)\"/>"
+            svg += "<text class=\"tick\" x=\"\(number(width - right - 4))\" y=\"\(number(frame.y(reference.y) - 4))\" "
+                + "text-anchor=\"end\">\(HTML.escape(reference.label))</text>\n"
+        }
+        svg += "<g fill=\"\(colour)\" fill-opacity=\"0.55\">"
+        for point in finite {
+            svg += "<circle cx=\"\(number(frame.x(point.x)))\" cy=\"\(number(frame.y(point.y)))\" r=\"2\"/>"
+        }
+        return svg + "</g>\n</svg>\n"
     }
 
     /// Points with the y = x diagonal.

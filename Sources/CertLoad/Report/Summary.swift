@@ -36,6 +36,11 @@ public struct Summary: Sendable, Codable, Equatable {
     /// Error code → count.
     public var errors: [String: Int]
     public var consistency: Consistency
+    /// Exposure of the challenges and test overlap; nil in summaries written before it.
+    public var itemSecurity: ItemSecurity?
+    /// On a run that served several banks (Pix+): the item security of each, the first being
+    /// ``itemSecurity``; nil on a one-bank run.
+    public var itemSecurityByBank: [ItemSecurity]?
     public var digest: String
     /// Every threshold of the scenario with its outcome (filled by ``ThresholdCheck``).
     public var thresholds: [ThresholdOutcome]
@@ -81,8 +86,8 @@ public struct Summary: Sendable, Codable, Equatable {
                 wallSeconds: Double, simulatedSeconds: Double, cpuSeconds: Double, peakRSSBytes: Int, storeBytes: Int? = nil,
                 certifications: Certifications, answers: Int, answersPerSecond: Double, certificationsPerSecond: Double,
                 peakConcurrentCandidates: Int, latency: [String: LatencyPercentiles], errors: [String: Int],
-                consistency: Consistency, digest: String, thresholds: [ThresholdOutcome] = [],
-                capacitySearch: [CapacityStep]? = nil, capacity: CapacityResult? = nil) {
+                consistency: Consistency, itemSecurity: ItemSecurity? = nil, digest: String,
+                thresholds: [ThresholdOutcome] = [], capacitySearch: [CapacityStep]? = nil, capacity: CapacityResult? = nil) {
         self.scenario = scenario
         self.seed = seed
         self.transport = transport
@@ -102,6 +107,7 @@ public struct Summary: Sendable, Codable, Equatable {
         self.latency = latency
         self.errors = errors
         self.consistency = consistency
+        self.itemSecurity = itemSecurity
         self.digest = digest
         self.thresholds = thresholds
         self.capacitySearch = capacitySearch
@@ -140,7 +146,7 @@ public struct Summary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case formatVersion, scenario, certificationVersion, certificationVersionHash, seed, transport, estimator, timeScale, concurrency, wallSeconds, simulatedSeconds
         case cpuSeconds, peakRSSBytes, storeBytes, certifications, answers, answersPerSecond, certificationsPerSecond
-        case peakConcurrentCandidates, latency, errors, consistency, digest, thresholds, capacitySearch, capacity
+        case peakConcurrentCandidates, latency, errors, consistency, itemSecurity, itemSecurityByBank, digest, thresholds, capacitySearch, capacity
         case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification, byVersion
     }
 
@@ -168,6 +174,8 @@ public struct Summary: Sendable, Codable, Equatable {
         latency = try c.decode([String: LatencyPercentiles].self, forKey: .latency)
         errors = try c.decode([String: Int].self, forKey: .errors)
         consistency = try c.decode(Consistency.self, forKey: .consistency)
+        itemSecurity = try c.decodeIfPresent(ItemSecurity.self, forKey: .itemSecurity)
+        itemSecurityByBank = try c.decodeIfPresent([ItemSecurity].self, forKey: .itemSecurityByBank)
         digest = try c.decode(String.self, forKey: .digest)
         thresholds = try c.decode([ThresholdOutcome].self, forKey: .thresholds)
         capacitySearch = try c.decodeIfPresent([CapacityStep].self, forKey: .capacitySearch)
@@ -199,6 +207,8 @@ public struct Summary: Sendable, Codable, Equatable {
         try c.encode(latency, forKey: .latency)
         try c.encode(errors, forKey: .errors)
         try c.encode(consistency, forKey: .consistency)
+        try c.encodeIfPresent(itemSecurity, forKey: .itemSecurity)
+        try c.encodeIfPresent(itemSecurityByBank, forKey: .itemSecurityByBank)
         try c.encode(digest, forKey: .digest)
         try c.encode(thresholds, forKey: .thresholds)
         try c.encodeIfPresent(capacitySearch, forKey: .capacitySearch)

@@ -42,6 +42,21 @@ public enum SummaryText {
                             : "  validated \(version.validated) rejected \(version.rejected) cancelled \(version.cancelled)")
                          + "  bias \(number(version.bias))  RMSE \(number(version.rmse))  level agreement \(number(version.levelAgreement))")
         }
+        for security in summary.itemSecurityByBank ?? summary.itemSecurity.map({ [$0] }) ?? [] {
+            let maxRate = security.maxExposureRate.map { number($0) + (security.maxExposureChallengeId.map { " (\($0))" } ?? "") } ?? "–"
+            let bank = summary.itemSecurityByBank == nil ? "" : " [\(security.bank ?? "?")]"
+            lines.append("item security\(bank) n=\(security.certifications)  bank \(security.bankChallenges)  "
+                         + "mean length \(number(security.meanTestLength, 2))  max exposure \(maxRate)  "
+                         + "never given \(number(security.neverGivenShare))  "
+                         + "above \(ThresholdCheck.format(security.exposureThreshold)) \(number(security.aboveThresholdShare))")
+            let overlap = security.overlap
+            lines.append("test overlap\(bank) \(number(overlap.direct)) (\(overlap.pairs) pairs\(overlap.sampled ? " sampled" : ""))  "
+                         + "Barrada \(number(overlap.barrada))")
+        }
+        if let deciles = k.deciles, !deciles.isEmpty {
+            lines.append("by decile of θ (bias/RMSE): " + deciles.map { "\($0.decile): \(number($0.bias, 2))/\(number($0.rmse, 2))" }
+                .joined(separator: "  "))
+        }
         let errors = summary.errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         lines.append("errors \(summary.errorsTotal)" + (errors.isEmpty ? "" : "  " + errors.joined(separator: " ")))
         lines.append("digest \(summary.digest)")

@@ -66,6 +66,9 @@ public enum ThresholdCheck {
                what: "test–retest mean |Δscore|")
         atLeast("retest_same_level_min", thresholds.retestSameLevelMin, consistency.retestSameLevelShare,
                 what: "test–retest same-level share")
+        atMost("exposure_max", thresholds.exposureMax, summary.itemSecurity?.maxExposureRate,
+               what: "largest exposure rate of a challenge")
+        atMost("overlap_max", thresholds.overlapMax, summary.itemSecurity?.overlap.direct, what: "test overlap rate")
         if let expected = thresholds.digest {
             let passed = summary.digest.lowercased() == expected.lowercased()
             outcomes.append(ThresholdOutcome(

@@ -25,6 +25,10 @@ struct CandidateOutcome: Sendable {
     /// answers acknowledged in it; nil when there was none or it never started.
     var complementaryAssessmentId: String?
     var complementaryAnswers = 0
+    /// Bank indices of the challenges served in the first test, in order, each once (for item
+    /// security; a challenge its bank does not hold is left out), and in the complementary test.
+    var served: [Int32] = []
+    var complementaryServed: [Int32] = []
 
     /// The abort reason the invigilator gives at finalisation if the test is unfinished.
     var abortReason: AbortReason {
@@ -102,6 +106,9 @@ struct Pacing: Sendable {
 struct CandidateFlow {
     /// Refusals of a start whose authorisation a restarted daemon does not know.
     static let lostAuthorisationCodes: Set<ErrorCode> = [.candidateNotAuthorized, .authorizationExpired]
+    /// Room reserved for the served list at the first challenge (a 32-question test and a few
+    /// validated alerts), so it is allocated once.
+    static let servedCapacityHint = 40
 
     /// A live alert between its raise and the invigilator's decision taking effect.
     struct PendingLiveAlert {
@@ -138,6 +145,14 @@ struct CandidateFlow {
     /// Answers acknowledged in the first test, kept at the handover.
     private var firstTestAnswers = 0
     private var expectsComplementary: Bool { complementaryItems != nil }
+    /// The true parameters of the bank the current test is served from.
+    private var currentItems: TrueItemParameters { inComplementary ? (complementaryItems ?? items) : items }
+    /// Challenges served in the current test (bank indices), and the last one served with its
+    /// index: a challenge served again (a resume, a dismissed alert) is looked up once.
+    private var servedIndices: [Int32] = []
+    private var firstTestServed: [Int32] = []
+    private var lastServedId: String?
+    private var lastServedIndex: Int?
 
     private var incidentDone = false
     private var attemptsByQuestion: [Int: Int] = [:]
@@ -189,7 +204,9 @@ struct CandidateFlow {
                                 answersGiven: inComplementary ? firstTestAnswers : answersGiven,
                                 startedAtSeconds: startedAtSeconds, endedAtSeconds: simulatedSeconds,
                                 complementaryAssessmentId: inComplementary ? assessmentId : nil,
-                                complementaryAnswers: inComplementary ? answersGiven : 0)
+                                complementaryAnswers: inComplementary ? answersGiven : 0,
+                                served: inComplementary ? firstTestServed : servedIndices,
+                                complementaryServed: inComplementary ? servedIndices : [])
     }
 
     /// Whether a failure is an outage of the daemon (to wait out and resume from) rather than a
@@ -256,6 +273,15 @@ struct CandidateFlow {
         }
         let questionNumber = challenge.questionNumber
         answerInFlight = false
+        if challenge.challengeId != lastServedId {
+            // The one bank look-up of this challenge: the answer below reuses the index.
+            lastServedId = challenge.challengeId
+            lastServedIndex = currentItems.index(ofChallenge: challenge.challengeId)
+            if let index = lastServedIndex {
+                if servedIndices.isEmpty { servedIndices.reserveCapacity(Self.servedCapacityHint) }
+                servedIndices.append(Int32(truncatingIfNeeded: index))
+            }
+        }
         if questionNumber - 1 > answersGiven {
             // The answer in flight at an outage was recorded: the daemon's question number says so.
             answersGiven = questionNumber - 1
@@ -297,7 +323,7 @@ struct CandidateFlow {
         }
 
         let result = candidate.answer(questionNumber: questionNumber, challengeId: challenge.challengeId,
-                                      items: inComplementary ? (complementaryItems ?? items) : items,
+                                      bankIndex: lastServedIndex, items: currentItems,
                                       complementary: inComplementary)
         let request = AnswerRequest(challengeId: challenge.challengeId, result: result)
         answerInFlight = true
@@ -321,6 +347,10 @@ struct CandidateFlow {
     private mutating func enterComplementary(_ newAssessmentId: String) {
         guard !inComplementary else { return }
         firstTestAnswers = answersGiven
+        firstTestServed = servedIndices
+        servedIndices = []
+        lastServedId = nil
+        lastServedIndex = nil
         assessmentId = newAssessmentId
         inComplementary = true
         answersGiven = 0

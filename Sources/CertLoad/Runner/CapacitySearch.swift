@@ -102,7 +102,8 @@ public enum CapacitySearch {
                                             outDirectory: options.outDirectory)
         if let directory = options.outDirectory {
             do {
-                try RunFiles(summary: summary, candidates: shown.candidates, timeline: shown.timeline).write(to: directory)
+                try RunFiles(summary: summary, candidates: shown.candidates, timeline: shown.timeline, exposure: shown.exposure)
+                    .write(to: directory)
             } catch {
                 throw RunError(.runOutput, "cannot write the search's files to \(directory): \(error)")
             }

@@ -113,6 +113,9 @@ public enum ScenarioRunner {
             }
             summary.byVersion = breakdown
         }
+        let security = itemSecurity(sessions: sessions, played: played, groups: groups, scenario: scenario)
+        summary.itemSecurity = security.measures.first
+        if security.measures.count > 1 { summary.itemSecurityByBank = security.measures }
         summary.thresholds = ThresholdCheck.evaluate(summary, against: scenario.thresholds)
         if let baseline = scenario.thresholds.baseline {
             summary.thresholds = BaselineCheck.explain(summary.thresholds, candidates: rows, baseline: baseline,
@@ -120,12 +123,12 @@ public enum ScenarioRunner {
         }
         let timeline = played.simulatedTimeline.rows + played.realTimeline.rows
         let outcome = RunOutcome(
-            summary: summary, candidates: rows, timeline: timeline, retries: played.retries.byCode,
+            summary: summary, candidates: rows, timeline: timeline, exposure: security.rows, retries: played.retries.byCode,
             failures: ThresholdCheck.failures(summary.thresholds), setupSeconds: played.setupSeconds,
             resultsSeconds: seconds(since: resultsBegan), outDirectory: options.outDirectory)
         if let directory = options.outDirectory {
             do {
-                try RunFiles(summary: summary, candidates: rows, timeline: timeline).write(to: directory)
+                try RunFiles(summary: summary, candidates: rows, timeline: timeline, exposure: security.rows).write(to: directory)
             } catch {
                 throw RunError(.runOutput, "cannot write the run's files to \(directory): \(error)")
             }
@@ -286,9 +289,11 @@ public enum ScenarioRunner {
         // At equal times an end counts before a start.
         events.sort { $0.seconds == $1.seconds ? $0.delta < $1.delta : $0.seconds < $1.seconds }
         var active = 0
-        for event in events {
+        for (offset, event) in events.enumerated() {
             active += event.delta
-            timeline.recordActiveCandidates(active, atSeconds: event.seconds)
+            // The count holds until the next event, through the buckets in between.
+            let until = offset + 1 < events.count ? events[offset + 1].seconds : event.seconds
+            timeline.recordActiveCandidates(active, fromSeconds: event.seconds, toSeconds: until)
         }
     }
 
@@ -361,6 +366,37 @@ public enum ScenarioRunner {
         return rows
     }
 
+    /// Exposure and test overlap from the challenges each candidate was served, in the rows' order
+    /// (sessions in plan order, candidates in session order), which fixes the overlap's pair sample.
+    /// Item security of each bank the run served (DESIGN §7): the scenario's own bank first, then
+    /// each further bank that served a test; a complementary test counts for its own bank. The
+    /// exposure rows of every measured bank, in that order (challenge ids differ across banks).
+    static func itemSecurity(sessions: [SessionRun], played: PlayedDay, groups: RunGroups, scenario: Scenario)
+        -> (measures: [ItemSecurity], rows: [ExposureRow])
+    {
+        var servedByBank: [String: [[Int32]]] = [:]
+        for session in sessions {
+            let group = groups.groups[session.plan.group]
+            for candidate in session.simulated {
+                guard let outcome = played.outcomes[candidate.identity.candidateId] else { continue }
+                servedByBank[group.items.bank.version, default: []].append(outcome.served)
+                if case .test(_, let items) = group.complementary {
+                    servedByBank[items.bank.version, default: []].append(outcome.complementaryServed)
+                }
+            }
+        }
+        var measures: [ItemSecurity] = []
+        var rows: [ExposureRow] = []
+        for (index, bank) in groups.banks.enumerated() {
+            let served = servedByBank[bank.version] ?? []
+            guard index == 0 || served.contains(where: { !$0.isEmpty }) else { continue }
+            let measured = ItemSecurity.measure(bank: bank, served: served, settings: scenario.itemSecurity, seed: scenario.seed)
+            measures.append(measured.summary)
+            rows += measured.rows
+        }
+        return (measures, rows)
+    }
+
     static func personKey(_ index: Int) -> String {
         let text = String(index)
         return "p" + String(repeating: "0", count: max(0, 6 - text.count)) + text
@@ -414,6 +450,12 @@ public enum ScenarioRunner {
         case .generated(let challenges, let seed):
             return BankGenerator.generate(challenges: challenges, seed: seed)
         case .file(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                // A relative `bank:` was resolved against the scenario file's folder when it was loaded.
+                throw RunError(.runBank, "the item bank \(path) does not exist (tried "
+                    + "\(URL(fileURLWithPath: path).standardizedFileURL.path)); a relative bank path is read from the "
+                    + "scenario file's folder")
+            }
             do {
                 return try ItemBank.load(path: path)
             } catch {
@@ -437,6 +479,8 @@ public struct RunOutcome: Sendable {
     public var candidates: [CandidateRow]
     /// Simulated-minute rows, then real-second rows.
     public var timeline: [TimelineRow]
+    /// One row per challenge of the bank: times given and exposure rate.
+    public var exposure: [ExposureRow] = []
     /// Retried refusals by code (BUSY, TOO_MANY_PENDING…); not errors unless the retries ran out.
     public var retries: [String: Int]
     /// One sentence per broken threshold, naming it.

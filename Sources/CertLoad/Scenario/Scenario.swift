@@ -54,6 +54,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var concurrency: Int = Scenario.concurrencyDefault
     /// Whether each acknowledged answer is durable before its acknowledgement. YAML `durability`.
     public var durability: Durability = .durable
+    /// How item security (exposure, test overlap) is measured. YAML `item_security`.
+    public var itemSecurity = ItemSecuritySettings()
     /// Limits that make the run exit non-zero. YAML `thresholds`.
     public var thresholds = Thresholds()
     /// What `certsim run` does with the scenario: play it once, or search the daemon's capacity.

@@ -15,7 +15,7 @@ public enum ScenarioParser {
     public static let topLevelKeys = [
         "name", "description", "seed", "bank", "banks", "version", "algorithm", "estimator", "day", "population", "behaviour",
         "proctors", "calibration_noise", "retest", "transport", "time_scale", "concurrency", "durability",
-        "thresholds", "mode", "capacity",
+        "item_security", "thresholds", "mode", "capacity",
     ]
     /// Largest scenario file accepted, in bytes.
     public static let textBytesMax = 1 << 20
@@ -96,6 +96,7 @@ public enum ScenarioParser {
         if let node = entries["time_scale"] { scenario.timeScale = try node.double(in: 0...1_000_000) }
         if let node = entries["concurrency"] { scenario.concurrency = try node.int(in: 1...Scenario.concurrencyMax) }
         if let node = entries["durability"] { scenario.durability = try node.word(Scenario.Durability.self) }
+        if let node = entries["item_security"] { scenario.itemSecurity = try readItemSecurity(node) }
         if let node = entries["thresholds"] { scenario.thresholds = try readThresholds(node) }
         if let node = entries["mode"] { scenario.mode = try node.word(Scenario.Mode.self) }
         if let node = entries["capacity"], !node.isNull { scenario.capacity = try readCapacity(node) }
@@ -300,11 +301,24 @@ public enum ScenarioParser {
         return noise
     }
 
+    /// Keys of the `item_security` section.
+    public static let itemSecurityKeys = ["exposure_threshold", "overlap_pairs_max"]
+
+    static func readItemSecurity(_ node: ScenarioNode) throws(ScenarioError) -> ItemSecuritySettings {
+        let entries = try node.mapping(allowed: itemSecurityKeys)
+        var settings = ItemSecuritySettings()
+        if let value = entries["exposure_threshold"] { settings.exposureThreshold = try value.double(in: 0...1) }
+        if let value = entries["overlap_pairs_max"] {
+            settings.overlapPairsMax = try value.int(in: 1...ItemSecuritySettings.overlapPairsMaxLimit)
+        }
+        return settings
+    }
+
     /// Fixed threshold keys; latency keys follow the pattern `<p50|p90|p99|p999|max>_<operation>_ms`.
     public static let thresholdKeys = [
         "rmse_max", "abs_bias_max", "pearson_min", "mesh_agreement_min", "errors_max", "rejected_max",
         "answers_per_second_min", "certifications_per_second_min", "retest_delta_score_max",
-        "retest_same_level_min", "digest", "baseline",
+        "retest_same_level_min", "exposure_max", "overlap_max", "digest", "baseline",
     ]
 
     static var latencyThresholdKeys: [String] {
@@ -358,6 +372,8 @@ public enum ScenarioParser {
         thresholds.certificationsPerSecondMin = try number("certifications_per_second_min", nonNegative)
         thresholds.retestDeltaScoreMax = try number("retest_delta_score_max", nonNegative)
         thresholds.retestSameLevelMin = try number("retest_same_level_min", 0...1)
+        thresholds.exposureMax = try number("exposure_max", 0...1)
+        thresholds.overlapMax = try number("overlap_max", 0...1)
         if let value = entries["digest"], !value.isNull {
             let digest = try value.string().lowercased()
             guard digest.count == Digest.hexLength, digest.allSatisfy({ $0.isHexDigit }) else {

@@ -6,6 +6,8 @@
 ///   p99_next_ms: 20       # latency: p50|p90|p99|p999|max _ operation _ms
 ///   rmse_max: 0.5
 ///   errors_max: 0
+///   exposure_max: 0.3     # no challenge given to more than 30 % of the candidates
+///   overlap_max: 0.25
 ///   digest: "9f2c…"
 ///   baseline: baselines/smoke.candidates.csv   # what the digest was pinned from
 /// ```
@@ -34,6 +36,10 @@ public struct Thresholds: Sendable, Codable, Equatable {
     public var retestDeltaScoreMax: Double? = nil
     /// Smallest test–retest same-level share. YAML `retest_same_level_min`.
     public var retestSameLevelMin: Double? = nil
+    /// Largest exposure rate of any challenge. YAML `exposure_max`.
+    public var exposureMax: Double? = nil
+    /// Largest test overlap rate (the direct one, over the pairs measured). YAML `overlap_max`.
+    public var overlapMax: Double? = nil
     /// The digest the run must reproduce (lower-case hex). YAML `digest`.
     public var digest: String? = nil
     /// A committed candidates.csv of the run that gave ``digest``; relative to the scenario file in

@@ -27,6 +27,8 @@ public enum DrawPurpose: UInt64, Sendable, CaseIterable {
     case sessionGroup = 18
     /// A person's true ability on the complementary certification's scale.
     case complementaryAbility = 19
+    /// Pairs of certifications compared for the direct test overlap rate (a measure, not a behaviour).
+    case overlapSample = 20
 }
 
 /// The runner's random draws, each from a generator keyed by (scenario seed, namespace, purpose,

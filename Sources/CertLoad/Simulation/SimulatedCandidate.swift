@@ -133,8 +133,16 @@ public struct SimulatedCandidate: Sendable, Equatable {
     /// of their own.
     public func answer(questionNumber: Int, challengeId: String, items: TrueItemParameters,
                        complementary: Bool = false) -> AnswerResult {
+        answer(questionNumber: questionNumber, challengeId: challengeId, bankIndex: items.index(ofChallenge: challengeId),
+               items: items, complementary: complementary)
+    }
+
+    /// The same, with the challenge's bank index already looked up (nil: unknown to the bank).
+    public func answer(questionNumber: Int, challengeId: String, bankIndex: Int?, items: TrueItemParameters,
+                       complementary: Bool = false) -> AnswerResult {
+        guard let bankIndex else { return .ko }
         let theta = complementary ? (complementaryAbility ?? trueAbility) : trueAbility
-        guard let p = items.probabilityCorrect(challengeId: challengeId, theta: theta) else { return .ko }
+        let p = items.probabilityCorrect(atIndex: bankIndex, theta: theta)
         let u = complementary
             ? draws.unit(.answer, identity.personKey, identity.sittingKey, UInt64(questionNumber),
                          SeededRandom.key(challengeId), Self.complementaryAnswerKey)

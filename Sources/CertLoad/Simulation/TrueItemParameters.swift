@@ -11,7 +11,8 @@ public struct TrueItemParameters: Sendable {
 
     private let discriminants: [Double]
     private let difficulties: [Double]
-    private let bank: ItemBank
+    /// The bank these are the true parameters of.
+    public let bank: ItemBank
 
     public init(bank: ItemBank, noise: CalibrationNoise, draws: RunnerDraws) {
         self.bank = bank
@@ -40,8 +41,17 @@ public struct TrueItemParameters: Sendable {
     /// does not hold.
     public func probabilityCorrect(challengeId: String, theta: Double) -> Double? {
         guard let index = bank.index(ofChallenge: challengeId) else { return nil }
-        return ResponseModel.probabilityCorrect(
-            capacity: theta, discriminant: discriminants[index], difficulty: difficulties[index])
+        return probabilityCorrect(atIndex: index, theta: theta)
+    }
+
+    /// The challenge's index in the bank, nil for an id the bank does not hold.
+    public func index(ofChallenge challengeId: String) -> Int? {
+        bank.index(ofChallenge: challengeId)
+    }
+
+    /// P(correct) for a person of true ability `theta` on the challenge at `index` in the bank.
+    public func probabilityCorrect(atIndex index: Int, theta: Double) -> Double {
+        ResponseModel.probabilityCorrect(capacity: theta, discriminant: discriminants[index], difficulty: difficulties[index])
     }
 
     /// True (discriminant, difficulty) of the challenge at `index` in the bank.

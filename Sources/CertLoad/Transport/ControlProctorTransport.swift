@@ -378,25 +378,29 @@ enum ControlTransportFailure: Error, CustomStringConvertible {
     }
 }
 
-/// Splits the byte stream into lines (without the newline), refusing lines over a limit.
+/// Splits the byte stream into lines (``ControlLineFramer``), refusing lines over a limit.
 struct NewlineFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
-    let lineBytesMax: Int
+    var framer: ControlLineFramer
+
+    init(lineBytesMax: Int) {
+        framer = ControlLineFramer(lineBytesMax: lineBytesMax)
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > lineBytesMax { throw ControlTransportFailure.lineTooLong(lineBytesMax) }
-            return .needMoreData
+        framer.append(buffer.readableBytesView)
+        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        while let frame = framer.next() {
+            switch frame {
+            case .tooLong: throw ControlTransportFailure.lineTooLong(framer.lineBytesMax)
+            case .line(let line): context.fireChannelRead(wrapInboundOut(ByteBuffer(bytes: line)))
+            }
         }
-        let length = newline - buffer.readerIndex
-        let line = buffer.readSlice(length: length)!
-        buffer.moveReaderIndex(forwardBy: 1)
-        context.fireChannelRead(wrapInboundOut(line))
-        return .continue
+        return .needMoreData
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
+        _ = try decode(context: context, buffer: &buffer)
         return .needMoreData
     }
 }
