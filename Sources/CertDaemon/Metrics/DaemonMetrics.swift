@@ -1,11 +1,18 @@
+import CoreMetrics
+import Prometheus
 import Synchronization
 
-/// The daemon's metrics registry: counters, gauges and fixed-bucket latency histograms,
-/// rendered in the Prometheus text format for `GET /metrics`. Owned by the daemon core; the
-/// transports call `recordRequest(route:status:latencyMicroseconds:)` once per request.
+/// The daemon's metrics: request counters and latency histograms recorded through swift-metrics,
+/// gauges and counters read from components (engines, writer, sessions) at each scrape, all
+/// rendered by swift-prometheus in the Prometheus text format for `GET /metrics`. Owned by the
+/// daemon core; the transports call `recordRequest(route:status:latencyMicroseconds:)` once per
+/// request.
 ///
-/// Written here rather than taken from a package: a few dozen series, one lock, no allocation
-/// on the recording path beyond the first sample of a series.
+/// Each instance has its own `PrometheusCollectorRegistry` and factory, handed to every metric it
+/// makes: nothing is bootstrapped process-wide, so tests and the runner embed several daemons
+/// in one process, each with its own series. The recording path looks up a cached handler (no
+/// allocation once a (route, status) pair has been seen); the label sets are bounded: past
+/// `seriesPerMetricMax` combinations, new ones fold into `overflow="other"`.
 ///
 /// ```swift
 /// metrics.recordRequest(route: "POST /assessments/:id/answers", status: 200, latencyMicroseconds: 850)
@@ -20,6 +27,10 @@ public final class DaemonMetrics: Sendable {
     /// Label combinations one metric may hold; past it, new combinations fold into `other`
     /// so that a client sending odd routes cannot grow the registry without bound.
     public static let seriesPerMetricMax = 512
+
+    static let requestsName = "certsim_requests_total"
+    static let latencyName = "certsim_request_latency_microseconds"
+    static let overflowLabels = [("overflow", "other")]
 
     /// A gauge or counter value read at render time from a component (engines, writer).
     public struct Sample: Sendable {
@@ -37,156 +48,128 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
-    private struct Histogram {
-        var bucketCounts: [UInt64] = Array(repeating: 0, count: DaemonMetrics.latencyBucketsMicroseconds.count + 1)
-        var sum: Double = 0
-        var count: UInt64 = 0
-
-        mutating func observe(_ value: Double) {
-            var index = DaemonMetrics.latencyBucketsMicroseconds.count
-            for (i, bound) in DaemonMetrics.latencyBucketsMicroseconds.enumerated() where value <= bound {
-                index = i
-                break
-            }
-            bucketCounts[index] += 1
-            sum += value
-            count += 1
-        }
+    private struct RequestKey: Hashable {
+        var route: String
+        var status: Int
     }
 
-    private struct Family<Value> {
-        let help: String
-        var series: [String: Value] = [:]  // key: rendered label set `{a="x",b="y"}`
+    /// A collector's series: its handler and, for a counter, the value already counted (a
+    /// component reports totals; swift-metrics counters take increments).
+    private struct CollectedSeries {
+        var gauge: CoreMetrics.Gauge?
+        var counter: CoreMetrics.Counter?
+        var fractionalCounter: CoreMetrics.FloatingPointCounter?
+        var counted: Double = 0
     }
 
-    private struct Registry {
-        var counters: [String: Family<Double>] = [:]
-        var histograms: [String: Family<Histogram>] = [:]
+    private struct State {
+        var requests: [RequestKey: CoreMetrics.Counter] = [:]
+        var latencies: [String: CoreMetrics.Recorder] = [:]
+        var collected: [String: CollectedSeries] = [:]
+        var collectedPerName: [String: Int] = [:]
         var collectors: [@Sendable () -> [Sample]] = []
     }
 
-    private let registry = Mutex(Registry())
+    private let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let state = Mutex(State())
 
-    public init() {}
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.valueHistogramBuckets = [Self.latencyName: Self.latencyBucketsMicroseconds]
+        self.factory = factory
+    }
 
     // MARK: Recording
 
     /// One request of a transport: counted by route and status, timed by route.
     public func recordRequest(route: String, status: Int, latencyMicroseconds: Double) {
-        let routeLabel = [("route", route)]
-        incrementCounter(
-            "certsim_requests_total", help: "Requests handled, by route and HTTP status.",
-            labels: routeLabel + [("status", String(status))])
-        observe(
-            "certsim_request_latency_microseconds", help: "Request latency by route, in microseconds.",
-            labels: routeLabel, valueMicroseconds: latencyMicroseconds)
+        let (counter, recorder) = state.withLock { state in
+            (requestCounter(route: route, status: status, in: &state), latencyRecorder(route: route, in: &state))
+        }
+        counter.increment()
+        recorder.record(latencyMicroseconds)
     }
 
-    /// Adds `by` to a counter (created at 0 on first use).
-    public func incrementCounter(_ name: String, help: String, labels: [(String, String)] = [], by amount: Double = 1) {
-        let key = Self.labelKey(labels)
-        registry.withLock { registry in
-            var family = registry.counters[name] ?? Family(help: help)
-            let seriesKey = Self.boundedKey(key, existing: family.series.keys.contains(key), count: family.series.count)
-            family.series[seriesKey, default: 0] += amount
-            registry.counters[name] = family
-        }
+    private func requestCounter(route: String, status: Int, in state: inout State) -> CoreMetrics.Counter {
+        let key = RequestKey(route: route, status: status)
+        if let known = state.requests[key] { return known }
+        let overflow = RequestKey(route: "", status: 0)
+        if state.requests.count >= Self.seriesPerMetricMax, let folded = state.requests[overflow] { return folded }
+        let full = state.requests.count >= Self.seriesPerMetricMax - 1
+        let counter = CoreMetrics.Counter(
+            label: Self.requestsName,
+            dimensions: full ? Self.overflowLabels : [("route", route), ("status", String(status))], factory: factory)
+        state.requests[full ? overflow : key] = counter
+        return counter
     }
 
-    /// Adds one observation to a latency histogram.
-    public func observe(_ name: String, help: String, labels: [(String, String)] = [], valueMicroseconds: Double) {
-        let key = Self.labelKey(labels)
-        registry.withLock { registry in
-            var family = registry.histograms[name] ?? Family(help: help)
-            let seriesKey = Self.boundedKey(key, existing: family.series.keys.contains(key), count: family.series.count)
-            family.series[seriesKey, default: Histogram()].observe(valueMicroseconds)
-            registry.histograms[name] = family
-        }
+    private func latencyRecorder(route: String, in state: inout State) -> CoreMetrics.Recorder {
+        if let known = state.latencies[route] { return known }
+        let overflow = ""
+        if state.latencies.count >= Self.seriesPerMetricMax, let folded = state.latencies[overflow] { return folded }
+        let full = state.latencies.count >= Self.seriesPerMetricMax - 1
+        let recorder = CoreMetrics.Recorder(
+            label: Self.latencyName, dimensions: full ? Self.overflowLabels : [("route", route)], aggregate: true,
+            factory: factory)
+        state.latencies[full ? overflow : route] = recorder
+        return recorder
     }
 
     /// Registers a source of samples read at each render (gauges of engines, the writer, sessions).
     public func addCollector(_ collector: @escaping @Sendable () -> [Sample]) {
-        registry.withLock { $0.collectors.append(collector) }
-    }
-
-    /// The current value of a counter series (tests and `stats`).
-    public func counterValue(_ name: String, labels: [(String, String)] = []) -> Double {
-        registry.withLock { $0.counters[name]?.series[Self.labelKey(labels)] ?? 0 }
+        state.withLock { $0.collectors.append(collector) }
     }
 
     // MARK: Rendering
 
-    /// The Prometheus text exposition format (version 0.0.4), metrics sorted by name.
+    /// The Prometheus text exposition format (version 0.0.4), as swift-prometheus writes it,
+    /// after the collectors' samples have been read into their series.
     public func renderPrometheus() -> String {
-        let (counters, histograms, collectors) = registry.withLock { ($0.counters, $0.histograms, $0.collectors) }
-        var out = ""
-        for name in counters.keys.sorted() {
-            let family = counters[name]!
-            out += "# HELP \(name) \(family.help)\n# TYPE \(name) counter\n"
-            for key in family.series.keys.sorted() {
-                out += "\(name)\(key) \(Self.format(family.series[key]!))\n"
-            }
+        let collectors = state.withLock { $0.collectors }
+        let samples = collectors.flatMap { $0() }
+        state.withLock { state in
+            for sample in samples { collect(sample, into: &state) }
         }
-        for name in histograms.keys.sorted() {
-            let family = histograms[name]!
-            out += "# HELP \(name) \(family.help)\n# TYPE \(name) histogram\n"
-            for key in family.series.keys.sorted() {
-                let histogram = family.series[key]!
-                var cumulative: UInt64 = 0
-                for (i, bound) in Self.latencyBucketsMicroseconds.enumerated() {
-                    cumulative += histogram.bucketCounts[i]
-                    out += "\(name)_bucket\(Self.adding("le", Self.format(bound), to: key)) \(cumulative)\n"
-                }
-                cumulative += histogram.bucketCounts[Self.latencyBucketsMicroseconds.count]
-                out += "\(name)_bucket\(Self.adding("le", "+Inf", to: key)) \(cumulative)\n"
-                out += "\(name)_sum\(key) \(Self.format(histogram.sum))\n"
-                out += "\(name)_count\(key) \(histogram.count)\n"
-            }
-        }
-        var samplesByName: [String: [Sample]] = [:]
-        for collector in collectors {
-            for sample in collector() { samplesByName[sample.name, default: []].append(sample) }
-        }
-        for name in samplesByName.keys.sorted() {
-            let samples = samplesByName[name]!
-            out += "# HELP \(name) \(samples[0].help)\n# TYPE \(name) \(samples[0].type)\n"
-            for sample in samples {
-                out += "\(name)\(Self.labelKey(sample.labels)) \(Self.format(sample.value))\n"
-            }
-        }
-        return out
+        return registry.emitToString()
     }
 
-    // MARK: Helpers
+    private func collect(_ sample: Sample, into state: inout State) {
+        let key = sample.name + Self.labelKey(sample.labels)
+        var series: CollectedSeries
+        if let known = state.collected[key] {
+            series = known
+        } else {
+            guard state.collectedPerName[sample.name, default: 0] < Self.seriesPerMetricMax else { return }
+            state.collectedPerName[sample.name, default: 0] += 1
+            series = CollectedSeries()
+            if sample.type == "counter" {
+                series.counter = CoreMetrics.Counter(label: sample.name, dimensions: sample.labels, factory: factory)
+                series.fractionalCounter = CoreMetrics.FloatingPointCounter(
+                    label: sample.name, dimensions: sample.labels, factory: factory)
+            } else {
+                series.gauge = CoreMetrics.Gauge(label: sample.name, dimensions: sample.labels, factory: factory)
+            }
+        }
+        if let gauge = series.gauge {
+            gauge.record(sample.value)
+        } else if sample.value > series.counted {
+            // A total only grows; the increment since the last scrape is counted, as an integer
+            // while it is one (the series then renders as an integer).
+            let increment = sample.value - series.counted
+            if increment == increment.rounded(), increment < 1e15 {
+                series.counter?.increment(by: Int64(increment))
+            } else {
+                series.fractionalCounter?.increment(by: increment)
+            }
+            series.counted = sample.value
+        }
+        state.collected[key] = series
+    }
 
     static func labelKey(_ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return "" }
-        return "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
-    }
-
-    private static func boundedKey(_ key: String, existing: Bool, count: Int) -> String {
-        existing || count < seriesPerMetricMax ? key : "{overflow=\"other\"}"
-    }
-
-    private static func adding(_ label: String, _ value: String, to key: String) -> String {
-        key.isEmpty ? "{\(label)=\"\(value)\"}" : String(key.dropLast()) + ",\(label)=\"\(value)\"}"
-    }
-
-    private static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    private static func format(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
+        return "{" + labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "}"
     }
 }
