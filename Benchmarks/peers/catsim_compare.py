@@ -26,8 +26,8 @@ from catsim's per-step estimate history.
 Speed: examinees per second of catsim (its own simulation timer: the loop over the examinees,
 set-up excluded) and of `certsim run` in-process (the run's own certifications per second over its
 candidate phase: process start, bank load, session set-up and the final read-back excluded), timed
-on an extra 32-answer pass of --speed-examinees examinees, plus certsim's engine micro-benchmark
-(Benchmarks/ package, read from its newest saved baseline; ns per answer step x 32 answers). CPU
+on an extra 32-answer pass of --speed-examinees examinees, plus certsim's engine step
+measured in the same run (`certsim bench engine`: ns per answer step x 32 answers). CPU
 seconds and examinees per CPU-second are printed beside the wall-clock figures.
 
 Usage:  python3 Benchmarks/peers/catsim_compare.py [--examinees 1000] [--certsim PATH]
@@ -68,7 +68,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DEFAULT_BANK = REPO / "Scenarios" / "banks" / "crcn-synthetic-1.json"
 DEFAULT_CERTSIM = REPO / ".build" / "release" / "certsim"
-BASELINES = REPO / "Benchmarks" / ".benchmarkBaselines" / "EngineBenchmarks"
+# The engine step is measured on the shipped bank with the default engine (rules on), as the
+# Benchmarks package does: the ratio is to the engine's own speed, not to this script's set-up.
+DEFAULT_BANK_FOR_ENGINE = str(REPO / "Scenarios" / "banks" / "crcn-synthetic-1.json")
 
 LENGTHS = (5, 20, 32)
 TEST_LENGTH = max(LENGTHS)
@@ -249,38 +251,21 @@ def hdr_values(histogram: dict) -> list[int]:
     return values
 
 
-def engine_benchmark(explicit: str | None):
-    """(examinees/s, description) from a saved baseline of the Benchmarks package (the newest
-    unless `explicit`), or None. Uses "Engine step (record + next), whole test, per answer" when
-    the baseline has it, else the mean of the q1/q16/q31 steps; x 32 answers per examinee."""
-    if explicit:
-        path = Path(explicit)
-    else:
-        candidates = sorted(BASELINES.glob("*/results.json"), key=lambda p: p.stat().st_mtime)
-        if not candidates:
-            return None
-        path = candidates[-1]
-    results = json.loads(path.read_text())["results"]
-    medians = {}
-    for name, metrics in zip(results[0::2], results[1::2]):
-        if not name["name"].startswith("Engine step (record + next)"):
-            continue
-        for metric in metrics:
-            if "wallClock" in metric["metric"]:
-                values = hdr_values(metric["statistics"]["histogram"])
-                medians[name["name"]] = values[len(values) // 2] / metric["scalingFactor"]
-    if not medians:
-        return None
-    whole = [ns for name, ns in medians.items() if "whole test" in name]
-    if whole:
-        step_ns, detail = whole[0], f"median step (record + next) over a whole test {whole[0]:.0f} ns"
-    else:
-        step_ns = sum(medians.values()) / len(medians)
-        detail = "median step (record + next) " + ", ".join(
-            f"{name.rsplit(' ', 1)[-1]} {ns:.0f} ns" for name, ns in sorted(medians.items()))
-    when = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    description = (f"baseline '{path.parent.name}' saved {when}: {detail}; x {TEST_LENGTH} answers; "
-                   f"the benchmark's own configuration: default engine, flash estimator, rules on")
+def engine_benchmark(certsim: Path, bank: str):
+    """(examinees/s, description) of certsim's engine step loop, measured now in this run by
+    `certsim bench engine --json` (the same loop as the Benchmarks package's EngineBenchmarks):
+    the median CPU time of one thread per step over whole tests, x 32 answers per examinee."""
+    completed = subprocess.run([str(certsim), "bench", "engine", "--json", "--bank", bank, "--examinees", "2000",
+                                "--rounds", "5"], capture_output=True, text=True, timeout=600)
+    if completed.returncode != 0:
+        sys.exit(f"certsim bench engine failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
+    speed = json.loads(completed.stdout)
+    step_ns = speed["stepNanoseconds"]
+    per_question = ", ".join(f"{q} {ns:.0f} ns" for q, ns in sorted(speed["stepNanosecondsByQuestion"].items(),
+                                                                        key=lambda item: int(item[0][1:])))
+    description = (f"certsim bench engine, measured in this run: median step (record + next) over whole tests "
+                   f"{step_ns:.0f} ns ({per_question}); x {TEST_LENGTH} answers; default engine, flash estimator, "
+                   f"rules on, bank {Path(bank).name}")
     return 1e9 / (step_ns * TEST_LENGTH), description
 
 
@@ -320,9 +305,8 @@ def main() -> None:
                         help="examinees of an extra 32-answer certsim pass timed for speed only (default 15000; "
                              "0: time the accuracy pass). A pass of --examinees lasts well under a second, "
                              "too short to time on shared cores")
-    parser.add_argument("--engine-baseline", help="a results.json of the Benchmarks package (default: newest saved)")
     parser.add_argument("--engine-ns-per-answer", type=float,
-                        help="certsim engine benchmark figure to use instead of a saved baseline (ns per answer step)")
+                        help="certsim engine step figure to use instead of measuring it now (ns per answer step)")
     parser.add_argument("--keep", help="keep scenarios, stores and outputs in this directory")
     args = parser.parse_args()
     if not 1 <= args.examinees <= CATSIM_EXAMINEES_MAX:
@@ -405,7 +389,7 @@ def main() -> None:
         engine = (1e9 / (args.engine_ns_per_answer * TEST_LENGTH),
                   f"given on the command line: {args.engine_ns_per_answer:.0f} ns per answer step x {TEST_LENGTH} answers")
     else:
-        engine = engine_benchmark(args.engine_baseline)
+        engine = engine_benchmark(certsim, DEFAULT_BANK_FOR_ENGINE)
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"catsim_compare — {now} — repository {git_build()} ({certsim}) — catsim {catsim.__version__ if hasattr(catsim, '__version__') else '0.21.0'}, numpy {numpy.__version__}")
@@ -437,8 +421,10 @@ def main() -> None:
               f"≥ {TARGET_ENGINE_RATIO:.0f}×: {verdict(engine_rate / catsim_rate, TARGET_ENGINE_RATIO)} (wall) / "
               f"{verdict(engine_rate / catsim_cpu_rate, TARGET_ENGINE_RATIO)} (CPU)")
         print(f"    ({engine_description})")
-    else:
-        print("  certsim engine benchmark     (no saved baseline under Benchmarks/.benchmarkBaselines: not measured)")
+    if summary32.get("cpuPerAnswerOverEngineStep"):
+        print(f"  certsim run CPU per answer {summary32['cpuMicrosecondsPerAnswer']:.1f} µs = "
+              f"{summary32['cpuPerAnswerOverEngineStep']:.0f}× the engine step it measured at its start "
+              f"({summary32['engine']['stepNanoseconds']:.0f} ns)")
     print(f"  (certsim run timed on {run_count} examinees; the {args.examinees}-examinee accuracy pass: "
           f"{accuracy_summary['certificationsPerSecond']:.1f} examinees/s, {accuracy_summary['wallSeconds']:.2f} s wall, "
           f"{accuracy_summary['cpuSeconds']:.2f} s CPU)")

@@ -179,6 +179,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case bankNotFound = "BANK_NOT_FOUND"
     case bankBadSize = "BANK_BAD_SIZE"
     case bankUnwritable = "BANK_UNWRITABLE"
+    case benchBadOption = "BENCH_BAD_OPTION"
 
     // MARK: Scenarios and runs (CertLoad)
     case scenarioMalformed = "SCENARIO_MALFORMED"
@@ -446,6 +447,7 @@ extension ErrorCode {
         case .bankNotFound: Entry(.notFound, "The bank file does not exist.")
         case .bankBadSize: Entry(.badRequest, "The bank to generate has too few or too many challenges.")
         case .bankUnwritable: Entry(.internal, "The generated bank cannot be written.")
+        case .benchBadOption: Entry(.badRequest, "An option of `certsim bench` is not valid.")
         // Scenarios and runs
         case .scenarioMalformed: Entry(.badRequest, "The scenario is not YAML or JSON, or not a mapping at the top.")
         case .scenarioUnknownKey: Entry(.badRequest, "The scenario has a key its format does not define.")

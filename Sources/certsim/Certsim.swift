@@ -10,7 +10,7 @@ struct Certsim: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ServeCommand.self, CtlCommand.self, ScoreCommand.self, VersionsCommand.self, ReportCommand.self,
             CompareCommand.self,
-            BankCommand.self,
+            BankCommand.self, BenchCommand.self,
         ]
     )
 }

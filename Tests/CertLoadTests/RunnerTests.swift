@@ -30,6 +30,12 @@ import Testing
         #expect(outcome.summary.latency[LatencyOperation.next]?.count ?? 0 > 0)
         #expect(outcome.summary.latency[LatencyOperation.answer]?.count == UInt64(outcome.summary.answers))
         #expect(outcome.failures == [])
+        // The engine's own step was measured at the start (whole tests of the default length),
+        // so the report carries the ratio of the CPU per answer to it.
+        let engine = try #require(outcome.summary.engine)
+        #expect(engine.steps == ScenarioRunner.engineTestsAtStart * ScenarioRunner.engineRoundsAtStart * 32)
+        #expect(engine.stepNanoseconds > 0)
+        #expect(outcome.summary.cpuPerAnswerOverEngineStep != nil)
     }
 
     @Test func theDigestDoesNotDependOnConcurrencyOrOnTheRun() async throws {

@@ -41,6 +41,23 @@ func sampleSummary() -> Summary {
         #expect(text.contains("\"passed\" : true"))
     }
 
+    @Test func theEngineStepAndTheRatioToItAreReported() throws {
+        var summary = sampleSummary()
+        #expect(summary.cpuPerAnswerOverEngineStep == nil, "no engine measured: no ratio")
+        summary.engine = EngineSpeed(stepNanoseconds: 500, steps: 3_072, stepNanosecondsByQuestion: [:],
+                                     bankChallenges: 1_200, estimator: "flash")
+        // 20.25 CPU s / 128 answers = 158,203.125 µs per answer; ÷ 0.5 µs per step.
+        #expect(summary.cpuMicrosecondsPerAnswer == 158_203.125)
+        #expect(summary.cpuPerAnswerOverEngineStep == 316_406.25)
+        let data = try summary.jsonData()
+        #expect(try Summary.decode(data) == summary)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"cpuPerAnswerOverEngineStep\" : 316406.25"))
+        #expect(text.contains("\"stepNanoseconds\" : 500"))
+        let rendered = SummaryText.render(summary)
+        #expect(rendered.contains("cpu per answer 158203.1 µs  engine step 500 ns (measured at the start, 3072 steps)  ratio 316406×"))
+    }
+
     @Test func thresholdsPassAndFailWithSentences() throws {
         var thresholds = Thresholds()
         thresholds.latency = [LatencyThreshold(operation: "next", percentile: .p99, limitMilliseconds: 20),

@@ -435,6 +435,17 @@ public struct CandidateTest: Sendable {
         }
     }
 
+    /// `.next` when it writes nothing, run in place: nil, with nothing changed, when the time
+    /// ran out (the caller then applies `.next`, which ends the test and writes the end).
+    /// Lets an owner that holds tests in a collection check the time and pick without copying
+    /// the whole value first (a read through a getter copies it; profiled at ~3 % of a day's
+    /// CPU).
+    public mutating func nextWithoutWrites(_ context: Context) throws(LifecycleError) -> Outcome? {
+        if timeRunsOut(atSeconds: context.nowSeconds) { return nil }
+        let outcome = try apply(.next, context)
+        return outcome.writes.isEmpty ? outcome : nil
+    }
+
     /// True when a request now would find the test's time run out (and end it): the caller
     /// then takes the path that commits the end before refusing.
     public func timeRunsOut(atSeconds now: Double) -> Bool {

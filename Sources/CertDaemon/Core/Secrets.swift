@@ -106,6 +106,14 @@ enum Secrets {
         return difference == 0
     }
 
+    /// `constantTimeEquals` of two strings' UTF-8 bytes, read in place: every request checks
+    /// its token this way, and the generic walk over two `String.UTF8View`s cost about 2 % of
+    /// an academy day's CPU (profiled).
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        var (a, b) = (a, b)
+        return a.withUTF8 { x in b.withUTF8 { y in constantTimeEquals(x, y) } }
+    }
+
     // MARK: Helpers
 
     static func digest(_ secret: String, salt: [UInt8]) -> [UInt8] {

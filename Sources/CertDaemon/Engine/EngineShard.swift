@@ -151,10 +151,8 @@ final class EngineShard: Sendable {
         let context = makeContext()
         return try tests.withLock { tests throws(DaemonError) -> CandidateTest.Outcome? in
             guard let index = tests.index(forKey: key) else { throw notFound(key) }
-            if tests.values[index].timeRunsOut(atSeconds: context.nowSeconds) { return nil }
             do throws(LifecycleError) {
-                let outcome = try tests.values[index].apply(.next, context)
-                return outcome.writes.isEmpty ? outcome : nil
+                return try tests.values[index].nextWithoutWrites(context)
             } catch {
                 throw DaemonError(error)
             }

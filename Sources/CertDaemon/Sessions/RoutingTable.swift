@@ -78,7 +78,7 @@ final class RoutingTable: Sendable {
         let (route, tokenMatches) = routes.withLock { table -> (Route?, Bool) in
             guard let index = table.index(forKey: assessmentId) else { return (nil, false) }
             let entry = table.values[index]
-            return (entry.route, entry.token.map { Secrets.constantTimeEquals($0.utf8, token.utf8) } ?? false)
+            return (entry.route, entry.token.map { Secrets.constantTimeEquals($0, token) } ?? false)
         }
         guard let route else { throw .assessmentNotFound(assessmentId) }
         guard tokenMatches else { throw .invalidToken }

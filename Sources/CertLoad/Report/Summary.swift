@@ -48,6 +48,10 @@ public struct Summary: Sendable, Codable, Equatable {
     public var capacitySearch: [CapacityStep]?
     /// The knee of a capacity search and what it means for the scenario's day, when the run made one.
     public var capacity: CapacityResult?
+    /// The engine's own speed, measured in this process at the start of the run (a few thousand
+    /// steps of `EngineStepLoop` on the run's bank and settings, own draws): the limit the CPU per
+    /// answer is compared with. Nil when the run's settings cannot play the seeded test.
+    public var engine: EngineSpeed?
 
     public static let currentFormatVersion = 1
 
@@ -122,6 +126,19 @@ public struct Summary: Sendable, Codable, Equatable {
         answers == 0 ? nil : cpuSeconds * 1000 / Double(answers)
     }
 
+    /// CPU microseconds per answer over the candidate phase (this process: with `--daemon`, the
+    /// runner's alone), nil without answers.
+    public var cpuMicrosecondsPerAnswer: Double? {
+        answers == 0 ? nil : cpuSeconds * 1e6 / Double(answers)
+    }
+
+    /// CPU per answer ÷ the engine's CPU per step: how far the whole run is from the engine's
+    /// own limit (1 would be a run doing nothing but engine steps).
+    public var cpuPerAnswerOverEngineStep: Double? {
+        guard let perAnswer = cpuMicrosecondsPerAnswer, let engine, engine.stepNanoseconds > 0 else { return nil }
+        return perAnswer * 1_000 / engine.stepNanoseconds
+    }
+
     /// Store bytes per scored certification, when known.
     public var storeBytesPerCertification: Double? {
         guard let storeBytes, certifications.completed > 0 else { return nil }
@@ -148,6 +165,7 @@ public struct Summary: Sendable, Codable, Equatable {
         case cpuSeconds, peakRSSBytes, storeBytes, certifications, answers, answersPerSecond, certificationsPerSecond
         case peakConcurrentCandidates, latency, errors, consistency, itemSecurity, itemSecurityByBank, digest, thresholds, capacitySearch, capacity
         case passed, errorsTotal, cpuSecondsPerThousandAnswers, storeBytesPerCertification, byVersion
+        case engine, cpuMicrosecondsPerAnswer, cpuPerAnswerOverEngineStep
     }
 
     public init(from decoder: any Decoder) throws {
@@ -181,6 +199,7 @@ public struct Summary: Sendable, Codable, Equatable {
         capacitySearch = try c.decodeIfPresent([CapacityStep].self, forKey: .capacitySearch)
         capacity = try c.decodeIfPresent(CapacityResult.self, forKey: .capacity)
         byVersion = try c.decodeIfPresent([VersionBreakdown].self, forKey: .byVersion)
+        engine = try c.decodeIfPresent(EngineSpeed.self, forKey: .engine)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -218,6 +237,9 @@ public struct Summary: Sendable, Codable, Equatable {
         try c.encode(errorsTotal, forKey: .errorsTotal)
         try c.encodeIfPresent(cpuSecondsPerThousandAnswers, forKey: .cpuSecondsPerThousandAnswers)
         try c.encodeIfPresent(storeBytesPerCertification, forKey: .storeBytesPerCertification)
+        try c.encodeIfPresent(engine, forKey: .engine)
+        try c.encodeIfPresent(cpuMicrosecondsPerAnswer, forKey: .cpuMicrosecondsPerAnswer)
+        try c.encodeIfPresent(cpuPerAnswerOverEngineStep, forKey: .cpuPerAnswerOverEngineStep)
     }
 }
 

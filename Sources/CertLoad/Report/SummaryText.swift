@@ -14,6 +14,14 @@ public enum SummaryText {
         lines.append("scenario \(summary.scenario)  seed \(summary.seed)  transport \(summary.transport)  estimator \(summary.estimator)")
         lines.append(String(format: "wall %.2f s  cpu %.2f s  peak RSS %.1f MiB  simulated %.0f s",
                             summary.wallSeconds, summary.cpuSeconds, Double(summary.peakRSSBytes) / 1_048_576, summary.simulatedSeconds))
+        if let perAnswer = summary.cpuMicrosecondsPerAnswer {
+            var line = String(format: "cpu per answer %.1f µs", perAnswer)
+            if let engine = summary.engine, let ratio = summary.cpuPerAnswerOverEngineStep {
+                line += String(format: "  engine step %.0f ns (measured at the start, %d steps)  ratio %.0f×",
+                               engine.stepNanoseconds, engine.steps, ratio)
+            }
+            lines.append(line)
+        }
         let c = summary.certifications
         lines.append("certifications started \(c.started)  completed \(c.completed)  validated \(c.validated)  rejected \(c.rejected)")
         lines.append(String(format: "answers %d  %.1f answers/s  %.2f certifications/s  peak concurrent %d",

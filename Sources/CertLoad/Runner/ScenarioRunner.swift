@@ -40,6 +40,9 @@ public enum ScenarioRunner {
         let draws = RunnerDraws(seed: scenario.seed)
         let groups = try RunGroups(scenario: scenario, draws: draws)
         let rules = groups.groups[0].rules
+        // The engine's own speed on this run's bank and settings, before the day loads the
+        // machine. Its draws are its own: the run's digest does not depend on it.
+        let engine = measureEngine(rules: rules, banks: groups.banks)
         let plan = DayPlan(scenario: scenario, draws: draws)
         let proctor = SimulatedProctor(policy: scenario.proctors, draws: draws)
         let clock = VirtualClock(timeScale: scenario.timeScale)
@@ -100,6 +103,7 @@ public enum ScenarioRunner {
         var summary = makeSummary(scenario: scenario, transportName: connection.transportName, played: played,
                                   rows: rows, storeBytes: storeBytes)
         summary.certificationVersion = rules.version.id
+        summary.engine = engine
         summary.certificationVersionHash = rules.version.contentHash
         if groups.isMixed {
             var breakdown = VersionBreakdown.make(rows: rows, versions: groups.versions, wallSeconds: played.wallSeconds)
@@ -134,6 +138,19 @@ public enum ScenarioRunner {
             }
         }
         return outcome
+    }
+
+    /// Whole tests of the engine timed at the start of a run, in each of `engineRoundsAtStart`
+    /// rounds (32 steps a test with the default settings: about 3,000 steps in all).
+    public static let engineTestsAtStart = 32
+    public static let engineRoundsAtStart = 3
+
+    /// The engine step's CPU time on the first group's bank and settings; nil when they cannot
+    /// play the seeded test (a tiny bank, say): the run then reports no ratio.
+    static func measureEngine(rules: CertificationRules, banks: [ItemBank]) -> EngineSpeed? {
+        guard let bank = try? rules.version.servingBank(from: banks) else { return nil }
+        return try? EngineSpeed.measure(bank: bank, configuration: rules.configuration,
+                                        wholeTests: engineTestsAtStart, rounds: engineRoundsAtStart)
     }
 
     // MARK: - Phases
