@@ -34,8 +34,8 @@ struct BenchEngineCommand: ParsableCommand {
     static let examineesMax = EngineSpeed.testsMax
     static let roundsMax = EngineSpeed.roundsMax
 
-    @Option(name: .long, help: "Item bank file.")
-    var bank: String = DefaultPaths.bank
+    @Option(name: .long, help: "Item bank file (default: the built-in crcn-synthetic-1).")
+    var bank: String?
 
     @Option(name: .long, help: ArgumentHelp("Whole tests (and steps per question) timed in each round.", valueName: "n"))
     var examinees = 2_000
@@ -73,7 +73,7 @@ struct BenchEngineCommand: ParsableCommand {
             if json {
                 FileHandleOutput.standardOutput(Self.json(speed))
             } else {
-                FileHandleOutput.standardOutput(Self.text(speed, bankPath: bank, rounds: rounds))
+                FileHandleOutput.standardOutput(Self.text(speed, bankPath: bank ?? "built-in \(DefaultBank.fileName)", rounds: rounds))
             }
         } catch let failure as CommandFailure {
             failure.exit()
