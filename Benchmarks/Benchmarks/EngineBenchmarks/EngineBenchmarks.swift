@@ -51,12 +51,13 @@ let benchmarks: @Sendable () -> Void = {
     // the 8 missing answers are simulated).
     Benchmark("Scoring 32 answers", configuration: .init(scalingFactor: .one, maxIterations: 20_000)) { benchmark in
         blackHole(try Scoring.score(answers: fixture.answers, abortReason: nil, validatedAlertChallengeIds: [],
-                                    bank: fixture.bank, configuration: fixture.configuration))
+                                    bank: fixture.bank, version: BuiltInVersions.coreV3,
+                                    configuration: fixture.configuration))
     }
     Benchmark("Scoring 24 answers + downgrade", configuration: .init(scalingFactor: .one, maxIterations: 2_000)) { benchmark in
         blackHole(try Scoring.score(answers: Array(fixture.answers.prefix(24)), abortReason: .candidate,
                                     validatedAlertChallengeIds: [], bank: fixture.bank,
-                                    configuration: fixture.configuration))
+                                    version: BuiltInVersions.coreV3, configuration: fixture.configuration))
     }
 
     for kind in EstimatorKind.allCases {
