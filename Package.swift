@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CertCore", targets: ["CertCore"]),
         .library(name: "CertStore", targets: ["CertStore"]),
         .library(name: "CertDaemon", targets: ["CertDaemon"]),
+        .library(name: "CertLoad", targets: ["CertLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
