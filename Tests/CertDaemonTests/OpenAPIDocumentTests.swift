@@ -52,31 +52,33 @@ import Testing
     }
 
     @Test func anotherMethodOnARouteIs405WithAllow() async throws {
-        try await withCore { core in
-            let app = Application(router: CandidateRoutes(candidates: core.candidates, metrics: core.metrics).buildRouter())
-            try await app.test(.router) { client in
-                let wrong = try await client.execute(uri: "/healthz", method: .delete)
-                #expect(wrong.status == .methodNotAllowed)
-                #expect(wrong.headers[.allow] == "GET")
-                #expect(String(buffer: wrong.body).contains("\"METHOD_NOT_ALLOWED\""))
-                let captured = try await client.execute(uri: "/assessments/a1/answers", method: .get)
-                #expect(captured.status == .methodNotAllowed && captured.headers[.allow] == "POST")
-                let nowhere = try await client.execute(uri: "/assessments/a1/elsewhere", method: .get)
-                #expect(nowhere.status == .notFound)
-                #expect(try await client.execute(uri: "/assessments//answers", method: .get).status == .notFound)
-            }
+        try await withCandidateRouter { client in
+            let wrong = try await client.execute(uri: "/healthz", method: .delete)
+            #expect(wrong.status == .methodNotAllowed)
+            #expect(wrong.headers[.allow] == "GET")
+            #expect(String(buffer: wrong.body).contains("\"METHOD_NOT_ALLOWED\""))
+            let captured = try await client.execute(uri: "/assessments/a1/answers", method: .get)
+            #expect(captured.status == .methodNotAllowed && captured.headers[.allow] == "POST")
+            let nowhere = try await client.execute(uri: "/assessments/a1/elsewhere", method: .get)
+            #expect(nowhere.status == .notFound)
+            #expect(try await client.execute(uri: "/assessments//answers", method: .get).status == .notFound)
         }
     }
 
     @Test func servedAsBuiltIn() async throws {
+        try await withCandidateRouter { client in
+            let response = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == OpenAPIDocument.contentType)
+            #expect(String(buffer: response.body) == OpenAPIDocument.yaml)
+        }
+    }
+
+    /// Runs `body` against the candidate router of a fresh daemon core, in memory.
+    private func withCandidateRouter(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await withCore { core in
             let app = Application(router: CandidateRoutes(candidates: core.candidates, metrics: core.metrics).buildRouter())
-            try await app.test(.router) { client in
-                let response = try await client.execute(uri: "/openapi.yaml", method: .get)
-                #expect(response.status == .ok)
-                #expect(response.headers[.contentType] == OpenAPIDocument.contentType)
-                #expect(String(buffer: response.body) == OpenAPIDocument.yaml)
-            }
+            try await app.test(.router, body)
         }
     }
 }

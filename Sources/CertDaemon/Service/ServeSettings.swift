@@ -77,8 +77,11 @@ public struct ServeSettings: Sendable, Equatable {
             try FileManager.default.createDirectory(
                 atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        var banks: [ItemBank] = [bankPath == nil ? DefaultBank.bank : nil].compactMap { $0 }
-        for path in [bankPath].compactMap({ $0 }) + additionalBankPaths {
+        // The first bank is the built-in one unless `--bank` names one.
+        var banks: [ItemBank] = []
+        var bankPaths = additionalBankPaths
+        if let bankPath { bankPaths.insert(bankPath, at: 0) } else { banks.append(DefaultBank.bank) }
+        for path in bankPaths {
             do {
                 banks.append(try ItemBank.load(path: path))
             } catch {
