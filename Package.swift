@@ -2,7 +2,8 @@
 import PackageDescription
 
 // certsim: adaptive certification daemon and scenario runner.
-// Module map (see README): CertCore holds the rules and does no I/O; CertStore owns SQLite;
+// Module map (see README): CertCore holds the rules and does no I/O; CertStore owns the store
+// (a SQLite file, or PostgreSQL);
 // CertDaemon holds the actors and the two servers; CertLoad is the scenario runner.
 let package = Package(
     name: "certsim",
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .target(name: "CertCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -34,6 +36,8 @@ let package = Package(
             dependencies: [
                 "CertCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -80,11 +84,14 @@ let package = Package(
             ]
         ),
         // Test helpers shared by several test targets (not shipped in any product).
-        .target(name: "CertTestSupport", dependencies: ["CertCore", "CertDaemon"], path: "Tests/CertTestSupport"),
+        .target(
+            name: "CertTestSupport",
+            dependencies: ["CertCore", "CertStore", "CertDaemon", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/CertTestSupport"),
         .testTarget(name: "CertCoreTests", dependencies: ["CertCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CertStoreTests",
-            dependencies: ["CertCore", "CertStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CertCore", "CertStore", "CertTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "CertDaemonTests",

@@ -110,6 +110,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case storeUnknownReference = "STORE_UNKNOWN_REFERENCE"
     case storeConstraint = "STORE_CONSTRAINT"
     case storeIO = "STORE_IO"
+    case storeBadURL = "STORE_BAD_URL"
+    case storeUnreachable = "STORE_UNREACHABLE"
+    case storeFenced = "STORE_FENCED"
 
     // MARK: Daemon (CertDaemon: sessions, candidates, assessments, engines)
     case badRequest = "BAD_REQUEST"
@@ -383,6 +386,9 @@ extension ErrorCode {
         case .storeUnknownReference: Entry(.internal, "A row refers to a session, candidate or assessment the store does not hold.")
         case .storeConstraint: Entry(.internal, "A row breaks a constraint of the store's schema.")
         case .storeIO: Entry(.internal, "Reading the store failed.")
+        case .storeBadURL: Entry(.internal, "The PostgreSQL store's URL is malformed or carries a password.")
+        case .storeUnreachable: Entry(.internal, "The PostgreSQL server cannot be reached or refused the login.")
+        case .storeFenced: Entry(.internal, "The daemon lost its lease on a session; the session's writes belong to its new owner.")
         // Daemon
         case .badRequest: Entry(.badRequest, "The request is not valid.")
         case .invalidId: Entry(.badRequest, "An id is empty or longer than the daemon accepts.")

@@ -137,15 +137,12 @@ public actor ResultWriter {
         }
     }
 
+    /// The store as messages name it: the file path, or the PostgreSQL URL without password.
     public let path: String
     public let configuration: Configuration
-    private let queue: DatabaseQueue
-    /// Held from `init` to `close` (or until the writer is freed): one writer per store.
-    private let lock: StoreLock
+    private let backend: any StoreBackend
 
     private let inbox = Mutex(Inbox())
-    /// Used inside transactions only (see ``AssessmentKeys``).
-    private let keys = AssessmentKeys()
     private var lastCommitStart: ContinuousClock.Instant?
     private let clock = ContinuousClock()
 
@@ -167,21 +164,41 @@ public actor ResultWriter {
     /// `STORE_LOCKED` (naming the file) while another writer has it open, in this process or
     /// another; nothing of the file is read or changed then.
     public init(path: String, configuration: Configuration = Configuration()) throws(StoreError) {
-        precondition(configuration.batchRowsMax >= 1, "batchRowsMax must be at least 1")
-        precondition(configuration.pendingRowsMax >= 1, "pendingRowsMax must be at least 1")
-        precondition(configuration.commitIntervalMicroseconds >= 0, "commitIntervalMicroseconds must not be negative")
+        Self.checkConfiguration(configuration)
+        self.init(backend: try SQLiteBackend(path: path, durability: configuration.durability), path: path,
+                  configuration: configuration)
+    }
+
+    /// Opens the store at `location`: a SQLite file as ``init(path:configuration:)`` does, or a
+    /// PostgreSQL database (connected, refused when newer or foreign, migrated):
+    /// `STORE_UNREACHABLE` when the server cannot be reached or refuses the login.
+    public static func open(_ location: StoreLocation, configuration: Configuration = Configuration()) async throws(StoreError) -> ResultWriter {
+        switch location {
+        case .sqlite(let path):
+            return try ResultWriter(path: path, configuration: configuration)
+        case .postgres(let postgres):
+            checkConfiguration(configuration)
+            let backend = try await PostgresBackend(location: postgres, durability: configuration.durability)
+            return ResultWriter(backend: backend, path: postgres.description, configuration: configuration)
+        }
+    }
+
+    private init(backend: any StoreBackend, path: String, configuration: Configuration) {
+        self.backend = backend
         self.path = path
         self.configuration = configuration
         self.latencies = CommitLatencyWindow(capacity: configuration.commitLatencySamplesMax)
-        try StoreFile.checkWritable(path: path)
-        let lock = try StoreLock.acquire(storePath: path)
-        do throws(StoreError) {
-            self.queue = try StoreFile.openForWriting(path: path, durability: configuration.durability)
-        } catch {
-            lock.release()
-            throw error
-        }
-        self.lock = lock
+    }
+
+    private static func checkConfiguration(_ configuration: Configuration) {
+        precondition(configuration.batchRowsMax >= 1, "batchRowsMax must be at least 1")
+        precondition(configuration.pendingRowsMax >= 1, "pendingRowsMax must be at least 1")
+        precondition(configuration.commitIntervalMicroseconds >= 0, "commitIntervalMicroseconds must not be negative")
+    }
+
+    /// A reader on the same store (for a PostgreSQL store, on the writer's connection pool).
+    public nonisolated func reader() throws(StoreError) -> any StoreReading {
+        try backend.reader()
     }
 
     /// False once a commit has failed; the writer then refuses everything with `STORE_UNHEALTHY`.
@@ -278,11 +295,10 @@ public actor ResultWriter {
         var flushFailure: StoreError?
         do { try await flush() } catch { flushFailure = error }
         do {
-            try queue.close()
+            try await backend.close()
         } catch {
-            if flushFailure == nil { flushFailure = StoreErrors.map(error, path: path, while: "closing") }
+            if flushFailure == nil { flushFailure = error }
         }
-        lock.release()
         if let flushFailure { throw flushFailure }
     }
 
@@ -303,13 +319,14 @@ public actor ResultWriter {
     /// file stays), without closing anything: lets a test "crash" a writer inside one process
     /// and open the store again.
     package nonisolated func releaseLockAsACrashWould() {
-        lock.releaseAsACrashWould()
+        backend.releaseAsACrashWould()
     }
 
     /// Reads a pragma on the write connection (per-connection settings such as
     /// `synchronous` cannot be seen from another connection). For tests.
     func pragmaForTesting(_ name: String) async throws -> Int? {
-        try await queue.read { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
+        guard let sqlite = backend as? SQLiteBackend else { return nil }
+        return try await sqlite.queue.read { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
     // MARK: Queue
@@ -402,22 +419,11 @@ public actor ResultWriter {
         let result: Result<[OperationOutcome], StoreError>
         var elapsed = Duration.zero
         do {
-            // Timed on the database queue: the transaction itself, fsync included, without
-            // the hops to and from the actor.
-            let (outcomes, transactionDuration) = try await queue.writeWithoutTransaction { db in
-                let started = ContinuousClock.now
-                var outcomes: [OperationOutcome] = []
-                try db.inTransaction(.immediate) {
-                    outcomes = try WriteBatch.apply(operations, in: db, keys: keys)
-                    return .commit
-                }
-                return (outcomes, ContinuousClock.now - started)
-            }
+            let (outcomes, transactionDuration) = try await backend.commit(operations)
             elapsed = transactionDuration
             result = .success(outcomes)
         } catch {
-            let cause = StoreErrors.map(error, path: path, while: "committing")
-            result = .failure(StoreError(.storeUnhealthy, "A commit to \(path) failed (\(cause.message)); the store accepts no more writes."))
+            result = .failure(StoreError(.storeUnhealthy, "A commit to \(path) failed (\(error.message)); the store accepts no more writes."))
         }
         processedCount &+= UInt64(count)
 

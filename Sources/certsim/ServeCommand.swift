@@ -19,8 +19,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory for the default store and socket paths.")
     var dataDir: String = ServeSettings.defaultDataDirectory
 
-    @Option(name: .long, help: "SQLite result store (default: DATA_DIR/certsim.sqlite).")
+    @Option(name: .long, help: ArgumentHelp(
+        "Result store: a SQLite file (default: DATA_DIR/certsim.sqlite) or postgres://USER@HOST:PORT/DATABASE.",
+        discussion: "The PostgreSQL password comes from PGPASSWORD or --db-password-file, never from the URL."))
     var db: String?
+
+    @Option(name: .long, help: "File whose first line is the PostgreSQL password (default: PGPASSWORD).")
+    var dbPasswordFile: String?
 
     @Option(name: .long, help: "Control socket path (default: DATA_DIR/certsim.sock).")
     var socket: String?
@@ -64,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.additionalBankPaths = Array(bank.dropFirst())
             settings.dataDirectory = dataDir
             settings.databasePath = db
+            settings.databasePasswordFile = dbPasswordFile
             settings.socketPath = socket
             settings.socketMode = socketMode
             settings.httpAddress = http

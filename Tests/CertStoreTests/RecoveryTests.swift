@@ -51,18 +51,4 @@ import CertCore
         #expect(reader.fileSizeBytes() > 0)
     }
 
-    @Test func recoveryOfAFileLeftWithoutClose() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        // The writer is never closed (as after kill -9): its committed rows are in the WAL.
-        let writer = try ResultWriter(path: path)
-        try await Fixture.seed(writer, assessments: 1..<2)
-        for question in 1...4 { try await writer.submit(.answer(Fixture.answer(1, question))) }
-
-        let snapshot = try StoreReader(path: path).recover()
-        #expect(snapshot.inProgressAssessments.count == 1)
-        #expect(snapshot.inProgressAssessments[0].answers.map(\.questionNumber) == [1, 2, 3, 4])
-        try await writer.close()
-    }
 }

@@ -5,45 +5,6 @@ import CertCore
 @testable import CertStore
 
 @Suite struct ResultWriterTests {
-    @Test func concurrentAppendsAreAllCommittedExactlyOnceInFewerCommits() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let writer = try ResultWriter(path: path)
-        let assessments = 50, questions = 20
-        try await Fixture.seed(writer, assessments: 0..<assessments)
-        let before = await writer.stats()
-
-        let acknowledged = try await withThrowingTaskGroup(of: Void.self, returning: Int.self) { group in
-            for assessment in 0..<assessments {
-                for question in 1...questions {
-                    group.addTask { try await writer.submit(.answer(Fixture.answer(assessment, question))) }
-                }
-            }
-            var count = 0
-            for try await _ in group { count += 1 }
-            return count
-        }
-        #expect(acknowledged == 1_000)
-
-        let after = await writer.stats()
-        #expect(after.rowsCommitted - before.rowsCommitted == 1_000)
-        #expect(after.commits - before.commits < 1_000)
-        #expect(after.rowsRefused == 0 && after.rowsFailed == 0 && after.isHealthy)
-
-        // Every (assessment, question) exactly once, read through a second connection.
-        let check = try DatabaseQueue(path: path)
-        let rows = try await check.read { db in
-            try Row.fetchAll(db, sql: "SELECT assessment_id, question_number FROM answers")
-                .map { "\($0["assessment_id"] as String)#\($0["question_number"] as Int)" }
-        }
-        var expected: Set<String> = []
-        for assessment in 0..<assessments { for question in 1...questions { expected.insert("a\(assessment)#\(question)") } }
-        #expect(rows.count == 1_000)
-        #expect(Set(rows) == expected)
-        try await writer.close()
-    }
-
     @Test func acknowledgedAnswerIsVisibleToASecondConnectionWhileTheWriterIsOpen() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -55,86 +16,6 @@ import CertCore
         // Opened after the acknowledgement, while the writer still holds the file.
         let reader = try StoreReader(path: path)
         #expect(try reader.answers(ofAssessment: "a1") == [Fixture.answer(1, 1, result: "ko")])
-        try await writer.close()
-    }
-
-    @Test func duplicateAnswerIsRefusedAndItsBatchMatesCommit() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let writer = try ResultWriter(path: path)
-        try await Fixture.seed(writer, assessments: 1..<2)
-        try await writer.submit(.answer(Fixture.answer(1, 1)))
-
-        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, 1, result: "ko"))) }
-                == ErrorCode.storeDuplicateAnswer)
-
-        // A duplicate among concurrent appends fails alone.
-        let codes = await withTaskGroup(of: ErrorCode?.self, returning: [ErrorCode?].self) { group in
-            for question in 1...11 {
-                group.addTask { await storeErrorCode { try await writer.submit(.answer(Fixture.answer(1, question))) } }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(codes.filter { $0 == ErrorCode.storeDuplicateAnswer }.count == 1)
-        #expect(codes.filter { $0 == nil }.count == 10)
-
-        let reader = try StoreReader(path: path)
-        #expect(try reader.answers(ofAssessment: "a1").map(\.questionNumber) == Array(1...11))
-        #expect(try reader.answers(ofAssessment: "a1").first?.result == "ok")
-        try await writer.close()
-    }
-
-    @Test func answerToAnUnknownAssessmentIsRefused() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let writer = try ResultWriter(path: directory.file("store.sqlite"))
-        #expect(await storeErrorCode { try await writer.submit(.answer(Fixture.answer(9, 1))) } == ErrorCode.storeUnknownReference)
-        #expect(await storeErrorCode {
-            try await writer.submit(.assessmentStatus(assessmentId: "a9", status: "completed"))
-        } == ErrorCode.storeUnknownReference)
-        #expect(await writer.isHealthy)
-        try await writer.close()
-    }
-
-    @Test func oneRequestsRowsCommitTogetherOrNotAtAll() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let writer = try ResultWriter(path: path)
-        try await Fixture.seed(writer, assessments: 1..<3)
-        // The second row is refused: the first one of the same request goes with it.
-        #expect(await storeErrorCode {
-            try await writer.submit([.answer(Fixture.answer(1, 1)), .answer(Fixture.answer(1, 1))])
-        } == ErrorCode.storeDuplicateAnswer)
-        // Another request queued beside it is not touched.
-        try await writer.submit([.answer(Fixture.answer(2, 1)), .answer(Fixture.answer(2, 2)),
-                                 .assessmentStatus(assessmentId: "a2", status: "completed")])
-        let reader = try StoreReader(path: path)
-        #expect(try reader.countAnswers(assessmentId: "a1") == 0)
-        #expect(try reader.countAnswers(assessmentId: "a2") == 2)
-        #expect(await writer.isHealthy)
-        try await writer.close()
-    }
-
-    @Test func verificationCodeCollisionIsReportedDistinctly() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let writer = try ResultWriter(path: path)
-        try await Fixture.seed(writer, assessments: 1..<3)
-
-        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(1, code: "P-23467BCD"))) } == nil)
-        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(2, code: "P-23467BCD"))) } == ErrorCode.storeVerificationCodeTaken)
-        #expect(await storeErrorCode { try await writer.submit(.result(Fixture.result(2, code: "P-89BCDFGH"))) } == nil)
-        #expect(await storeErrorCode { _ = try await writer.submit(.result(Fixture.result(1, code: "P-MPQRTVWX"))) }
-                == ErrorCode.storeDuplicateResult)
-
-        let reader = try StoreReader(path: path)
-        #expect(try reader.result(verificationCode: "P-23467BCD") == Fixture.result(1, code: "P-23467BCD"))
-        #expect(try reader.result(verificationCode: "P-89BCDFGH")?.assessmentId == "a2")
-        #expect(try reader.result(verificationCode: "P-MPQRTVWX") == nil)
-        #expect(try reader.results().map(\.assessmentId) == ["a1", "a2"])
         try await writer.close()
     }
 
@@ -169,18 +50,6 @@ import CertCore
         let stats = await writer.stats()
         #expect(!stats.isHealthy && stats.rowsFailed == 20)
         #expect(await storeErrorCode { try await writer.close() } == ErrorCode.storeUnhealthy)
-    }
-
-    @Test func relaxedModeAcknowledgesOnQueueingAndFlushCommits() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let writer = try ResultWriter(path: path, configuration: .init(durability: .relaxed))
-        try await Fixture.seed(writer, assessments: 1..<2)
-        for question in 1...32 { try await writer.submit(.answer(Fixture.answer(1, question))) }
-        try await writer.flush()
-        #expect(try StoreReader(path: path).countAnswers(assessmentId: "a1") == 32)
-        try await writer.close()
     }
 
     @Test func fullQueueFailsFastWithRetryableBusy() async throws {
@@ -219,29 +88,6 @@ import CertCore
         let writer = try ResultWriter(path: directory.file("store.sqlite"))
         try await writer.close()
         #expect(await storeErrorCode { try await writer.submit(.session(Fixture.session)) } == ErrorCode.storeClosed)
-    }
-
-    @Test func statusChangesAreStored() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite")
-        let writer = try ResultWriter(path: path)
-        try await Fixture.seed(writer, assessments: 1..<2)
-        var session = Fixture.session
-        session.status = "finalized"
-        session.finalizedSeconds = 900
-        try await writer.submit(.session(session))
-        try await writer.submit(.candidateStatus(sessionId: "s1", candidateId: "c1", status: "endedDueToFinalization",
-                                               abortReason: "technical"))
-        try await writer.submit(.assessmentStatus(assessmentId: "a1", status: "endedDueToFinalization"))
-        try await writer.submit(.issueReport(IssueReportRecord(id: "r1", assessmentId: "a1", category: "technical",
-                                                             details: "screen froze", createdSeconds: 800)))
-        let snapshot = try StoreReader(path: path).recover()
-        #expect(snapshot.sessions == [session])
-        #expect(snapshot.candidates.first?.status == "endedDueToFinalization")
-        #expect(snapshot.candidates.first?.abortReason == "technical")
-        #expect(snapshot.inProgressAssessments.first?.assessment.status == "endedDueToFinalization")
-        try await writer.close()
     }
 
     @Test func latencyPercentilesMatchANaiveNearestRank() {

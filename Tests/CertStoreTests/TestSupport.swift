@@ -31,6 +31,16 @@ func storeErrorCode(_ body: () async throws -> Void) async -> ErrorCode? {
     }
 }
 
+/// The StoreError `body` throws, nil if it does not throw.
+func storeFailure(_ body: () async throws -> Void) async -> StoreError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error as? StoreError
+    }
+}
+
 /// Records for tests: one session "s1", a candidate and an assessment per id.
 enum Fixture {
     static let session = SessionRecord(id: "s1", accessCode: "BCDF23", invigilatorPasswordHash: "hash",

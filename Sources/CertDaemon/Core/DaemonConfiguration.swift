@@ -53,8 +53,14 @@ public struct DaemonConfiguration: Sendable {
     public var engines: Int
     /// `durable`: an answer is acknowledged once committed; `relaxed`: once queued.
     public var durability: Durability
-    /// The SQLite result store; opened (and recovered) by `DaemonCore.open`.
-    public var databasePath: String
+    /// The result store (a SQLite file, or PostgreSQL); opened (and recovered) by `DaemonCore.open`.
+    public var store: StoreLocation
+    /// The SQLite file of the store (setting it makes the store that file); for a PostgreSQL
+    /// store, its URL without password.
+    public var databasePath: String {
+        get { store.description }
+        set { store = .sqlite(path: newValue) }
+    }
     public var clock: any DaemonClock
     public var limits: DaemonLimits
 
@@ -71,7 +77,7 @@ public struct DaemonConfiguration: Sendable {
         self.seed = seed
         self.engines = max(1, engines)
         self.durability = durability
-        self.databasePath = databasePath
+        self.store = .sqlite(path: databasePath)
         self.clock = clock
         self.limits = limits
     }

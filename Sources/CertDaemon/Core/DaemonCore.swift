@@ -45,11 +45,10 @@ public final class DaemonCore: Sendable {
         // them here keeps that work off the first candidate's request (and out of every
         // concurrent start that would wait behind it).
         for bank in configuration.banks { _ = AdaptiveTest(bank: bank, configuration: .default) }
-        let writer = try ResultWriter(path: configuration.databasePath, configuration: writerConfiguration)
+        let writer = try await ResultWriter.open(configuration.store, configuration: writerConfiguration)
         let versions: VersionCatalog
         do {
-            versions = try VersionCatalog(configuration: configuration,
-                                          stored: try StoreReader(path: configuration.databasePath).versions())
+            versions = try VersionCatalog(configuration: configuration, stored: try await writer.reader().versions())
             try await writer.submit(versions.writes(nowSeconds: configuration.clock.nowSeconds()))
         } catch {
             try? await writer.close()

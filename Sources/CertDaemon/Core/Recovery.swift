@@ -20,9 +20,9 @@ struct Recovery {
     let supervisor: SessionSupervisor
 
     func run() async throws {
-        let reader = try StoreReader(path: context.configuration.databasePath)
-        let snapshot = try reader.recover()
-        let results = try reader.results()
+        let reader = try context.writer.reader()
+        let snapshot = try await reader.recover()
+        let results = try await reader.results()
         let resultsByAssessment = Dictionary(results.map { ($0.assessmentId, $0) }, uniquingKeysWith: { a, _ in a })
         for result in results { _ = context.verificationCodes.reserve(result.verificationCode) }
         let answersByAssessment = Dictionary(
@@ -32,7 +32,7 @@ struct Recovery {
         // Every test a candidate took, finished or not, by (session, candidate); ordered by
         // start time, so the last one of a candidate is the latest.
         let assessmentsByCandidate = Dictionary(
-            try reader.assessments().map { (EngineShard.key(sessionId: $0.sessionId, candidateId: $0.candidateId), $0) },
+            try await reader.assessments().map { (EngineShard.key(sessionId: $0.sessionId, candidateId: $0.candidateId), $0) },
             uniquingKeysWith: { _, latest in latest })
         let configuration = context.configuration
 
@@ -136,8 +136,8 @@ struct Recovery {
             await session.republishCertificates()
         }
         // The running totals of `stats` and `/metrics` that the store can give back.
-        context.gauges.add(.answersTotal, try reader.countAnswers())
-        context.gauges.add(.resultsWritten, try reader.countResults())
+        context.gauges.add(.answersTotal, try await reader.countAnswers(assessmentId: nil))
+        context.gauges.add(.resultsWritten, try await reader.countResults())
     }
 
     /// A stored raw value of one of CertCore's enums, or STORE_CORRUPT naming where it is.

@@ -19,8 +19,10 @@ public struct ServeSettings: Sendable, Equatable {
     public static let defaultSeed: UInt64 = 1
 
     public var dataDirectory: String = ServeSettings.defaultDataDirectory
-    /// Nil: `<dataDirectory>/certsim.sqlite`.
+    /// A SQLite file, or a `postgres://USER@HOST:PORT/DATABASE` URL. Nil: `<dataDirectory>/certsim.sqlite`.
     public var databasePath: String?
+    /// A file whose first line is the PostgreSQL password; nil: `PGPASSWORD`, if set.
+    public var databasePasswordFile: String?
     /// Nil: `<dataDirectory>/certsim.sock`.
     public var socketPath: String?
     /// Octal text such as "0600" or "0660".
@@ -97,10 +99,18 @@ public struct ServeSettings: Sendable, Equatable {
             }
         }
         if versions.isEmpty, !cleaVersions.isEmpty { versions = [BuiltInVersions.coreV3] }
+        let store: StoreLocation
+        do {
+            store = try StoreLocation.parse(resolvedDatabasePath,
+                                            password: try PostgresLocation.password(file: databasePasswordFile))
+        } catch {
+            throw DaemonError(error.code, error.message)
+        }
         var core = DaemonConfiguration(
             bank: banks[0], additionalBanks: Array(banks.dropFirst()), versions: versions.isEmpty ? [BuiltInVersions.coreV3] : versions, seed: seed,
             durability: durability, databasePath: resolvedDatabasePath, clock: clock)
         core.cleaVersions = cleaVersions
+        core.store = store
         if let engines { core.engines = max(1, engines) }
         return DaemonOptions(
             core: core, socketPath: resolvedSocketPath, socketMode: mode, httpHost: host, httpPort: port,
