@@ -126,6 +126,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable, CustomStringConv
     case invalidAccessCode = "INVALID_ACCESS_CODE"
     case invalidCredentials = "INVALID_CREDENTIALS"
     case sessionExists = "SESSION_EXISTS"
+    case sessionElsewhere = "SESSION_ELSEWHERE"
     case sessionFull = "SESSION_FULL"
     case candidateAlreadyEnrolled = "CANDIDATE_ALREADY_ENROLLED"
     case testFinished = "TEST_FINISHED"
@@ -236,6 +237,8 @@ public enum ErrorFamily: String, CaseIterable, Sendable, Codable {
     case notFound
     /// The route exists, but not for this method (HTTP 405, with `Allow`).
     case methodNotAllowed
+    /// Another daemon sharing the store holds the session: ask it (HTTP 307, with `Location`).
+    case redirect
     /// The target exists but its state does not allow the operation (HTTP 409).
     case conflict
     /// The target existed and is gone for good (HTTP 410).
@@ -388,7 +391,7 @@ extension ErrorCode {
         case .storeIO: Entry(.internal, "Reading the store failed.")
         case .storeBadURL: Entry(.internal, "The PostgreSQL store's URL is malformed or carries a password.")
         case .storeUnreachable: Entry(.internal, "The PostgreSQL server cannot be reached or refused the login.")
-        case .storeFenced: Entry(.internal, "The daemon lost its lease on a session; the session's writes belong to its new owner.")
+        case .storeFenced: Entry(.unavailable, retryAfter: 1, "The daemon lost its lease on the session while answering; ask again to be sent to its new owner.")
         // Daemon
         case .badRequest: Entry(.badRequest, "The request is not valid.")
         case .invalidId: Entry(.badRequest, "An id is empty or longer than the daemon accepts.")
@@ -421,6 +424,7 @@ extension ErrorCode {
         case .invalidBody: Entry(.badRequest, "A field of the request body is missing or of the wrong type or value.")
         case .missingToken: Entry(.unauthorized, "An assessment route needs the header \"Authorization: Bearer <token>\".")
         case .notFound: Entry(.notFound, "No such route in the candidate API.")
+        case .sessionElsewhere: Entry(.redirect, "Another daemon sharing the store holds the session; the answer names its address (HTTP: Location).")
         case .methodNotAllowed: Entry(.methodNotAllowed, "A route of the candidate API called with a method it does not answer.")
         case .bodyTooLarge: Entry(.tooLarge, "The request body is larger than the API accepts.")
         case .storeUnavailable: Entry(.unavailable, retryAfter: 5, "The result store does not accept writes (`/healthz`).")

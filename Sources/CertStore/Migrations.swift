@@ -42,6 +42,12 @@ enum Migrations {
             }
             try db.execute(sql: "PRAGMA user_version = 5")
         }
+        migrator.registerMigration("v6") { db in
+            for statement in Schema.version6 {
+                try db.execute(sql: statement)
+            }
+            try db.execute(sql: "PRAGMA user_version = 6")
+        }
         return migrator
     }
 

@@ -172,13 +172,16 @@ public actor ResultWriter {
     /// Opens the store at `location`: a SQLite file as ``init(path:configuration:)`` does, or a
     /// PostgreSQL database (connected, refused when newer or foreign, migrated):
     /// `STORE_UNREACHABLE` when the server cannot be reached or refuses the login.
-    public static func open(_ location: StoreLocation, configuration: Configuration = Configuration()) async throws(StoreError) -> ResultWriter {
+    /// With a `fence` (a daemon sharing a PostgreSQL store with others), every batch proves the
+    /// leases of the sessions it writes; ignored for a SQLite file.
+    public static func open(_ location: StoreLocation, configuration: Configuration = Configuration(),
+                            fence: LeaseFence? = nil) async throws(StoreError) -> ResultWriter {
         switch location {
         case .sqlite(let path):
             return try ResultWriter(path: path, configuration: configuration)
         case .postgres(let postgres):
             checkConfiguration(configuration)
-            let backend = try await PostgresBackend(location: postgres, durability: configuration.durability)
+            let backend = try await PostgresBackend(location: postgres, durability: configuration.durability, fence: fence)
             return ResultWriter(backend: backend, path: postgres.description, configuration: configuration)
         }
     }
@@ -199,6 +202,11 @@ public actor ResultWriter {
     /// A reader on the same store (for a PostgreSQL store, on the writer's connection pool).
     public nonisolated func reader() throws(StoreError) -> any StoreReading {
         try backend.reader()
+    }
+
+    /// The lease operations when the writer was opened on PostgreSQL with a fence; else nil.
+    public nonisolated func sessionLeases() -> SessionLeases? {
+        backend.sessionLeases()
     }
 
     /// False once a commit has failed; the writer then refuses everything with `STORE_UNHEALTHY`.

@@ -6,7 +6,7 @@
 public enum Schema {
     /// The schema version this build writes, kept in `PRAGMA user_version`. A file whose
     /// version is higher was written by a newer certsim and is refused (`STORE_NEWER_SCHEMA`).
-    public static let version: Int32 = 5
+    public static let version: Int32 = 6
 
     /// Marks a SQLite file as a certsim store (`PRAGMA application_id`, the ASCII "CSIM"), so a
     /// SQLite file of another program is refused instead of being migrated.
@@ -244,4 +244,31 @@ public enum Schema {
         "ALTER TABLE results ADD COLUMN jury_level TEXT",
         "ALTER TABLE results ADD COLUMN jury_seconds REAL",
     ]
+
+    /// Version 6: several daemons on one store (DESIGN §4). `daemons` lists each daemon and the
+    /// addresses candidates and proctors reach it at; `session_leases` says which daemon owns a
+    /// session, until when, and under which epoch (raised by every change of owner; every write
+    /// batch of a daemon checks it holds the epoch it was given). Used on PostgreSQL, where
+    /// several daemons share the store; a SQLite file has one daemon (its lock file says so),
+    /// which keeps the tables empty.
+    static let version6: [String] = [
+        """
+        CREATE TABLE daemons (
+            id TEXT PRIMARY KEY NOT NULL,
+            http_url TEXT NOT NULL,
+            control_address TEXT NOT NULL,
+            registered_seconds REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE session_leases (
+            session_id TEXT PRIMARY KEY NOT NULL,
+            owner TEXT NOT NULL,
+            epoch INTEGER NOT NULL CHECK (epoch >= 1),
+            expires_seconds REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX session_leases_expiry ON session_leases(expires_seconds)",
+    ]
 }
+

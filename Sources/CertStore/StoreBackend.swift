@@ -18,6 +18,8 @@ protocol StoreBackend: Sendable {
     func releaseAsACrashWould()
     /// A reader on the same store.
     func reader() throws(StoreError) -> any StoreReading
+    /// The lease operations, for a store shared by several daemons (PostgreSQL with a fence).
+    func sessionLeases() -> SessionLeases?
 }
 
 /// A SQLite file, written through GRDB's serial queue (WAL, `synchronous=FULL` when durable).
@@ -79,4 +81,7 @@ final class SQLiteBackend: StoreBackend {
     func reader() throws(StoreError) -> any StoreReading {
         try StoreReader(path: path)
     }
+
+    /// A file has one daemon (its lock file says so): no leases.
+    func sessionLeases() -> SessionLeases? { nil }
 }

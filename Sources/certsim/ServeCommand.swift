@@ -27,6 +27,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "File whose first line is the PostgreSQL password (default: PGPASSWORD).")
     var dbPasswordFile: String?
 
+    @Option(name: .long, help: "With a PostgreSQL store: this daemon's name among those sharing it (default: HOST-PORT).")
+    var daemonId: String?
+
+    @Option(name: .long, help: "With a PostgreSQL store: the URL candidates reach this daemon at (default: http:// and --http).")
+    var advertiseHttp: String?
+
+    @Option(name: .long, help: "With a PostgreSQL store: seconds a session's lease lasts unrenewed; another daemon takes a dead one's sessions after it.")
+    var leaseSeconds: Double = 10
+
     @Option(name: .long, help: "Control socket path (default: DATA_DIR/certsim.sock).")
     var socket: String?
 
@@ -70,6 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
             settings.dataDirectory = dataDir
             settings.databasePath = db
             settings.databasePasswordFile = dbPasswordFile
+            settings.daemonId = daemonId
+            settings.advertisedHTTPURL = advertiseHttp
+            settings.leaseSeconds = leaseSeconds
             settings.socketPath = socket
             settings.socketMode = socketMode
             settings.httpAddress = http
@@ -84,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
                 """
                 certsim serve: candidate API on \(daemon.httpBaseURL)
                 certsim serve: control socket \(daemon.socketPath) (mode \(socketMode))
-                certsim serve: store \(options.core.databasePath) (\(durabilityMode.rawValue)), seed \(seed), \(options.core.engines) engines
+                certsim serve: store \(options.core.store) (\(durabilityMode.rawValue)), seed \(seed), \(options.core.engines) engines\(options.core.cluster.map { "\ncertsim serve: daemon \($0.daemonId), candidates at \($0.httpURL), lease \($0.leaseSeconds) s" } ?? "")
                 certsim serve: certification versions \((options.core.versions.map(\.id) + options.core.cleaVersions.map(\.id)).joined(separator: ", ")) (default \(options.core.versions[0].id))
                 certsim serve: banks \(options.core.banks.map { "\($0.version) (\($0.competenceFramework ?? "any framework"))" }.joined(separator: ", "))
                 certsim serve: stop with Ctrl-C, SIGTERM or `certsim ctl --socket \(daemon.socketPath) shutdown`

@@ -16,14 +16,14 @@ import CertCore
         // Checked through an independent connection, not through CertStore.
         let check = try DatabaseQueue(path: path)
         try await check.read { db in
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 5)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 6)
             #expect(try Int.fetchOne(db, sql: "PRAGMA application_id") == 0x4353_494D)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             let tables = try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
                 """)
-            #expect(tables == ["alerts", "answer_journal", "assessments", "candidate_events", "candidates", "grdb_migrations",
-                               "issue_reports", "results", "sessions", "versions"])
+            #expect(tables == ["alerts", "answer_journal", "assessments", "candidate_events", "candidates", "daemons",
+                               "grdb_migrations", "issue_reports", "results", "session_leases", "sessions", "versions"])
             let views = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view'")
             #expect(views == ["answers"])
             let answerColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('answers') ORDER BY cid")
@@ -157,7 +157,7 @@ import CertCore
              try String.fetchAll(db, sql: "SELECT id FROM assessments ORDER BY seq"),
              try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count)
         }
-        #expect(version == 5)
+        #expect(version == 6)
         #expect(order == ["zz", "aa"])
         #expect(violations == 0)
     }

@@ -38,7 +38,7 @@ public final class CandidateService: Sendable {
     public func next(assessmentId: String, token: String) async throws(DaemonError) -> ChallengeResponse? {
         try context.enter()
         defer { context.leave() }
-        let route = try context.routes.route(assessmentId: assessmentId, token: token)
+        let route = try await context.route(assessmentId: assessmentId, token: token)
         let shard = route.shard
         try shard.enter()
         defer { shard.leave() }
@@ -93,7 +93,7 @@ public final class CandidateService: Sendable {
     {
         try context.enter()
         defer { context.leave() }
-        let route = try context.routes.route(assessmentId: assessmentId, token: token)
+        let route = try await context.route(assessmentId: assessmentId, token: token)
         let shard = route.shard
         try shard.enter()
         defer { shard.leave() }
@@ -113,7 +113,7 @@ public final class CandidateService: Sendable {
     {
         try context.enter()
         defer { context.leave() }
-        let route = try context.routes.route(assessmentId: assessmentId, token: token)
+        let route = try await context.route(assessmentId: assessmentId, token: token)
         let outcome = try await route.shard.perform(.raiseLiveAlert(challengeId: challengeId), key: route.key)
         context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
         guard case .liveAlert(let raised) = outcome.reply else {

@@ -20,13 +20,17 @@ public struct DaemonError: Error, Sendable, Equatable, Codable, CustomStringConv
     /// For a retryable code, how long the client should wait (sent as `Retry-After`): the
     /// code's own figure unless the throw site knew a closer one; nil when not retryable.
     public let retryAfterSeconds: Int?
+    /// For `SESSION_ELSEWHERE`: the base URL of the candidate API of the daemon that holds the
+    /// session (HTTP answers 307 with this URL and the request's path as `Location`).
+    public let location: String?
 
     /// An error with `code`; `retryAfterSeconds` overrides the code's own wait and is ignored
     /// for a code that is not retryable.
-    public init(_ code: ErrorCode, _ message: String, retryAfterSeconds: Int? = nil) {
+    public init(_ code: ErrorCode, _ message: String, retryAfterSeconds: Int? = nil, location: String? = nil) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = code.isRetryable ? (retryAfterSeconds ?? code.retryAfterSeconds) : nil
+        self.location = location
     }
 
     public var description: String { "\(code): \(message)" }
@@ -37,14 +41,15 @@ public struct DaemonError: Error, Sendable, Equatable, Codable, CustomStringConv
     /// The code and the message, as the rules and the tools carry them.
     public var certError: CertError { CertError(code, message) }
 
-    private enum CodingKeys: String, CodingKey { case code, message, retryAfterSeconds }
+    private enum CodingKeys: String, CodingKey { case code, message, retryAfterSeconds, location }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let error = CertError(wireCode: try container.decode(String.self, forKey: .code),
                               message: try container.decode(String.self, forKey: .message))
         self.init(error.code, error.message,
-                  retryAfterSeconds: try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds))
+                  retryAfterSeconds: try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds),
+                  location: try container.decodeIfPresent(String.self, forKey: .location))
     }
 }
 

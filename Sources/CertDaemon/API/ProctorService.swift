@@ -65,13 +65,18 @@ public final class ProctorService: Sendable {
     /// `INVALID_CREDENTIALS` (401) unless `password` is the session's invigilator password.
     public func checkPassword(sessionId: String, password: String) async throws(DaemonError) {
         // An unknown session answers like a wrong password: a login probe learns nothing.
-        guard let session = context.routes.session(sessionId) else { throw .invalidCredentials }
+        let session: ProctoringSession
+        do {
+            session = try await context.session(sessionId)
+        } catch where error.code == .sessionNotFound {
+            throw .invalidCredentials
+        }
         try session.checkPassword(password)
     }
 
     /// Authorises the candidate to start or resume, for 15 minutes (one start).
     public func authorize(sessionId: String, candidateId: String) async throws(DaemonError) {
-        let session = try context.session(sessionId)
+        let session = try await context.session(sessionId)
         try await candidate(sessionId, candidateId, .authorize(session: session.gate.get()))
     }
 

@@ -63,6 +63,9 @@ public struct DaemonConfiguration: Sendable {
     }
     public var clock: any DaemonClock
     public var limits: DaemonLimits
+    /// Set to share a PostgreSQL store with other daemons (leases, takeover, redirects); nil for
+    /// a daemon alone on its store.
+    public var cluster: ClusterSettings?
 
     public init(
         bank: ItemBank, additionalBanks: [ItemBank] = [], versions: [CertificationVersion] = [BuiltInVersions.coreV3],

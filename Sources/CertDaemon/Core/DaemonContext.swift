@@ -52,6 +52,10 @@ final class DaemonContext: Sendable {
     let verificationCodes: CodeRegistry
     let gauges: DaemonGauges
     private let accepting = Atomic<Bool>(true)
+    /// The membership of a shared store, when the daemon runs with others (set once by `DaemonCore.open`).
+    private let clusterMembership = Mutex<ClusterMembership?>(nil)
+    /// Sessions whose lease this daemon lost: held in memory, served by another daemon now.
+    private let lostSessions = Mutex<Set<String>>([])
     private let requestsInFlight = Atomic<Int>(0)
 
     init(configuration: DaemonConfiguration, versions: VersionCatalog, writer: ResultWriter, metrics: DaemonMetrics) {
@@ -95,6 +99,11 @@ final class DaemonContext: Sendable {
 
     /// Refuses every new request with SHUTTING_DOWN (503, retry after 1 s) and waits (at
     /// most `shutdownDrainSecondsMax`) for those in flight. The store stays open. Idempotent.
+    /// Refuses every new request at once, without waiting for those in flight (a kill).
+    func stopAcceptingAtOnce() {
+        accepting.store(false, ordering: .sequentiallyConsistent)
+    }
+
     func stopAccepting() async {
         accepting.store(false, ordering: .sequentiallyConsistent)
         let deadline = ContinuousClock.now + .milliseconds(Int(Self.shutdownDrainSecondsMax * 1000))
@@ -103,9 +112,38 @@ final class DaemonContext: Sendable {
         }
     }
 
-    func session(_ sessionId: String) throws(DaemonError) -> ProctoringSession {
+    /// The session `sessionId`. On a shared store, a session this daemon does not serve is
+    /// looked up: `SESSION_ELSEWHERE` naming its daemon, or taken over when its lease expired.
+    func session(_ sessionId: String) async throws(DaemonError) -> ProctoringSession {
+        if let session = routes.session(sessionId), !isLost(sessionId) { return session }
+        guard let cluster else { throw .sessionNotFound(sessionId) }
+        try await cluster.locate(sessionId: sessionId)
         guard let session = routes.session(sessionId) else { throw .sessionNotFound(sessionId) }
         return session
+    }
+
+    /// The route of an assessment (``RoutingTable/route(assessmentId:token:)``), looked up in
+    /// the store as ``session(_:)`` does when this daemon does not serve it.
+    func route(assessmentId: String, token: String) async throws(DaemonError) -> RoutingTable.Route {
+        if let cluster {
+            let known = routes.route(assessmentId: assessmentId)
+            if known == nil || isLost(known!.sessionId) {
+                try await cluster.locate(assessmentId: assessmentId)
+            }
+        }
+        return try routes.route(assessmentId: assessmentId, token: token)
+    }
+
+    var cluster: ClusterMembership? { clusterMembership.withLock { $0 } }
+
+    func join(_ cluster: ClusterMembership) { clusterMembership.withLock { $0 = cluster } }
+
+    func markLost(_ sessionId: String) { lostSessions.withLock { _ = $0.insert(sessionId) } }
+
+    func markHeld(_ sessionId: String) { lostSessions.withLock { _ = $0.remove(sessionId) } }
+
+    func isLost(_ sessionId: String) -> Bool {
+        lostSessions.withLock { $0.isEmpty ? false : $0.contains(sessionId) }
     }
 
     // MARK: Commits and notices

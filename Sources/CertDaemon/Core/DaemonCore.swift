@@ -45,7 +45,11 @@ public final class DaemonCore: Sendable {
         // them here keeps that work off the first candidate's request (and out of every
         // concurrent start that would wait behind it).
         for bank in configuration.banks { _ = AdaptiveTest(bank: bank, configuration: .default) }
-        let writer = try await ResultWriter.open(configuration.store, configuration: writerConfiguration)
+        if configuration.cluster != nil, configuration.store.sqlitePath != nil {
+            throw DaemonError.badRequest(.invalidField, "Several daemons share a PostgreSQL store only: a SQLite file has one daemon (give --db postgres://…).")
+        }
+        let fence = configuration.cluster.map { LeaseFence(daemonId: $0.daemonId) }
+        let writer = try await ResultWriter.open(configuration.store, configuration: writerConfiguration, fence: fence)
         let versions: VersionCatalog
         do {
             versions = try VersionCatalog(configuration: configuration, stored: try await writer.reader().versions())
@@ -58,8 +62,17 @@ public final class DaemonCore: Sendable {
                                     metrics: DaemonMetrics())
         let supervisor = SessionSupervisor(context: context)
         do {
-            try await Recovery(context: context, supervisor: supervisor).run()
+            if let settings = configuration.cluster, let leases = writer.sessionLeases() {
+                // A daemon among others rebuilds only the sessions it can claim.
+                let membership = ClusterMembership(settings: settings, leases: leases, context: context, supervisor: supervisor)
+                context.join(membership)
+                try await membership.join()
+                await membership.start()
+            } else {
+                try await Recovery(context: context, supervisor: supervisor).run()
+            }
         } catch {
+            await context.cluster?.stop()
             try? await writer.close()
             throw error
         }
@@ -73,6 +86,7 @@ public final class DaemonCore: Sendable {
     public func shutdown() async {
         await context.stopAccepting()
         if closed.exchange(true, ordering: .sequentiallyConsistent) == false {
+            await context.cluster?.stop()
             try? await context.writer.close()
             context.events.finishAll()
         }
@@ -97,6 +111,20 @@ public final class DaemonCore: Sendable {
     /// flushed or closed), so that a test can open the same file again in this process.
     func releaseStoreAsACrashWould() {
         context.writer.releaseLockAsACrashWould()
+    }
+
+    /// Stops renewing leases and writing, as a killed daemon would (nothing is flushed or
+    /// released; its leases run out on PostgreSQL's clock). For tests of takeover.
+    package func dieAsAKillWould() async {
+        closed.store(true, ordering: .sequentiallyConsistent)
+        await context.cluster?.stop()
+        await context.stopAcceptingAtOnce()
+        context.writer.releaseLockAsACrashWould()
+    }
+
+    /// Sessions taken over from other daemons since start, with the seconds each took.
+    public func takeovers() async -> [(sessionId: String, seconds: Double)] {
+        await context.cluster?.takeoverTimes() ?? []
     }
 
     /// `/metrics`: refreshes the writer's counters, then renders every metric in the

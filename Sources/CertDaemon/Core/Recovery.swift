@@ -19,9 +19,14 @@ struct Recovery {
     let context: DaemonContext
     let supervisor: SessionSupervisor
 
-    func run() async throws {
+    /// Rebuilds every session of the store, or (a takeover on a shared store) only `onlySessions`.
+    func run(onlySessions: Set<String>? = nil) async throws {
         let reader = try context.writer.reader()
-        let snapshot = try await reader.recover()
+        var snapshot = try await reader.recover()
+        if let onlySessions {
+            snapshot.sessions = snapshot.sessions.filter { onlySessions.contains($0.id) }
+            snapshot.candidates = snapshot.candidates.filter { onlySessions.contains($0.sessionId) }
+        }
         let results = try await reader.results()
         let resultsByAssessment = Dictionary(results.map { ($0.assessmentId, $0) }, uniquingKeysWith: { a, _ in a })
         for result in results { _ = context.verificationCodes.reserve(result.verificationCode) }
@@ -135,9 +140,12 @@ struct Recovery {
             }
             await session.republishCertificates()
         }
-        // The running totals of `stats` and `/metrics` that the store can give back.
-        context.gauges.add(.answersTotal, try await reader.countAnswers(assessmentId: nil))
-        context.gauges.add(.resultsWritten, try await reader.countResults())
+        // The running totals of `stats` and `/metrics` that the store can give back (of the
+        // whole store: at a takeover they are already counted).
+        if onlySessions == nil {
+            context.gauges.add(.answersTotal, try await reader.countAnswers(assessmentId: nil))
+            context.gauges.add(.resultsWritten, try await reader.countResults())
+        }
     }
 
     /// A stored raw value of one of CertCore's enums, or STORE_CORRUPT naming where it is.

@@ -75,6 +75,7 @@ public enum APIError {
         case .forbidden: .forbidden  // 403
         case .notFound: .notFound  // 404
         case .methodNotAllowed: .methodNotAllowed  // 405
+        case .redirect: .temporaryRedirect  // 307
         case .conflict: .conflict  // 409
         case .expired: .gone  // 410
         case .tooLarge: .contentTooLarge  // 413
@@ -184,6 +185,10 @@ struct APIErrorMiddleware: RouterMiddleware {
                     "request failed", metadata: ["route": "\(context.endpointPath ?? "-")", "error": "\(error)"])
             }
             response = APIError.response(for: refusal.error, status: refusal.status)
+            if refusal.error.code == .sessionElsewhere, let owner = refusal.error.location {
+                // The same request, at the daemon that holds the session.
+                response.headers[.location] = owner + request.uri.path
+            }
             if refusal.error.code == .methodNotAllowed {
                 response.headers[.allow] = APIError.allowedMethods(path: request.uri.path).joined(separator: ", ")
             }

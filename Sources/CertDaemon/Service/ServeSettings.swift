@@ -23,6 +23,13 @@ public struct ServeSettings: Sendable, Equatable {
     public var databasePath: String?
     /// A file whose first line is the PostgreSQL password; nil: `PGPASSWORD`, if set.
     public var databasePasswordFile: String?
+    /// On a PostgreSQL store: this daemon's name among those sharing it (nil: `HOST-PORT`).
+    public var daemonId: String?
+    /// On a PostgreSQL store: the base URL candidates reach this daemon at (nil: `http://` and
+    /// the `--http` address; give it when that address is not the one others can reach).
+    public var advertisedHTTPURL: String?
+    /// On a PostgreSQL store: seconds a session's lease lasts without renewal.
+    public var leaseSeconds: Double = 10
     /// Nil: `<dataDirectory>/certsim.sock`.
     public var socketPath: String?
     /// Octal text such as "0600" or "0660".
@@ -111,6 +118,20 @@ public struct ServeSettings: Sendable, Equatable {
             durability: durability, databasePath: resolvedDatabasePath, clock: clock)
         core.cleaVersions = cleaVersions
         core.store = store
+        if store.sqlitePath == nil {
+            guard leaseSeconds.isFinite, leaseSeconds >= 0.5, leaseSeconds <= 3_600 else {
+                throw DaemonError.badRequest(.invalidField, "--lease-seconds must be from 0.5 to 3600, not \(leaseSeconds).")
+            }
+            if advertisedHTTPURL == nil && port == 0 {
+                throw DaemonError.badRequest(.invalidField, "With a PostgreSQL store, other daemons send candidates to this one's address: give --http a fixed port, or --advertise-http.")
+            }
+            let url = advertisedHTTPURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            core.cluster = ClusterSettings(
+                daemonId: daemonId ?? "\(ProcessInfo.processInfo.hostName)-\(port)", httpURL: url,
+                controlAddress: resolvedSocketPath, leaseSeconds: leaseSeconds)
+        } else if daemonId != nil || advertisedHTTPURL != nil {
+            throw DaemonError.badRequest(.invalidField, "--daemon-id and --advertise-http need a PostgreSQL store (--db postgres://…): a SQLite file has one daemon.")
+        }
         if let engines { core.engines = max(1, engines) }
         return DaemonOptions(
             core: core, socketPath: resolvedSocketPath, socketMode: mode, httpHost: host, httpPort: port,

@@ -32,8 +32,11 @@ actor SessionSupervisor {
                 throw .conflict(.sessionExists, "A session with the id \(chosen) already exists.")
             }
             sessionId = chosen
+            if let cluster = context.cluster, try await !cluster.claimNew(chosen) {
+                throw .conflict(.sessionExists, "A session with the id \(chosen) already exists on a daemon sharing this store.")
+            }
         } else {
-            sessionId = try generateSessionId()
+            sessionId = try await generateSessionId()
         }
         var random = Draws.accessCodes(seed: context.seed, sessionId: sessionId)
         let accessCode: String
@@ -80,11 +83,15 @@ actor SessionSupervisor {
         if isActive { context.gauges.add(.activeSessions, 1) }
     }
 
-    private func generateSessionId() throws(DaemonError) -> String {
+    /// A drawn id no session of this daemon has; on a shared store, one whose lease this daemon
+    /// could take first (the store decides: another daemon drawing the same id draws again).
+    private func generateSessionId() async throws(DaemonError) -> String {
         for _ in 0..<context.limits.sessionCodeAttemptsMax {
             generatedSessions += 1
             let id = Draws.sessionId(seed: context.seed, ordinal: generatedSessions)
-            if !context.routes.containsSession(id) { return id }
+            guard !context.routes.containsSession(id) else { continue }
+            if let cluster = context.cluster, try await !cluster.claimNew(id) { continue }
+            return id
         }
         throw DaemonError(
             .sessionIdExhausted,

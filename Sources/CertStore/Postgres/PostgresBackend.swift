@@ -14,6 +14,8 @@ final class PostgresBackend: StoreBackend {
     let location: PostgresLocation
     let client: PostgresClient
     let durability: Durability
+    /// Set when several daemons share the store: every batch proves its sessions' leases.
+    let fence: LeaseFence?
     private let runTask: Task<Void, Never>
 
     /// The longest the first connection and the migration may take before `STORE_UNREACHABLE`.
@@ -21,9 +23,10 @@ final class PostgresBackend: StoreBackend {
 
     /// Connects, refuses a newer or foreign database, and migrates it. `STORE_UNREACHABLE` when
     /// the server cannot be reached or refuses the login (the message never holds the password).
-    init(location: PostgresLocation, durability: Durability, connectionsMax: Int = 8) async throws(StoreError) {
+    init(location: PostgresLocation, durability: Durability, fence: LeaseFence?, connectionsMax: Int = 8) async throws(StoreError) {
         self.location = location
         self.durability = durability
+        self.fence = fence
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: .disable)
@@ -52,7 +55,8 @@ final class PostgresBackend: StoreBackend {
                 do {
                     try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL synchronous_commit = \(synchronous)"),
                                                logger: Self.logger)
-                    let outcomes = try await PostgresWriteBatch.apply(entries, on: connection)
+                    let refusals = try await self.fence?.refusals(entries, on: connection) ?? [:]
+                    let outcomes = try await PostgresWriteBatch.apply(entries, on: connection, refusals: refusals)
                     try await connection.query("COMMIT", logger: Self.logger)
                     return (outcomes, ContinuousClock.now - started)
                 } catch {
@@ -77,6 +81,10 @@ final class PostgresBackend: StoreBackend {
 
     func reader() throws(StoreError) -> any StoreReading {
         PostgresReader(client: client, location: location)
+    }
+
+    func sessionLeases() -> SessionLeases? {
+        fence.map { SessionLeases(client: client, location: location, fence: $0) }
     }
 
     static let logger = Logger(label: "certsim.store.postgres", factory: { _ in SwiftLogNoOpLogHandler() })

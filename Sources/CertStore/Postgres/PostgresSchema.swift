@@ -154,5 +154,27 @@ enum PostgresSchema {
     /// Steps by the version they bring the database to; the first step a new database takes is
     /// ``firstVersion``.
     static let firstVersion: Int32 = 5
-    static let steps: [Int32: [String]] = [5: version5]
+    static let steps: [Int32: [String]] = [5: version5, 6: version6]
+
+    /// ``Schema/version6``. Lease times are PostgreSQL's own clock (`now()`), in seconds since
+    /// the epoch: the daemons' clocks (possibly simulated) never decide who owns a session.
+    static let version6: [String] = [
+        """
+        CREATE TABLE daemons (
+            id TEXT PRIMARY KEY,
+            http_url TEXT NOT NULL,
+            control_address TEXT NOT NULL,
+            registered_seconds DOUBLE PRECISION NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE session_leases (
+            session_id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            epoch BIGINT NOT NULL CHECK (epoch >= 1),
+            expires_seconds DOUBLE PRECISION NOT NULL
+        )
+        """,
+        "CREATE INDEX session_leases_expiry ON session_leases(expires_seconds)",
+    ]
 }

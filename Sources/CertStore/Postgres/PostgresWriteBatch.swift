@@ -16,10 +16,16 @@ enum PostgresWriteBatch {
         ON CONFLICT DO NOTHING RETURNING 1
         """
 
-    static func apply(_ entries: [QueuedWrite], on connection: PostgresConnection) async throws -> [OperationOutcome] {
+    /// `refusals` are entries refused before the batch (the fence's): they are not run.
+    static func apply(_ entries: [QueuedWrite], on connection: PostgresConnection,
+                      refusals: [Int: StoreError] = [:]) async throws -> [OperationOutcome] {
         var outcomes: [OperationOutcome] = []
         outcomes.reserveCapacity(entries.count)
-        for entry in entries {
+        for (index, entry) in entries.enumerated() {
+            if let refusal = refusals[index] {
+                outcomes.append(.refused(refusal))
+                continue
+            }
             switch entry {
             case .single(.answer(let answer)) where answer.questionNumber >= 1:
                 outcomes.append(try await insertAnswer(answer, on: connection))
