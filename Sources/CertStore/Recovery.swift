@@ -123,6 +123,17 @@ public struct StoreReader: Sendable {
         }
     }
 
+    /// The results of one session's assessments, ordered by assessment id.
+    public func results(sessionId: String) throws(StoreError) -> [ResultRecord] {
+        try read("reading a session's results") { db in
+            var decoded: [String: [String: Int]] = [:]
+            return try Row.fetchAll(db, sql: """
+                SELECT r.* FROM results r JOIN assessments a ON a.id = r.assessment_id
+                WHERE a.session_id = ? ORDER BY r.assessment_id
+                """, arguments: [sessionId]).map { row in try Self.result(row, levels: &decoded) }
+        }
+    }
+
     /// The result of one assessment, if scored.
     public func result(assessmentId: String) throws(StoreError) -> ResultRecord? {
         try read("reading a result") { db in

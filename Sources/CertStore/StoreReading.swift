@@ -13,6 +13,8 @@ public protocol StoreReading: Sendable {
     func assessments() async throws(StoreError) -> [AssessmentRecord]
     /// Every result, ordered by assessment id.
     func results() async throws(StoreError) -> [ResultRecord]
+    /// The results of one session's assessments, ordered by assessment id.
+    func results(sessionId: String) async throws(StoreError) -> [ResultRecord]
     /// Every certification version the store holds, by id.
     func versions() async throws(StoreError) -> [VersionRecord]
     /// Results stored.

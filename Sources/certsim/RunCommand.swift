@@ -40,11 +40,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The embedded daemon's store (kept); with --daemon, that daemon's store, read for results.", valueName: "path"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("Drive an external certsim serve: unix:PATH or http://127.0.0.1:PORT.", valueName: "address"))
-    var daemon: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "Drive an external certsim serve: unix:PATH or http://127.0.0.1:PORT. Repeat for daemons sharing one PostgreSQL store (sessions are spread over them).",
+        valueName: "address"))
+    var daemon: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("The external daemon's control socket (with --daemon http://…).", valueName: "path"))
-    var control: String?
+    @Option(name: .long, help: ArgumentHelp("The external daemon's control socket (with --daemon http://…); repeat in the order of --daemon.", valueName: "path"))
+    var control: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("inproc or http (overrides the scenario).", valueName: "transport"))
     var transport: String?
@@ -79,14 +81,22 @@ struct RunCommand: AsyncParsableCommand {
             var options = RunOptions()
             options.outDirectory = out
             options.databasePath = db
-            options.controlSocketPath = control
+            options.controlSocketPath = control.first
             options.concurrency = concurrency
             options.timeScale = timeScale
             options.seed = seed
             options.versionPath = certificationVersion
             options.progress = quiet ? .off : .automatic
             do throws(RunError) {
-                if let daemon { options.daemon = try DaemonAddress.parse(daemon) }
+                if let first = daemon.first { options.daemon = try DaemonAddress.parse(first) }
+                if daemon.count > 1 {
+                    guard control.count == daemon.count else {
+                        throw RunError(.runBadOption, "--control: give one --control per --daemon, in the same order (\(daemon.count) daemons, \(control.count) control sockets)")
+                    }
+                    for (address, socket) in zip(daemon.dropFirst(), control.dropFirst()) {
+                        options.otherDaemons.append(ExternalDaemon(address: try DaemonAddress.parse(address), controlSocketPath: socket))
+                    }
+                }
                 if let transport {
                     guard let parsed = Scenario.Transport(rawValue: transport) else {
                         throw RunError(.runBadOption, "--transport: expected inproc or http, got \(transport)")

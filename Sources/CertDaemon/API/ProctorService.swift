@@ -122,6 +122,19 @@ public final class ProctorService: Sendable {
     }
 
     /// Publishes a finalised session's results; returns their verification codes.
+    /// The stored results of the session's certifications, capacity and error rate included:
+    /// what a runner reads when it cannot read the store itself (a PostgreSQL store).
+    public func results(sessionId: String) async throws(DaemonError) -> [ResultRecord] {
+        try context.enter()
+        defer { context.leave() }
+        _ = try await context.session(sessionId)
+        do throws(StoreError) {
+            return try await context.writer.reader().results(sessionId: sessionId)
+        } catch {
+            throw DaemonError(error)
+        }
+    }
+
     public func publish(sessionId: String) async throws(DaemonError) -> [PublishedCertificate] {
         try context.enter()
         defer { context.leave() }

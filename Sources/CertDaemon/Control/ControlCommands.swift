@@ -23,6 +23,7 @@ import Synchronization
 /// | companion.clear     | sessionId, candidateId                              | yes   | {} |
 /// | session.finalize    | sessionId, abortReasons? {candidateId: "candidate" or "technical"} | yes | FinalizationSummary |
 /// | session.publish     | sessionId                                           | yes   | [PublishedCertificate] |
+/// | session.results     | sessionId                                           | yes   | [ResultRecord] (the stored results, capacity and error rate included) |
 /// | candidate.jury      | sessionId, candidateId, level (LEVEL_ADVANCED or LEVEL_EXPERT) | yes | CertificateResponse (the Pix+ Édu certificate as now verified) |
 /// | watch               | sessionId                                           | yes   | {"watching": sessionId}, then one {"event": …} line per event (see below) |
 /// | stats               | —                                                   | no    | DaemonStats |
@@ -59,7 +60,7 @@ public struct ControlCommands: Sendable {
     public static let names = [
         "help", "session.create", "session.list", "login", "session.show", "candidate.enrol", "candidate.authorize",
         "candidate.end", "alert.list", "alert.validate", "alert.dismiss", "companion.raise", "companion.clear",
-        "session.finalize", "session.publish", "candidate.jury", "watch", "stats", "shutdown",
+        "session.finalize", "session.publish", "session.results", "candidate.jury", "watch", "stats", "shutdown",
     ]
 
     /// What running a command produced.
@@ -183,6 +184,9 @@ public struct ControlCommands: Sendable {
 
         case "session.publish":
             return try ok(await proctors.publish(sessionId: try loggedIn(fields, connection)))
+
+        case "session.results":
+            return try ok(await proctors.results(sessionId: try loggedIn(fields, connection)))
 
         case "watch":
             let sessionId = try loggedIn(fields, connection)

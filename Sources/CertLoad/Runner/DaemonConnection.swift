@@ -30,6 +30,8 @@ struct DaemonConnection: Sendable {
     private let daemon: Daemon?
     private let pool: HTTPConnectionPool?
     private let temporaryDirectory: String?
+    /// The HTTP pools of a run over several daemons (closed at shutdown).
+    private var pools: [HTTPConnectionPool] = []
 
     static func open(scenario: Scenario, options: RunOptions, groups: RunGroups,
                      clock: VirtualClock) async throws(RunError) -> DaemonConnection {
@@ -86,6 +88,35 @@ struct DaemonConnection: Sendable {
     }
 
     private static func external(_ address: DaemonAddress, options: RunOptions) async throws(RunError) -> DaemonConnection {
+        let first = try await single(address, options: options)
+        guard !options.otherDaemons.isEmpty else { return first }
+        var candidates: [any CandidateTransport] = [first.candidates]
+        var proctors: [any ProctorTransport] = [first.proctors]
+        var pools: [HTTPConnectionPool] = first.pool.map { [$0] } ?? []
+        for other in options.otherDaemons {
+            var single = options
+            single.controlSocketPath = other.controlSocketPath
+            let connection: DaemonConnection
+            do {
+                connection = try await Self.single(other.address, options: single)
+            } catch {
+                for transport in proctors { await transport.close() }
+                for pool in pools { await pool.close() }
+                throw error
+            }
+            candidates.append(connection.candidates)
+            proctors.append(connection.proctors)
+            if let pool = connection.pool { pools.append(pool) }
+        }
+        let router = DaemonRouter(count: candidates.count)
+        return DaemonConnection(
+            candidates: ClusterCandidateTransport(daemons: candidates, router: router),
+            proctors: ClusterProctorTransport(daemons: proctors, router: router), storePath: options.databasePath,
+            transportName: "http (\(candidates.count) external daemons)", core: nil, daemon: nil, pool: nil,
+            temporaryDirectory: nil, pools: pools)
+    }
+
+    private static func single(_ address: DaemonAddress, options: RunOptions) async throws(RunError) -> DaemonConnection {
         let host: String
         let port: Int
         let controlPath: String
@@ -116,6 +147,7 @@ struct DaemonConnection: Sendable {
     func shutdown() async {
         await proctors.close()
         await pool?.close()
+        for pool in pools { await pool.close() }
         if let daemon { try? await daemon.shutdown() }
         if let core { await core.shutdown() }
     }

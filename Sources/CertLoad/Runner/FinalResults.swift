@@ -75,6 +75,21 @@ enum FinalResults {
         }
     }
 
+    /// Reads each session's stored results through the daemon (`session.results`). A session the
+    /// daemon cannot answer for is left out (its certificates are looked up instead).
+    static func fromDaemon(sessionIds: [String], proctors: any ProctorTransport) async -> (results: [String: FinalResult], refused: Int) {
+        var results: [String: FinalResult] = [:]
+        var refused = 0
+        for sessionId in sessionIds {
+            do throws(DaemonError) {
+                for record in try await proctors.results(sessionId: sessionId) { results[record.assessmentId] = FinalResult(record) }
+            } catch {
+                refused += 1
+            }
+        }
+        return (results, refused)
+    }
+
     /// Looks up every published certificate through the candidate API. Failures are returned by
     /// code, to be counted in the run's errors.
     static func fromCertificates(_ certificates: [PublishedCertificate], candidates: any CandidateTransport) async

@@ -21,6 +21,9 @@ public struct RunOptions: Sendable, Equatable {
     public var daemon: DaemonAddress?
     /// The external daemon's control socket (needed with `daemon`; a `unix:` address is one).
     public var controlSocketPath: String?
+    /// Further daemons sharing the first one's PostgreSQL store: sessions are spread over all of
+    /// them (round-robin), and a session held by another daemon is followed there.
+    public var otherDaemons: [ExternalDaemon] = []
     public var transport: Scenario.Transport?
     public var concurrency: Int?
     public var timeScale: Double?
@@ -98,5 +101,16 @@ public typealias RunError = CertError
 extension RunError {
     static func badOption(_ option: String, _ why: String) -> RunError {
         RunError(.runBadOption, "\(option): \(why)")
+    }
+}
+
+/// A further daemon of a run over several daemons: its candidate API and its control socket.
+public struct ExternalDaemon: Sendable, Equatable {
+    public var address: DaemonAddress
+    public var controlSocketPath: String
+
+    public init(address: DaemonAddress, controlSocketPath: String) {
+        self.address = address
+        self.controlSocketPath = controlSocketPath
     }
 }

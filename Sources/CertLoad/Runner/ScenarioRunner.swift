@@ -92,9 +92,16 @@ public enum ScenarioRunner {
             }
             storeBytes = Int(StoreReader.fileSizeBytes(path: storePath))
         } else {
-            let fetched = await FinalResults.fromCertificates(certificates, candidates: connection.candidates)
-            results = fetched.results
-            played.errors.merge(fetched.errors)
+            // The daemon's stored results (capacity and error rate included), through its control
+            // socket; what it cannot give comes from the published certificates.
+            let stored = await FinalResults.fromDaemon(sessionIds: played.closed.keys.sorted(), proctors: connection.proctors)
+            results = stored.results
+            let missing = certificates.filter { results[$0.assessmentId] == nil }
+            if !missing.isEmpty {
+                let fetched = await FinalResults.fromCertificates(missing, candidates: connection.candidates)
+                results.merge(fetched.results) { stored, _ in stored }
+                played.errors.merge(fetched.errors)
+            }
             await connection.shutdown()
         }
         connection.cleanUp()

@@ -137,6 +137,11 @@ public final class ControlProctorTransport: ProctorTransport {
             "session.publish", ["sessionId": .string(sessionId)], as: [PublishedCertificate].self)
     }
 
+    public func results(sessionId: String) async throws(DaemonError) -> [ResultRecord] {
+        try await connection(for: sessionId).call(
+            "session.results", ["sessionId": .string(sessionId)], as: [ResultRecord].self)
+    }
+
     public func closeSession(_ sessionId: String) async {
         await connection(for: sessionId).forget(sessionId: sessionId)
     }

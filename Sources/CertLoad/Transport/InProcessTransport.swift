@@ -91,6 +91,10 @@ public struct InProcessProctorTransport: ProctorTransport {
         try await service.publish(sessionId: sessionId)
     }
 
+    public func results(sessionId: String) async throws(DaemonError) -> [ResultRecord] {
+        try await service.results(sessionId: sessionId)
+    }
+
     public func closeSession(_ sessionId: String) async {}
 
     public func close() async {}

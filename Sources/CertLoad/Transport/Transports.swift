@@ -38,6 +38,8 @@ public protocol ProctorTransport: Sendable {
     func showSession(_ sessionId: String) async throws(DaemonError) -> SessionDetail
     func finalize(sessionId: String, abortReasons: [String: AbortReason]) async throws(DaemonError) -> FinalizationSummary
     func publish(sessionId: String) async throws(DaemonError) -> [PublishedCertificate]
+    /// The session's stored results (capacity and error rate included).
+    func results(sessionId: String) async throws(DaemonError) -> [ResultRecord]
     /// Releases what the transport holds for the session (e.g. its logged-in connection).
     func closeSession(_ sessionId: String) async
     /// Releases everything.
@@ -58,6 +60,11 @@ public enum TransportErrorCode {
     /// The failures of the connection itself, after which a control connection is opened again.
     public static let connectionLost: Set<ErrorCode> = [connectionFailed, timeout, badResponse]
 
+    /// Whether `code` says the daemon could not be reached (another daemon may be tried).
+    static func isConnectionFailure(_ code: ErrorCode) -> Bool {
+        code == connectionFailed || code == timeout
+    }
+
     static func error(_ code: ErrorCode, _ message: String) -> DaemonError {
         DaemonError(code, message)
     }
@@ -72,5 +79,12 @@ extension ProctorTransport {
             throw DaemonError.unprocessable(.complementaryNotAllowed, "This transport cannot enrol in \(complementaryVersionId).")
         }
         try await enrol(sessionId: sessionId, candidateId: candidateId, needsAccessibility: needsAccessibility, locale: locale)
+    }
+}
+
+extension ProctorTransport {
+    /// A transport that cannot read stored results (a test's stand-in daemon) says so.
+    public func results(sessionId: String) async throws(DaemonError) -> [ResultRecord] {
+        throw DaemonError(.unknownCommand, "This proctor transport cannot read the stored results of session \(sessionId).")
     }
 }

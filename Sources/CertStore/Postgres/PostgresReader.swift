@@ -87,6 +87,18 @@ struct PostgresReader: StoreReading {
         }
     }
 
+    func results(sessionId: String) async throws(StoreError) -> [ResultRecord] {
+        try await read("reading a session's results") { connection in
+            var decoded: [String: [String: Int]] = [:]
+            var rows: [PostgresRandomAccessRow] = []
+            for try await row in try await connection.query("""
+                SELECT r.* FROM results r JOIN assessments a ON a.id = r.assessment_id
+                WHERE a.session_id = \(sessionId) ORDER BY r.assessment_id COLLATE "C"
+                """, logger: PostgresBackend.logger) { rows.append(row.makeRandomAccess()) }
+            return try rows.map { try Self.result($0, levels: &decoded) }
+        }
+    }
+
     func versions() async throws(StoreError) -> [VersionRecord] {
         try await read("reading certification versions") { connection in
             try await Self.rows(connection, "SELECT * FROM versions ORDER BY id COLLATE \"C\"").map { row in
