@@ -47,7 +47,7 @@ struct ErrorCodeTests {
             .busy, .shuttingDown, .storeBusy, .storeFailure, .storeUnavailable, .liveAlertOngoing, .loginLocked,
             .tooManyPending, .tooManyConnections, .tooManySessions, .sessionIdExhausted,
             .verificationCodeExhausted, .accessCodeExhausted, .invigilatorPasswordExhausted,
-            .daemonUnavailable, .transportHTTPUnavailable,
+            .daemonUnavailable, .transportHTTPUnavailable, .storeFenced,
         ])
         #expect(ErrorCode.tooManySessions.retryAfterSeconds == 60)
         #expect(ErrorCode.storeUnavailable.retryAfterSeconds == 5)

@@ -8,12 +8,12 @@ import Testing
 
 /// Several daemons on one PostgreSQL store (DESIGN §4): leases, redirects, fencing and the
 /// takeover of a killed daemon's sessions, with two daemon cores in this process on a fresh
-/// database of the test server. Lease times are PostgreSQL's; the tests wait for them with
-/// bounded polls, never assert on durations.
+/// database of the test server. Leases are long (the test process may stall for many seconds
+/// under load); a test that needs one to run out expires it in the store, as PostgreSQL's clock
+/// would, then waits for the takeover with bounded polls — never asserting on durations.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, Comment(rawValue: PostgresTestServer.skipReason)), .serialized)
 struct ClusterTests {
-    /// Short leases so that a takeover comes within a second or so.
-    static let leaseSeconds = 0.6
+    static let leaseSeconds = 60.0
     /// Most polls while waiting for a lease to run out (each 50 ms): 60 s in all.
     static let pollsMax = 1_200
 
@@ -23,7 +23,7 @@ struct ClusterTests {
         configuration.store = .postgres(location)
         var cluster = ClusterSettings(daemonId: id, httpURL: "http://\(id).test:8080", controlAddress: "/run/\(id).sock",
                                       leaseSeconds: leaseSeconds)
-        cluster.renewSeconds = 0.1
+        cluster.renewSeconds = 0.2
         configuration.cluster = cluster
         return try await DaemonCore.open(configuration)
     }
@@ -43,6 +43,11 @@ struct ClusterTests {
         }
         Issue.record("the session was not taken over after \(pollsMax) polls")
         return redirects
+    }
+
+    /// Makes `daemon`'s leases run out now, as they would once it stopped renewing them.
+    static func expireLeases(of daemon: String, on location: PostgresLocation) async throws {
+        try await PostgresTestServer.execute("UPDATE session_leases SET expires_seconds = 0 WHERE owner = '\(daemon)'", on: location)
     }
 
     @Test func aSessionHeldByAnotherDaemonIsRedirectedWithItsAddress() async throws {
@@ -88,6 +93,8 @@ struct ClusterTests {
         var answers = try await CoreFixtures.answer(a, started, candidateId: "c1", count: 11)
         let pending = try #require(try await a.candidates.next(assessmentId: started.assessmentId, token: started.token))
         await a.dieAsAKillWould()
+        #expect(await daemonError { _ = try await b.proctors.showSession("T1") }?.code == .sessionElsewhere)
+        try await Self.expireLeases(of: "a", on: location)
 
         // The survivor sends proctors to the dead daemon until its lease runs out, then takes over.
         _ = try await Self.untilTakenOver { try await b.proctors.checkPassword(sessionId: "T1", password: session.invigilatorPassword) }
@@ -126,6 +133,7 @@ struct ClusterTests {
         try await CoreFixtures.answer(a, started, candidateId: "c1", count: 3)
         // A stalls (no renewal) but keeps serving; B takes the session over meanwhile.
         await a.context.cluster?.stop()
+        try await Self.expireLeases(of: "a", on: location)
         _ = try await Self.untilTakenOver { _ = try await b.proctors.showSession("F1") }
         // A still believes it holds F1: its next write is fenced, and nothing of it is stored.
         let fenced = await daemonError { try await CoreFixtures.answer(a, started, candidateId: "c1", count: 1) }

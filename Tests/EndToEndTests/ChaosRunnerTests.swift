@@ -278,7 +278,9 @@ final class FixedPortServe: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func launch(binary: String, directory: String, port: Int, seed: UInt64) async throws -> FixedPortServe {
+    /// `store` replaces the SQLite file's `--db` (e.g. a PostgreSQL URL and a daemon id).
+    static func launch(binary: String, directory: String, port: Int, seed: UInt64,
+                       store: [String]? = nil) async throws -> FixedPortServe {
         var lastFailure = ""
         for _ in 0..<launchAttemptsMax {
             let outPath = directory + "/serve.out"
@@ -288,7 +290,7 @@ final class FixedPortServe: Sendable {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = [
-                "serve", "--db", directory + "/store.sqlite", "--socket", directory + "/c.sock",
+                "serve"] + (store ?? ["--db", directory + "/store.sqlite"]) + ["--socket", directory + "/c.sock",
                 "--http", "127.0.0.1:\(port)", "--bank", directory + "/bank.json", "--seed", String(seed),
                 "--durability", "durable", "--engines", "2", "--log-level", "warning",
             ]

@@ -147,11 +147,23 @@ actor ClusterProctorTransport: ProctorTransport {
         try await router.route(session: sessionId) { (index: Int) async throws(DaemonError) in
             let daemon = daemons[index]
             let key = "\(index)/\(sessionId)"
-            if !loggedIn.contains(key), let password = passwords[sessionId] {
+            do throws(DaemonError) {
+                if !loggedIn.contains(key), let password = passwords[sessionId] {
+                    try await daemon.login(sessionId: sessionId, password: password)
+                    loggedIn.insert(key)
+                }
+                return try await operation(daemon)
+            } catch where error.code == .notLoggedIn {
+                // The daemon restarted or took the session over since this connection logged in
+                // (a login replayed on reconnection may have been sent elsewhere): log in again.
+                guard let password = passwords[sessionId] else { throw error }
                 try await daemon.login(sessionId: sessionId, password: password)
                 loggedIn.insert(key)
+                return try await operation(daemon)
+            } catch where error.code == .sessionElsewhere {
+                loggedIn.remove(key)
+                throw error
             }
-            return try await operation(daemon)
         }
     }
 

@@ -6,9 +6,10 @@ import Synchronization
 ///
 /// Owned by the daemon's cluster membership (which changes it as leases are taken, renewed and
 /// lost) and read by the PostgreSQL engine on every batch: an entry of a session whose lease row
-/// does not name this daemon, this epoch and a time not yet past is refused with `STORE_FENCED`
+/// does not name this daemon and this epoch is refused with `STORE_FENCED`
 /// (fencing: a daemon that lost a session writes nothing of it), while the batch's other entries
-/// commit. The lease rows are read `FOR SHARE`, so an owner change waits for the batch to end.
+/// commit. The lease rows are read `FOR SHARE`, so an owner change waits for the batch to end;
+/// the expiry decides only when another daemon may claim.
 public final class LeaseFence: Sendable {
     public let daemonId: String
     private let held = Mutex<[String: Int64]>([:])
@@ -90,11 +91,12 @@ public final class LeaseFence: Sendable {
         guard !sessions.isEmpty else { return [:] }
         var valid: Set<String> = []
         let held = heldSessions
-        for try await (session, owner, epoch, live) in try await connection.query("""
-            SELECT session_id, owner, epoch, expires_seconds > extract(epoch FROM clock_timestamp())::double precision
-            FROM session_leases WHERE session_id = ANY(\(Array(sessions))) FOR SHARE
-            """, logger: PostgresBackend.logger).decode((String, String, Int64, Bool).self) {
-            if owner == daemonId, live, held[session] == epoch { valid.insert(session) }
+        // Owner and epoch unchanged is proof enough: a claim changes them (and waits for this
+        // batch's share lock), so an expired lease nobody took yet still lets its holder write.
+        for try await (session, owner, epoch) in try await connection.query("""
+            SELECT session_id, owner, epoch FROM session_leases WHERE session_id = ANY(\(Array(sessions))) FOR SHARE
+            """, logger: PostgresBackend.logger).decode((String, String, Int64).self) {
+            if owner == daemonId, held[session] == epoch { valid.insert(session) }
         }
         var refusals: [Int: StoreError] = [:]
         for (index, entrySessions) in sessionsByEntry {
@@ -188,8 +190,9 @@ public struct SessionLeases: Sendable {
         return epoch
     }
 
-    /// Extends every lease this daemon holds; returns the sessions it lost (expired and taken,
-    /// or expired), which the fence then refuses.
+    /// Extends every lease this daemon holds — one that expired is still its own while no other
+    /// daemon claimed it (same owner, same epoch); returns the sessions another daemon took,
+    /// which the fence then refuses.
     public func renew(seconds: Double) async throws(StoreError) -> [String] {
         let held = fence.heldSessions
         guard !held.isEmpty else { return [] }
@@ -199,7 +202,6 @@ public struct SessionLeases: Sendable {
             for try await (session, epoch) in try await client.query("""
                 UPDATE session_leases SET expires_seconds = extract(epoch FROM clock_timestamp())::double precision + \(seconds)
                 WHERE owner = \(me) AND session_id = ANY(\(Array(held.keys)))
-                  AND expires_seconds > extract(epoch FROM clock_timestamp())::double precision
                 RETURNING session_id, epoch
                 """, logger: PostgresBackend.logger).decode((String, Int64).self) { renewed[session] = epoch }
             return renewed
