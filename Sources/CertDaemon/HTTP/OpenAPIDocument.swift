@@ -52,6 +52,7 @@ public enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/StartResponse"}
             "400": {$ref: "#/components/responses/BadRequest"}
             "403": {$ref: "#/components/responses/Forbidden"}
+            "307": {$ref: "#/components/responses/Elsewhere"}
             "404": {$ref: "#/components/responses/NotFound"}
             "409": {$ref: "#/components/responses/Conflict"}
             "410": {$ref: "#/components/responses/Gone"}
@@ -75,6 +76,7 @@ public enum OpenAPIDocument {
             "204": {description: The test is over.}
             "401": {$ref: "#/components/responses/Unauthorized"}
             "403": {$ref: "#/components/responses/Forbidden"}
+            "307": {$ref: "#/components/responses/Elsewhere"}
             "404": {$ref: "#/components/responses/NotFound"}
             "409": {$ref: "#/components/responses/Conflict"}
             "410": {$ref: "#/components/responses/Gone"}
@@ -102,6 +104,7 @@ public enum OpenAPIDocument {
             "400": {$ref: "#/components/responses/BadRequest"}
             "401": {$ref: "#/components/responses/Unauthorized"}
             "403": {$ref: "#/components/responses/Forbidden"}
+            "307": {$ref: "#/components/responses/Elsewhere"}
             "404": {$ref: "#/components/responses/NotFound"}
             "409": {$ref: "#/components/responses/Conflict"}
             "410": {$ref: "#/components/responses/Gone"}
@@ -130,6 +133,7 @@ public enum OpenAPIDocument {
             "400": {$ref: "#/components/responses/BadRequest"}
             "401": {$ref: "#/components/responses/Unauthorized"}
             "403": {$ref: "#/components/responses/Forbidden"}
+            "307": {$ref: "#/components/responses/Elsewhere"}
             "404": {$ref: "#/components/responses/NotFound"}
             "409": {$ref: "#/components/responses/Conflict"}
             "410": {$ref: "#/components/responses/Gone"}
@@ -274,18 +278,32 @@ public enum OpenAPIDocument {
             status: {type: string, enum: [ongoing, ignored]}
         CertificateResponse:
           type: object
-          required: [verificationCode, sessionId, candidateId, pixScore, meshLevel, competenceLevels, status]
+          required: [verificationCode, sessionId, candidateId, status, certificationVersion]
           properties:
             verificationCode: {type: string}
             sessionId: {type: string}
             candidateId: {type: string}
-            pixScore: {type: integer}
-            meshLevel: {type: integer}
+            pixScore: {type: [integer, "null"], description: "Only on a validated certificate of a version with a Pix score."}
+            meshLevel: {type: [integer, "null"]}
+            level: {type: [string, "null"], description: "A Pix+ certificate's level."}
+            levelName: {type: [string, "null"]}
             competenceLevels:
-              type: object
+              type: [object, "null"]
               additionalProperties: {type: integer}
-            status: {type: string, enum: [validated, rejected]}
+            status: {type: string, enum: [validated, rejected, cancelled]}
+            statusReason: {type: [string, "null"]}
+            certificationVersion: {type: string}
+            admissionLevel: {type: [string, "null"]}
+            cleaVersion: {type: [string, "null"]}
+            cleaAcquired: {type: [boolean, "null"]}
       responses:
+        Elsewhere:
+          description: Several daemons share the store and another one holds the session (SESSION_ELSEWHERE); send the same request to Location.
+          headers:
+            Location: {description: "The same path at the daemon that holds the session.", schema: {type: string}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
         BadRequest:
           description: The body is not JSON (MALFORMED_JSON), not what the call expects (INVALID_BODY), or the request is malformed.
           content:
