@@ -71,7 +71,13 @@ struct BenchEngineCommand: ParsableCommand {
                 throw CommandFailure(error.code, "the bank cannot serve the bench's test: \(error.message)")
             }
             if json {
-                FileHandleOutput.standardOutput(Self.json(speed))
+                let data: Data
+                do {
+                    data = try Self.json(speed)
+                } catch {
+                    throw CommandFailure(.internalError, "the bench's figures cannot be written as JSON: \(error)")
+                }
+                FileHandleOutput.standardOutput(data)
             } else {
                 FileHandleOutput.standardOutput(Self.text(speed, bankPath: bank ?? "built-in \(DefaultBank.fileName)", rounds: rounds))
             }
@@ -92,11 +98,10 @@ struct BenchEngineCommand: ParsableCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func json(_ speed: EngineSpeed) -> Data {
+    static func json(_ speed: EngineSpeed) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(speed)) ?? Data("{}".utf8)
-        return data + Data("\n".utf8)
+        return try encoder.encode(speed) + Data("\n".utf8)
     }
 
     /// The default maximum assessment length, for the examinees-per-second line.

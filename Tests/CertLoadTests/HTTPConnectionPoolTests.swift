@@ -5,7 +5,7 @@ import Testing
 
 /// The runner's HTTP client on its own: a request nobody answers fails once its timeout has
 /// passed (the connection's one timer closes the connection), and the pool still serves after it.
-@Suite(.timeLimit(.minutes(1))) struct HTTPConnectionPoolTests {
+@Suite(.timeLimit(.minutes(5))) struct HTTPConnectionPoolTests {
     /// A loopback server that reads requests and never answers them.
     final class Silent: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer

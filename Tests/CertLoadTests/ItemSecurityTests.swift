@@ -133,6 +133,15 @@ import CertTestSupport
         #expect(outcomes[1].passed == true && outcomes[1].measured == "0.7143")
         summary.itemSecurity = nil
         #expect(ThresholdCheck.evaluate(summary, against: thresholds).allSatisfy { !$0.passed && $0.measured == "not measured" })
+        // A Pix+ run: the complementary bank's exposure counts, not only the first bank's.
+        var quiet = security
+        quiet.maxExposureRate = 0.5
+        quiet.overlap.direct = 0.1
+        summary.itemSecurity = quiet
+        summary.itemSecurityByBank = [quiet, security]
+        let byBank = ThresholdCheck.evaluate(summary, against: thresholds)
+        #expect(byBank[0].passed == false && byBank[0].measured == "1")
+        #expect(byBank[1].measured == "0.7143")
     }
 
     @Test func scenarioKeys() throws {

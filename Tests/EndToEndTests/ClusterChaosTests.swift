@@ -18,7 +18,7 @@ struct ClusterChaosTests {
     static let kills = max(1, Int(ProcessInfo.processInfo.environment["CERTSIM_CLUSTER_KILLS"] ?? "") ?? 2)
     static let chaosSeed: UInt64 = 20_261_206
     /// Seconds a lease lasts: the takeover of a killed daemon's sessions waits for it.
-    static let leaseSeconds = 2.0
+    static let leaseSeconds = 5.0
     static let runSecondsMax = 600.0
     static let pollMilliseconds = 20
 
@@ -101,7 +101,7 @@ struct ClusterChaosTests {
         case .success(let value): outcome = value
         case .failure(let error): throw ChaosFailure("the run failed: \(error); logs: \(daemons.map { $0.log().suffix(600) })")
         }
-        print("ClusterChaosTests: K=\(landed.count) SIGKILLs after \(landed) stored answers (planned \(Self.kills)); retries \(outcome.retries.sorted { $0.key < $1.key }); errors \(outcome.summary.errors); digests \(outcome.digest == reference.digest ? "equal" : "DIFFER")")
+        print("ClusterChaosTests: K=\(landed.count) SIGKILLs after \(landed) stored answers (planned \(Self.kills)); retries \(outcome.retries.sorted { $0.key < $1.key }); errors \(outcome.summary.errors); digests \(outcome.digest == reference.digest ? "equal" : "DIFFER") (\(outcome.digest.prefix(8)) vs \(reference.digest.prefix(8)))")
 
         #expect(landed.count == Self.kills, "every planned kill happened")
         #expect(outcome.summary.errors.isEmpty, "no candidate failed: \(outcome.summary.errors)")

@@ -86,7 +86,7 @@ import CertLoad
     }
 
     @Test(.enabled(if: binaryHasVerb("serve"), "the certsim binary has no serve verb yet"))
-    func withoutTheStoreTheResultsComeFromTheCertificates() async throws {
+    func withoutTheStoreTheResultsComeThroughTheDaemon() async throws {
         let (external, scenario) = try await Self.runAgainstServe(readsStore: false)
         let embedded = try await Self.embeddedRun(scenario)
         #expect(external.summary.errors.isEmpty, "external: \(external.summary.errors)")
@@ -97,8 +97,10 @@ import CertLoad
             #expect(outside.meshLevel == inside.meshLevel)
             #expect(outside.competenceLevels == inside.competenceLevels)
             #expect(outside.status == inside.status)
-            #expect(outside.estimatedTheta == nil)  // the candidate API does not publish θ̂
+            // Read through the control socket (`session.results`), θ̂ included.
+            #expect(outside.estimatedTheta == inside.estimatedTheta)
         }
+        #expect(external.digest == embedded.digest)
     }
 
     /// Reads the daemon's stdout until it prints `candidate API on http://HOST:PORT`.

@@ -443,7 +443,10 @@ public struct CandidateTest: Sendable {
     public mutating func nextWithoutWrites(_ context: Context) throws(LifecycleError) -> Outcome? {
         if timeRunsOut(atSeconds: context.nowSeconds) { return nil }
         let outcome = try apply(.next, context)
-        return outcome.writes.isEmpty ? outcome : nil
+        // Only the time-out (checked above) makes `.next` write; the value has changed in place,
+        // so returning nil here would lose what the writes say.
+        precondition(outcome.writes.isEmpty, "next wrote rows without the time running out")
+        return outcome
     }
 
     /// True when a request now would find the test's time run out (and end it): the caller

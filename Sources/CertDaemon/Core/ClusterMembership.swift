@@ -44,6 +44,11 @@ actor ClusterMembership {
     private(set) var takeovers: [(sessionId: String, seconds: Double)] = []
     /// Most sessions claimed in one scan (each one rebuilds its tests).
     static let claimsPerScanMax = 64
+    /// Sessions being claimed and rebuilt now: a second takeover of one of them (a request
+    /// arriving during the scan's rebuild) waits for the first instead of claiming again.
+    private var takingOver: Set<String> = []
+    /// Longest wait for another takeover of the same session, in 10 ms steps (30 s).
+    static let takeoverWaitStepsMax = 3_000
 
     init(settings: ClusterSettings, leases: SessionLeases, context: DaemonContext, supervisor: SessionSupervisor) {
         self.settings = settings
@@ -111,17 +116,36 @@ actor ClusterMembership {
     private func takeOver(_ sessions: [String]) async throws -> [String] {
         let started = ContinuousClock.now
         var claimed: [String] = []
-        for session in sessions where try await leases.claim(session, seconds: seconds) != nil {
-            claimed.append(session)
+        var mine: [String] = []
+        for session in sessions {
+            if takingOver.contains(session) {
+                // Another call is rebuilding it: wait for that one's outcome.
+                for _ in 0..<Self.takeoverWaitStepsMax where takingOver.contains(session) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                if leases.fence.epoch(of: session) != nil, context.routes.containsSession(session) { claimed.append(session) }
+                continue
+            }
+            if leases.fence.epoch(of: session) != nil, context.routes.containsSession(session), !context.isLost(session) {
+                claimed.append(session)  // held and served here already: nothing to claim
+                continue
+            }
+            takingOver.insert(session)
+            mine.append(session)
         }
-        let toRebuild = claimed.filter { !context.routes.containsSession($0) }
+        defer { for session in mine { takingOver.remove(session) } }
+        var won: [String] = []
+        for session in mine where try await leases.claim(session, seconds: seconds) != nil { won.append(session) }
+        // A session lost earlier was evicted: every claimed session is rebuilt from the store.
+        let toRebuild = won.filter { !context.routes.containsSession($0) }
         if !toRebuild.isEmpty {
             try await Recovery(context: context, supervisor: supervisor).run(onlySessions: Set(toRebuild))
         }
-        for session in claimed { context.markHeld(session) }
+        for session in won { context.markHeld(session) }
+        claimed += won
         let elapsed = ContinuousClock.now - started
         let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        for session in toRebuild {
+        for session in toRebuild where won.contains(session) {
             takeovers.append((session, secondsTaken))
             logger.notice("session taken over", metadata: [
                 "session": "\(session)", "daemon": "\(settings.daemonId)", "seconds": "\(secondsTaken)"])

@@ -55,12 +55,8 @@ public struct DaemonConfiguration: Sendable {
     public var durability: Durability
     /// The result store (a SQLite file, or PostgreSQL); opened (and recovered) by `DaemonCore.open`.
     public var store: StoreLocation
-    /// The SQLite file of the store (setting it makes the store that file); for a PostgreSQL
-    /// store, its URL without password.
-    public var databasePath: String {
-        get { store.description }
-        set { store = .sqlite(path: newValue) }
-    }
+    /// The store as messages show it: the SQLite file, or the PostgreSQL URL without password.
+    public var databasePath: String { store.description }
     public var clock: any DaemonClock
     public var limits: DaemonLimits
     /// Set to share a PostgreSQL store with other daemons (leases, takeover, redirects); nil for

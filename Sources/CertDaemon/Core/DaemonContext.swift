@@ -138,7 +138,13 @@ final class DaemonContext: Sendable {
 
     func join(_ cluster: ClusterMembership) { clusterMembership.withLock { $0 = cluster } }
 
-    func markLost(_ sessionId: String) { lostSessions.withLock { _ = $0.insert(sessionId) } }
+    /// Another daemon took the session: its requests are sent there, and this daemon's copy is
+    /// dropped (a takeover later rebuilds it from the store).
+    func markLost(_ sessionId: String) {
+        lostSessions.withLock { _ = $0.insert(sessionId) }
+        routes.evictSession(sessionId)
+        for shard in pool.shards { shard.removeAll(sessionId: sessionId) }
+    }
 
     func markHeld(_ sessionId: String) { lostSessions.withLock { _ = $0.remove(sessionId) } }
 

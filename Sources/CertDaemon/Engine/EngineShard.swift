@@ -70,6 +70,14 @@ final class EngineShard: Sendable {
         }
     }
 
+    /// Drops every test of a session (its lease went to another daemon).
+    func removeAll(sessionId: String) {
+        let prefix = sessionId + "\u{0}"
+        tests.withLock { tests in
+            for key in tests.keys where key.hasPrefix(prefix) { tests.removeValue(forKey: key) }
+        }
+    }
+
     /// Takes back a test whose enrolment row could not be queued.
     func remove(key: String) {
         tests.withLock { _ = $0.removeValue(forKey: key) }

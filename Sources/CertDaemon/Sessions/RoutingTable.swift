@@ -59,6 +59,15 @@ final class RoutingTable: Sendable {
         }
     }
 
+    /// Drops a session and the routes of its assessments (its lease went to another daemon):
+    /// a later takeover rebuilds it from the store, never from this stale copy.
+    func evictSession(_ id: String) {
+        sessions.withLock { _ = $0.removeValue(forKey: id) }
+        routes.withLock { table in
+            for key in table.keys where table[key]?.route.sessionId == id { table.removeValue(forKey: key) }
+        }
+    }
+
     func containsSession(_ id: String) -> Bool {
         sessions.withLock { $0[id] != nil }
     }

@@ -66,9 +66,11 @@ public enum ThresholdCheck {
                what: "test–retest mean |Δscore|")
         atLeast("retest_same_level_min", thresholds.retestSameLevelMin, consistency.retestSameLevelShare,
                 what: "test–retest same-level share")
-        atMost("exposure_max", thresholds.exposureMax, summary.itemSecurity?.maxExposureRate,
+        // Every bank that served a test counts (a Pix+ run measures each bank apart).
+        let banks = summary.itemSecurityByBank ?? summary.itemSecurity.map { [$0] } ?? []
+        atMost("exposure_max", thresholds.exposureMax, banks.compactMap(\.maxExposureRate).max(),
                what: "largest exposure rate of a challenge")
-        atMost("overlap_max", thresholds.overlapMax, summary.itemSecurity?.overlap.direct, what: "test overlap rate")
+        atMost("overlap_max", thresholds.overlapMax, banks.compactMap(\.overlap.direct).max(), what: "test overlap rate")
         if let expected = thresholds.digest {
             let passed = summary.digest.lowercased() == expected.lowercased()
             outcomes.append(ThresholdOutcome(

@@ -19,7 +19,7 @@ final class PostgresBackend: StoreBackend {
     private let runTask: Task<Void, Never>
 
     /// The longest the first connection and the migration may take before `STORE_UNREACHABLE`.
-    static let connectTimeout: Duration = .seconds(15)
+    static let connectTimeout: Duration = .seconds(60)
 
     /// Connects, refuses a newer or foreign database, and migrates it. `STORE_UNREACHABLE` when
     /// the server cannot be reached or refuses the login (the message never holds the password).
