@@ -18,7 +18,7 @@ struct ClusterChaosTests {
     static let kills = max(1, Int(ProcessInfo.processInfo.environment["CERTSIM_CLUSTER_KILLS"] ?? "") ?? 2)
     static let chaosSeed: UInt64 = 20_261_206
     /// Seconds a lease lasts: the takeover of a killed daemon's sessions waits for it.
-    static let leaseSeconds = 5.0
+    static let leaseSeconds = 2.0
     static let runSecondsMax = 600.0
     static let pollMilliseconds = 20
 

@@ -77,18 +77,35 @@ enum FinalResults {
 
     /// Reads each session's stored results through the daemon (`session.results`). A session the
     /// daemon cannot answer for is left out (its certificates are looked up instead).
+    /// A session whose daemon cannot answer now (it died and its lease has not run out, so the
+    /// others send the runner back to it) is asked again, every `storePollSeconds`, until
+    /// `daemonResultsWaitSecondsMax` has passed for the whole run.
     static func fromDaemon(sessionIds: [String], proctors: any ProctorTransport) async -> (results: [String: FinalResult], refused: Int) {
         var results: [String: FinalResult] = [:]
         var refused = 0
+        let deadline = VirtualClock.uptimeNanoseconds() + UInt64(daemonResultsWaitSecondsMax * 1e9)
         for sessionId in sessionIds {
-            do throws(DaemonError) {
-                for record in try await proctors.results(sessionId: sessionId) { results[record.assessmentId] = FinalResult(record) }
-            } catch {
-                refused += 1
+            while true {
+                do throws(DaemonError) {
+                    for record in try await proctors.results(sessionId: sessionId) { results[record.assessmentId] = FinalResult(record) }
+                    break
+                } catch {
+                    let outage = error.code.family == .unavailable || error.code == .sessionElsewhere
+                        || TransportErrorCode.isConnectionFailure(error.code)
+                    guard outage, VirtualClock.uptimeNanoseconds() < deadline else {
+                        refused += 1
+                        break
+                    }
+                    try? await Task.sleep(nanoseconds: UInt64(storePollSeconds * 1e9))
+                }
             }
         }
         return (results, refused)
     }
+
+    /// Longest wait, over a whole run, for daemons to give their stored results (a dead daemon's
+    /// sessions are answered for once another daemon takes them over).
+    static let daemonResultsWaitSecondsMax = 120.0
 
     /// Looks up every published certificate through the candidate API. Failures are returned by
     /// code, to be counted in the run's errors.

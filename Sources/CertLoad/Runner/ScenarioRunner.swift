@@ -96,6 +96,9 @@ public enum ScenarioRunner {
             // socket; what it cannot give comes from the published certificates.
             let stored = await FinalResults.fromDaemon(sessionIds: played.closed.keys.sorted(), proctors: connection.proctors)
             results = stored.results
+            // A session whose stored results could not be read is counted: its certificates
+            // give no θ̂ or error rate, so the digest cannot match the same run read whole.
+            for _ in 0..<stored.refused { played.errors.record(.runResults) }
             let missing = certificates.filter { results[$0.assessmentId] == nil }
             if !missing.isEmpty {
                 let fetched = await FinalResults.fromCertificates(missing, candidates: connection.candidates)
