@@ -198,61 +198,29 @@ public struct StoreReader: Sendable {
     private static func fetchAnswers(_ db: Database, assessmentId: String) throws -> [AnswerRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM answers WHERE assessment_id = ? ORDER BY question_number",
                          arguments: [assessmentId]).map { row in
-            let c = Columns(row, table: "answer_journal", key: "\(assessmentId)#\(row["question_number"] ?? "?")")
-            return AnswerRecord(assessmentId: try c.text("assessment_id"), questionNumber: try c.int("question_number"),
-                                challengeId: try c.text("challenge_id"), result: try c.text("result"),
-                                recordedSeconds: try c.double("recorded_seconds"))
+            try StoredRecords.answer(Columns(row, table: "answer_journal", key: "\(assessmentId)#\(row["question_number"] ?? "?")"))
         }
     }
 
     private static func session(_ row: Row) throws -> SessionRecord {
-        let c = Columns(row, table: "sessions", key: row["id"] ?? "?")
-        return SessionRecord(
-            id: try c.text("id"), accessCode: try c.text("access_code"),
-            invigilatorPasswordHash: try c.text("invigilator_password_hash"), name: try c.optionalText("name"),
-            centre: try c.optionalText("centre"), nominalDurationSeconds: try c.double("nominal_duration_seconds"),
-            status: try c.text("status"), createdSeconds: try c.double("created_seconds"),
-            firstStartSeconds: try c.optionalDouble("first_start_seconds"),
-            finalizedSeconds: try c.optionalDouble("finalized_seconds"),
-            publishedSeconds: try c.optionalDouble("published_seconds"), versionId: try c.text("version_id"))
+        try StoredRecords.session(Columns(row, table: "sessions", key: row["id"] ?? "?"))
     }
 
     private static func candidate(_ row: Row) throws -> CandidateRecord {
-        let c = Columns(row, table: "candidates", key: "\(row["session_id"] ?? "?")/\(row["candidate_id"] ?? "?")")
-        return CandidateRecord(
-            sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"),
-            externalIndex: try c.int("external_index"), status: try c.text("status"),
-            abortReason: try c.optionalText("abort_reason"), needsAccessibility: try c.int("needs_accessibility") != 0,
-            locale: try c.text("locale"), trueAbility: try c.optionalDouble("true_ability"),
-            extraTimePercent: try c.double("extra_time_percent"), versionId: try c.optionalText("version_id"),
-            complementaryVersionId: try c.optionalText("complementary_version_id"))
+        try StoredRecords.candidate(Columns(row, table: "candidates", key: "\(row["session_id"] ?? "?")/\(row["candidate_id"] ?? "?")"))
     }
 
     private static func assessment(_ row: Row) throws -> AssessmentRecord {
-        let c = Columns(row, table: "assessments", key: row["id"] ?? "?")
-        return AssessmentRecord(
-            id: try c.text("id"), sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"),
-            tokenHash: try c.text("token_hash"), status: try c.text("status"),
-            startedSeconds: try c.double("started_seconds"))
+        try StoredRecords.assessment(Columns(row, table: "assessments", key: row["id"] ?? "?"))
     }
 
     private static func event(_ row: Row) throws -> CandidateEventRecord {
-        let c = Columns(row, table: "candidate_events",
-                        key: "\(row["session_id"] ?? "?")/\(row["candidate_id"] ?? "?")#\(row["ordinal"] ?? "?")")
-        return CandidateEventRecord(
-            sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"), ordinal: try c.int("ordinal"),
-            kind: try c.text("kind"), atSeconds: try c.double("at_seconds"), answersCount: try c.int("answers_count"),
-            detail: try c.optionalText("detail"))
+        try StoredRecords.event(Columns(row, table: "candidate_events",
+                                        key: "\(row["session_id"] ?? "?")/\(row["candidate_id"] ?? "?")#\(row["ordinal"] ?? "?")"))
     }
 
     private static func alert(_ row: Row) throws -> AlertRecord {
-        let c = Columns(row, table: "alerts", key: row["id"] ?? "?")
-        let kindText = try c.text("kind")
-        guard let kind = AlertRecord.Kind(rawValue: kindText) else { throw c.corrupt("kind", "unknown value \"\(kindText)\"") }
-        return AlertRecord(id: try c.text("id"), assessmentId: try c.text("assessment_id"), kind: kind,
-                           challengeId: try c.optionalText("challenge_id"), status: try c.text("status"),
-                           createdSeconds: try c.double("created_seconds"),
-                           resolvedSeconds: try c.optionalDouble("resolved_seconds"))
+        try StoredRecords.alert(Columns(row, table: "alerts", key: row["id"] ?? "?"))
     }
 
     private static func result(_ row: Row) throws -> ResultRecord {
@@ -261,51 +229,20 @@ public struct StoreReader: Sendable {
     }
 
     private static func result(_ row: Row, levels decoded: inout [String: [String: Int]]) throws -> ResultRecord {
-        let c = Columns(row, table: "results", key: row["assessment_id"] ?? "?")
-        let levels: [String: Int]?
-        if let json = try c.optionalText("competence_levels") {
-          if let known = decoded[json] {
-            levels = known
-          } else {
-            guard let parsed = try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8)) else {
-                throw c.corrupt("competence_levels", "not a JSON object of levels")
-            }
-            levels = parsed
-            if decoded.count < 4_096 { decoded[json] = parsed }
-          }
-        } else {
-            levels = nil
-        }
-        return ResultRecord(
-            assessmentId: try c.text("assessment_id"), capacity: try c.double("capacity"),
-            errorRate: try c.double("error_rate"), pixScore: try c.optionalInt("pix_score"),
-            meshLevel: try c.optionalInt("mesh_level"), level: try c.optionalText("level"),
-            competenceLevels: levels, status: try c.text("status"), statusReason: try c.optionalText("status_reason"),
-            versionId: try c.text("version_id"), answersCount: try c.int("answers_count"),
-            verificationCode: try c.text("verification_code"), scoredSeconds: try c.double("scored_seconds"),
-            juryLevel: try c.optionalText("jury_level"), jurySeconds: try c.optionalDouble("jury_seconds"))
+        try StoredRecords.result(Columns(row, table: "results", key: row["assessment_id"] ?? "?"), levels: &decoded)
     }
 
     private static func issueReport(_ row: Row) throws -> IssueReportRecord {
-        let c = Columns(row, table: "issue_reports", key: row["id"] ?? "?")
-        return IssueReportRecord(
-            id: try c.text("id"), assessmentId: try c.text("assessment_id"), category: try c.text("category"),
-            subcategory: try c.optionalText("subcategory"), challengeId: try c.optionalText("challenge_id"),
-            questionNumber: try c.optionalInt("question_number"), resolved: try c.int("resolved") != 0,
-            details: try c.text("details"), createdSeconds: try c.double("created_seconds"))
+        try StoredRecords.issueReport(Columns(row, table: "issue_reports", key: row["id"] ?? "?"))
     }
 
     private static func version(_ row: Row) throws -> VersionRecord {
-        let c = Columns(row, table: "versions", key: row["id"] ?? "?")
-        return VersionRecord(id: try c.text("id"), contentHash: try c.text("content_hash"),
-                             framework: try c.text("framework"), document: try c.text("document"),
-                             storedSeconds: try c.double("stored_seconds"))
+        try StoredRecords.version(Columns(row, table: "versions", key: row["id"] ?? "?"))
     }
 }
 
-/// Reads one stored row's columns strictly: a value of the wrong type (or a NULL where one is
-/// required) is `STORE_CORRUPT` naming the table, the row and the column — never a default.
-struct Columns {
+/// A SQLite row's columns (``StoredColumns``).
+struct Columns: StoredColumns {
     let row: Row
     let table: String
     let key: String

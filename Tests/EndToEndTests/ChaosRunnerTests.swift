@@ -85,15 +85,7 @@ import CertTestSupport
         options.daemon = .http(host: "127.0.0.1", port: port)
         options.controlSocketPath = serve.socketPath
         options.databasePath = serve.databasePath
-        let finished = RunFinished()
-        let runner = Task { () -> Result<RunOutcome, RunError> in
-            defer { finished.set() }
-            do throws(RunError) {
-                return .success(try await ScenarioRunner.run(scenario: scenario, options: options))
-            } catch {
-                return .failure(error)
-            }
-        }
+        let (runner, finished) = RunFinished.start(scenario, options)
 
         var pending = killAt.sorted()
         var killedAfter: [Int] = []
@@ -238,6 +230,20 @@ final class RunFinished: Sendable {
     private let state = Mutex(false)
     func set() { state.withLock { $0 = true } }
     var value: Bool { state.withLock { $0 } }
+
+    /// Runs the scenario in a task of its own; the flag says when it is over.
+    static func start(_ scenario: Scenario, _ options: RunOptions) -> (Task<Result<RunOutcome, RunError>, Never>, RunFinished) {
+        let finished = RunFinished()
+        let runner = Task { () -> Result<RunOutcome, RunError> in
+            defer { finished.set() }
+            do throws(RunError) {
+                return .success(try await ScenarioRunner.run(scenario: scenario, options: options))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return (runner, finished)
+    }
 }
 
 /// A `certsim serve` child on a given loopback port (so a restart is found where the runner

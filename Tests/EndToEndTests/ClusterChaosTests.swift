@@ -57,15 +57,7 @@ struct ClusterChaosTests {
         options.daemon = .http(host: "127.0.0.1", port: ports[0])
         options.controlSocketPath = daemons[0].socketPath
         options.otherDaemons = [ExternalDaemon(address: .http(host: "127.0.0.1", port: ports[1]), controlSocketPath: daemons[1].socketPath)]
-        let finished = RunFinished()
-        let runner = Task { () -> Result<RunOutcome, RunError> in
-            defer { finished.set() }
-            do throws(RunError) {
-                return .success(try await ScenarioRunner.run(scenario: scenario, options: options))
-            } catch {
-                return .failure(error)
-            }
-        }
+        let (runner, finished) = RunFinished.start(scenario, options)
 
         // K kill points over the run, alternating between the daemons; the last victim stays dead.
         var random = SeededRandom(seed: Self.chaosSeed, 2)

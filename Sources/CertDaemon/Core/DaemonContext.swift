@@ -115,7 +115,12 @@ final class DaemonContext: Sendable {
     /// The session `sessionId`. On a shared store, a session this daemon does not serve is
     /// looked up: `SESSION_ELSEWHERE` naming its daemon, or taken over when its lease expired.
     func session(_ sessionId: String) async throws(DaemonError) -> ProctoringSession {
-        if let session = routes.session(sessionId), !isLost(sessionId) { return session }
+        let session = routes.session(sessionId)
+        guard isClustered else {
+            guard let session else { throw .sessionNotFound(sessionId) }
+            return session
+        }
+        if let session, !isLost(sessionId) { return session }
         guard let cluster else { throw .sessionNotFound(sessionId) }
         try await cluster.locate(sessionId: sessionId)
         guard let session = routes.session(sessionId) else { throw .sessionNotFound(sessionId) }
@@ -125,16 +130,17 @@ final class DaemonContext: Sendable {
     /// The route of an assessment (``RoutingTable/route(assessmentId:token:)``), looked up in
     /// the store as ``session(_:)`` does when this daemon does not serve it.
     func route(assessmentId: String, token: String) async throws(DaemonError) -> RoutingTable.Route {
-        if let cluster {
-            let known = routes.route(assessmentId: assessmentId)
-            if known == nil || isLost(known!.sessionId) {
-                try await cluster.locate(assessmentId: assessmentId)
-            }
+        if isClustered, let cluster, routes.route(assessmentId: assessmentId).map({ isLost($0.sessionId) }) ?? true {
+            try await cluster.locate(assessmentId: assessmentId)
         }
         return try routes.route(assessmentId: assessmentId, token: token)
     }
 
     var cluster: ClusterMembership? { clusterMembership.withLock { $0 } }
+
+    /// Set for the daemon's life: a daemon alone on its store takes no lock of the cluster's on
+    /// the request path.
+    var isClustered: Bool { configuration.cluster != nil }
 
     func join(_ cluster: ClusterMembership) { clusterMembership.withLock { $0 = cluster } }
 

@@ -101,11 +101,8 @@ struct PostgresReader: StoreReading {
 
     func versions() async throws(StoreError) -> [VersionRecord] {
         try await read("reading certification versions") { connection in
-            try await Self.rows(connection, "SELECT * FROM versions ORDER BY id COLLATE \"C\"").map { row in
-                let c = PostgresColumns(row, table: "versions", key: "?")
-                return VersionRecord(id: try c.text("id"), contentHash: try c.text("content_hash"),
-                                     framework: try c.text("framework"), document: try c.text("document"),
-                                     storedSeconds: try c.double("stored_seconds"))
+            try await Self.rows(connection, "SELECT * FROM versions ORDER BY id COLLATE \"C\"").map {
+                try StoredRecords.version(PostgresColumns($0, table: "versions", key: "?"))
             }
         }
     }
@@ -149,80 +146,33 @@ struct PostgresReader: StoreReading {
     }
 
     private static func answer(_ row: PostgresRandomAccessRow) throws -> AnswerRecord {
-        let c = PostgresColumns(row, table: "answer_journal", key: "?")
-        return AnswerRecord(assessmentId: try c.text("assessment_id"), questionNumber: try c.int("question_number"),
-                            challengeId: try c.text("challenge_id"), result: try c.text("result"),
-                            recordedSeconds: try c.double("recorded_seconds"))
+        try StoredRecords.answer(PostgresColumns(row, table: "answer_journal", key: "?"))
     }
 
     private static func session(_ row: PostgresRandomAccessRow) throws -> SessionRecord {
-        let c = PostgresColumns(row, table: "sessions", key: (try? row["id"].decode(String.self)) ?? "?")
-        return SessionRecord(
-            id: try c.text("id"), accessCode: try c.text("access_code"),
-            invigilatorPasswordHash: try c.text("invigilator_password_hash"), name: try c.optionalText("name"),
-            centre: try c.optionalText("centre"), nominalDurationSeconds: try c.double("nominal_duration_seconds"),
-            status: try c.text("status"), createdSeconds: try c.double("created_seconds"),
-            firstStartSeconds: try c.optionalDouble("first_start_seconds"),
-            finalizedSeconds: try c.optionalDouble("finalized_seconds"),
-            publishedSeconds: try c.optionalDouble("published_seconds"), versionId: try c.text("version_id"))
+        try StoredRecords.session(PostgresColumns(row, table: "sessions", key: (try? row["id"].decode(String.self)) ?? "?"))
     }
 
     private static func candidate(_ row: PostgresRandomAccessRow) throws -> CandidateRecord {
-        let c = PostgresColumns(row, table: "candidates", key: "?")
-        return CandidateRecord(
-            sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"),
-            externalIndex: try c.int("external_index"), status: try c.text("status"),
-            abortReason: try c.optionalText("abort_reason"), needsAccessibility: try c.int("needs_accessibility") != 0,
-            locale: try c.text("locale"), trueAbility: try c.optionalDouble("true_ability"),
-            extraTimePercent: try c.double("extra_time_percent"), versionId: try c.optionalText("version_id"),
-            complementaryVersionId: try c.optionalText("complementary_version_id"))
+        try StoredRecords.candidate(PostgresColumns(row, table: "candidates", key: "?"))
     }
 
     private static func assessment(_ row: PostgresRandomAccessRow) throws -> AssessmentRecord {
-        let c = PostgresColumns(row, table: "assessments", key: "?")
-        return AssessmentRecord(
-            id: try c.text("id"), sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"),
-            tokenHash: try c.text("token_hash"), status: try c.text("status"),
-            startedSeconds: try c.double("started_seconds"))
+        try StoredRecords.assessment(PostgresColumns(row, table: "assessments", key: "?"))
     }
 
     private static func event(_ row: PostgresRandomAccessRow) throws -> CandidateEventRecord {
-        let c = PostgresColumns(row, table: "candidate_events", key: "?")
-        return CandidateEventRecord(
-            sessionId: try c.text("session_id"), candidateId: try c.text("candidate_id"), ordinal: try c.int("ordinal"),
-            kind: try c.text("kind"), atSeconds: try c.double("at_seconds"), answersCount: try c.int("answers_count"),
-            detail: try c.optionalText("detail"))
+        try StoredRecords.event(PostgresColumns(row, table: "candidate_events", key: "?"))
     }
 
     private static func result(_ row: PostgresRandomAccessRow, levels decoded: inout [String: [String: Int]]) throws -> ResultRecord {
-        let c = PostgresColumns(row, table: "results", key: (try? row["assessment_id"].decode(String.self)) ?? "?")
-        let levels: [String: Int]?
-        if let json = try c.optionalText("competence_levels") {
-            if let known = decoded[json] {
-                levels = known
-            } else {
-                guard let parsed = try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8)) else {
-                    throw c.corrupt("competence_levels", "not a JSON object of levels")
-                }
-                levels = parsed
-                if decoded.count < 4_096 { decoded[json] = parsed }
-            }
-        } else {
-            levels = nil
-        }
-        return ResultRecord(
-            assessmentId: try c.text("assessment_id"), capacity: try c.double("capacity"),
-            errorRate: try c.double("error_rate"), pixScore: try c.optionalInt("pix_score"),
-            meshLevel: try c.optionalInt("mesh_level"), level: try c.optionalText("level"),
-            competenceLevels: levels, status: try c.text("status"), statusReason: try c.optionalText("status_reason"),
-            versionId: try c.text("version_id"), answersCount: try c.int("answers_count"),
-            verificationCode: try c.text("verification_code"), scoredSeconds: try c.double("scored_seconds"),
-            juryLevel: try c.optionalText("jury_level"), jurySeconds: try c.optionalDouble("jury_seconds"))
+        try StoredRecords.result(
+            PostgresColumns(row, table: "results", key: (try? row["assessment_id"].decode(String.self)) ?? "?"), levels: &decoded)
     }
 }
 
-/// One PostgreSQL row's columns, read strictly as ``Columns`` reads a SQLite row.
-struct PostgresColumns {
+/// A PostgreSQL row's columns (``StoredColumns``).
+struct PostgresColumns: StoredColumns {
     let row: PostgresRandomAccessRow
     let table: String
     let key: String
