@@ -17,11 +17,26 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// Mixes `seed` and every key, in order, into one SplitMix64 state, then draws the four
     /// xoshiro words from it. Different key lists give independent streams.
     public init(seed: UInt64, keys: [UInt64]) {
-        var mixed = SplitMix64.mix(seed)
-        for key in keys {
-            mixed = SplitMix64.mix(mixed ^ SplitMix64.mix(key))
-        }
-        var splitMix = SplitMix64(state: mixed)
+        var mix = KeyMix(seed: seed)
+        for key in keys { mix.add(key) }
+        self.init(mix)
+    }
+
+    /// A seed and keys mixed one at a time, for hot paths that draw without building an array
+    /// of keys: `SeededRandom(mix)` after adding k1…kn is `SeededRandom(seed:keys: [k1…kn])`.
+    public struct KeyMix: Sendable {
+        var mixed: UInt64
+
+        @inline(__always)
+        public init(seed: UInt64) { mixed = SplitMix64.mix(seed) }
+
+        @inline(__always)
+        public mutating func add(_ key: UInt64) { mixed = SplitMix64.mix(mixed ^ SplitMix64.mix(key)) }
+    }
+
+    /// The generator of a finished `KeyMix`.
+    public init(_ mix: KeyMix) {
+        var splitMix = SplitMix64(state: mix.mixed)
         s0 = splitMix.next()
         s1 = splitMix.next()
         s2 = splitMix.next()

@@ -173,4 +173,42 @@ import Testing
                                        version: BuiltInVersions.coreV3, configuration: .default)
         #expect(Set(result.competenceLevels?.keys.map { $0 } ?? []) == Set(bank.competences.map(\.id)))
     }
+
+    /// Scoring reads the bank's precomputed response factors; the estimates must be the ones
+    /// computed point by point from the response model (one `exp` per grid point, here in the
+    /// test), bit for bit, at every step of the history.
+    @Test func scoringFromTheResponseTablesEqualsTheDirectUpdateBitForBit() throws {
+        let bank = BankGenerator.generate(challenges: 300, seed: 11)
+        var random = SeededRandom(seed: 5, SeededRandom.key("scoring-tables"))
+        for configuration in [AlgorithmConfiguration.default, {
+            var eap = AlgorithmConfiguration.default
+            eap.estimator = .eap
+            return eap
+        }()] {
+            let picked = (0..<32).map { _ in bank.challenges[Int(random.next() % UInt64(bank.challenges.count))] }
+            var seen = Set<String>()
+            let distinct = picked.filter { seen.insert($0.id).inserted }
+            let answers = distinct.map { Answer(challengeId: $0.id, result: random.next() % 3 == 0 ? .ko : .ok) }
+            let result = try Scoring.score(answers: answers, abortReason: nil, validatedAlertChallengeIds: [],
+                                           bank: bank, version: BuiltInVersions.coreV3, configuration: configuration)
+            var direct = CapacityEstimator(configuration: configuration)
+            var history: [CapacityEstimate] = []
+            for (challenge, answer) in zip(distinct, answers) {
+                let grid = CapacityGrid.points
+                var factors = [Double](repeating: 0, count: grid.count)
+                for k in grid.indices {
+                    let p = 1.0 / (1.0 + Foundation.exp(challenge.discriminant * (challenge.difficulty - grid[k])))
+                    factors[k] = answer.result.isCorrect ? p : 1.0 - p
+                }
+                factors.withUnsafeBufferPointer { direct.add(factors: $0) }
+                history.append(direct.estimate)
+            }
+            #expect(result.history.count == history.count)
+            for (got, want) in zip(result.history, history) {
+                #expect(got.capacity.bitPattern == want.capacity.bitPattern)
+                #expect(got.errorRate.bitPattern == want.errorRate.bitPattern)
+            }
+            #expect(result.capacity.bitPattern == direct.estimate.capacity.bitPattern)
+        }
+    }
 }

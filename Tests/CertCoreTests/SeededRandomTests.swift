@@ -62,4 +62,32 @@ import Testing
         #expect(SeededRandom.key("a") == 0xAF63_DC4C_8601_EC8C)
         #expect(SeededRandom.key("foobar") == 0x8594_4171_F739_67E8)
     }
+
+    /// Keys mixed one at a time give the generator of the same key list, mixed as DESIGN says:
+    /// SplitMix64's finaliser over the seed, then over (state ^ mix(key)) for each key.
+    @Test func keysMixedOneAtATimeGiveTheSameGeneratorAsTheList() {
+        func mix(_ value: UInt64) -> UInt64 {
+            var z = value
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        for keys: [UInt64] in [[], [1], [7, 0, 5], [.max, 3, 9, 11, 13]] {
+            var oneAtATime = SeededRandom.KeyMix(seed: 42)
+            var byHand = mix(42)
+            for key in keys {
+                oneAtATime.add(key)
+                byHand = mix(byHand ^ mix(key))
+            }
+            var a = SeededRandom(oneAtATime)
+            var b = SeededRandom(seed: 42, keys: keys)
+            var splitMix = SplitMix64(state: byHand)
+            var c = SeededRandom(state: (splitMix.next(), splitMix.next(), splitMix.next(), splitMix.next()))
+            for _ in 0..<8 {
+                let x = a.next()
+                #expect(x == b.next())
+                #expect(x == c.next())
+            }
+        }
+    }
 }

@@ -164,6 +164,30 @@ import Testing
         #expect(scaled.nowSeconds() >= VirtualClock.dayStartSeconds)
     }
 
+    /// The fixed-arity draws (the answer path's) are the variadic ones: the generator of the
+    /// key list (namespace, purpose, keys…).
+    @Test func fixedArityDrawsEqualTheKeyListDraws() {
+        let draws = RunnerDraws(seed: 4_242)
+        let namespace = RunnerDraws.namespace
+        func listed(_ purpose: DrawPurpose, _ keys: [UInt64]) -> SeededRandom {
+            SeededRandom(seed: 4_242, keys: [namespace, purpose.rawValue] + keys)
+        }
+        for purpose in [DrawPurpose.answer, .thinkTime, .liveAlert, .arrival] {
+            var r1 = listed(purpose, [3])
+            #expect(draws.unit(purpose, 3) == r1.nextUnitInterval())
+            var r2 = listed(purpose, [3, 1])
+            #expect(draws.unit(purpose, 3, 1) == r2.nextUnitInterval())
+            var r3 = listed(purpose, [3, 1, 4])
+            #expect(draws.unit(purpose, 3, 1, 4) == r3.nextUnitInterval())
+            var r4 = listed(purpose, [3, 1, 4, 1])
+            #expect(draws.unit(purpose, 3, 1, 4, 1) == r4.nextUnitInterval())
+            var r5 = listed(purpose, [3, 1, 4, 1, 5])
+            #expect(draws.unit(purpose, 3, 1, 4, 1, 5) == r5.nextUnitInterval())
+            var n4 = listed(purpose, [2, 7, 1, 8])
+            #expect(draws.standardNormal(purpose, 2, 7, 1, 8) == n4.nextStandardNormal())
+        }
+    }
+
     @Test func drawsOfDifferentPurposesAreIndependentStreams() {
         let draws = RunnerDraws(seed: 99)
         var seen = Set<Double>()

@@ -680,7 +680,13 @@ public struct CandidateTest: Sendable {
     /// The generator of the next pick: keyed by (seed, session, candidate, question number),
     /// so that a test rebuilt after a crash picks what it picked before.
     public func pickRandom(seed: UInt64) -> SeededRandom {
-        SeededRandom(seed: seed, keys: [sessionKey, candidateKey, UInt64(answersCount + 1), Self.challengePickPurpose])
+        // `SeededRandom(seed:keys:)` on these four keys, without the array.
+        var mix = SeededRandom.KeyMix(seed: seed)
+        mix.add(sessionKey)
+        mix.add(candidateKey)
+        mix.add(UInt64(answersCount + 1))
+        mix.add(Self.challengePickPurpose)
+        return SeededRandom(mix)
     }
 
     static let challengePickPurpose = SeededRandom.key("challenge-pick")

@@ -24,22 +24,31 @@ public enum Scoring {
             excludedSkills.insert(challenge.skill)
         }
         var counted: [(challenge: Challenge, correct: Bool)] = []
+        var countedIndices: [Int] = []
+        counted.reserveCapacity(answers.count)
+        countedIndices.reserveCapacity(answers.count)
         for answer in answers {
-            guard let challenge = bank.challenge(withId: answer.challengeId) else {
+            guard let index = bank.index(ofChallenge: answer.challengeId) else {
                 throw ScoringError.unknownChallenge(answer.challengeId)
             }
-            if !validatedAlertChallengeIds.contains(answer.challengeId) {
-                counted.append((challenge, answer.result.isCorrect))
+            if validatedAlertChallengeIds.isEmpty || !validatedAlertChallengeIds.contains(answer.challengeId) {
+                counted.append((bank.challenges[index], answer.result.isCorrect))
+                countedIndices.append(index)
             }
         }
         guard counted.count <= configuration.maximumAssessmentLength else {
             throw ScoringError(.tooManyAnswers, "\(counted.count) counted answers, more than maximumAssessmentLength \(configuration.maximumAssessmentLength)")
         }
 
+        // The bank's response tables hold the very factors `add(_:correct:)` computes (one
+        // `exp` per grid point), so reading them gives the same estimates bit for bit; a test
+        // is scored at its last answer, on the request path.
         var estimator = CapacityEstimator(configuration: configuration)
+        let response = BankTables.shared(for: bank).response
         var history: [CapacityEstimate] = []
-        for answer in counted {
-            estimator.add(answer.challenge, correct: answer.correct)
+        history.reserveCapacity(counted.count)
+        for (answer, index) in zip(counted, countedIndices) {
+            response.withFactors(challenge: index, correct: answer.correct) { estimator.add(factors: $0) }
             history.append(estimator.estimate)
         }
         var final = estimator.estimate

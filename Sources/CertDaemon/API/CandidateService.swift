@@ -43,10 +43,10 @@ public final class CandidateService: Sendable {
         try shard.enter()
         defer { shard.leave() }
         let outcome: CandidateTest.Outcome
-        if let quick = try shard.nextWithoutWrites(key: route.key) {
+        if let quick = try shard.nextWithoutWrites(key: route.key, slot: route.slot) {
             outcome = quick
         } else {
-            outcome = try await shard.perform(.next, key: route.key)
+            outcome = try await shard.perform(.next, key: route.key, slot: route.slot)
             context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
         }
         switch outcome.reply {
@@ -98,7 +98,7 @@ public final class CandidateService: Sendable {
         try shard.enter()
         defer { shard.leave() }
         let outcome = try await shard.perform(
-            .answer(Answer(challengeId: request.challengeId, result: request.result)), key: route.key)
+            .answer(Answer(challengeId: request.challengeId, result: request.result)), key: route.key, slot: route.slot)
         context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
         guard case .answered(let questionNumber, let answersCount, let completed) = outcome.reply else {
             throw context.refusal(outcome.reply, assessmentId: assessmentId)
@@ -114,7 +114,7 @@ public final class CandidateService: Sendable {
         try context.enter()
         defer { context.leave() }
         let route = try await context.route(assessmentId: assessmentId, token: token)
-        let outcome = try await route.shard.perform(.raiseLiveAlert(challengeId: challengeId), key: route.key)
+        let outcome = try await route.shard.perform(.raiseLiveAlert(challengeId: challengeId), key: route.key, slot: route.slot)
         context.notify(outcome.notices, sessionId: route.sessionId, candidateId: route.candidateId)
         guard case .liveAlert(let raised) = outcome.reply else {
             throw context.refusal(outcome.reply, assessmentId: assessmentId)

@@ -26,7 +26,25 @@ final class EngineShard: Sendable {
     /// `DaemonLimits.engineInFlightMax`.
     let inFlightMax: Int
     private let environment: EngineEnvironment
-    private let tests = Mutex<[String: CandidateTest]>([:])
+    private let tests = Mutex(Tests())
+
+    /// The shard's tests, each in a slot: requests that know the slot (a route holds it) reach
+    /// their test by index, without hashing and comparing the key's string under the lock.
+    /// A slot is never reused: a removed test leaves nil behind, so a stale route finds nothing
+    /// rather than another candidate's test.
+    private struct Tests {
+        var values: [CandidateTest?] = []
+        var slots: [String: Int] = [:]
+
+        /// The slot of `key` if its test is here; with `slot` given, that slot if it holds the test.
+        func index(key: String, slot: Int?) -> Int? {
+            if let slot {
+                return slot < values.count && values[slot] != nil ? slot : nil
+            }
+            guard let index = slots[key], values[index] != nil else { return nil }
+            return index
+        }
+    }
 
     init(index: Int, environment: EngineEnvironment) {
         self.index = index
@@ -64,30 +82,42 @@ final class EngineShard: Sendable {
     /// Adds a newly enrolled or recovered test; false if the candidate already has one.
     func insert(_ test: CandidateTest, key: String) -> Bool {
         tests.withLock { tests in
-            guard tests.index(forKey: key) == nil else { return false }
-            tests[key] = test
+            guard tests.index(key: key, slot: nil) == nil else { return false }
+            tests.slots[key] = tests.values.count
+            tests.values.append(test)
             return true
         }
+    }
+
+    /// The slot of a candidate's test, for its route (nil if the shard does not hold it).
+    func slot(of key: String) -> Int? {
+        tests.withLock { $0.index(key: key, slot: nil) }
     }
 
     /// Drops every test of a session (its lease went to another daemon).
     func removeAll(sessionId: String) {
         let prefix = sessionId + "\u{0}"
         tests.withLock { tests in
-            for key in tests.keys where key.hasPrefix(prefix) { tests.removeValue(forKey: key) }
+            for (key, index) in tests.slots where key.hasPrefix(prefix) {
+                tests.values[index] = nil
+                tests.slots.removeValue(forKey: key)
+            }
         }
     }
 
     /// Takes back a test whose enrolment row could not be queued.
     func remove(key: String) {
-        tests.withLock { _ = $0.removeValue(forKey: key) }
+        tests.withLock { tests in
+            guard let index = tests.slots.removeValue(forKey: key) else { return }
+            tests.values[index] = nil
+        }
     }
 
     /// Reads the test in place (no copy of its buffers) under the lock.
-    func read<Result>(_ key: String, _ body: (borrowing CandidateTest) -> Result) -> Result? {
+    func read<Result>(_ key: String, slot: Int? = nil, _ body: (borrowing CandidateTest) -> Result) -> Result? {
         tests.withLock { tests in
-            guard let index = tests.index(forKey: key) else { return nil }
-            return body(tests.values[index])
+            guard let index = tests.index(key: key, slot: slot) else { return nil }
+            return body(tests.values[index]!)
         }
     }
 
@@ -104,10 +134,10 @@ final class EngineShard: Sendable {
         let context = makeContext()
         let ticket = CommitTicket()
         let outcome = try tests.withLock { tests throws(DaemonError) -> CandidateTest.Outcome in
-            guard let index = tests.index(forKey: key) else { throw notFound(key) }
+            guard let index = tests.index(key: key, slot: nil) else { throw notFound(key) }
             let outcome: CandidateTest.Outcome
             do throws(LifecycleError) {
-                outcome = try tests.values[index].apply(event, context)
+                outcome = try tests.values[index]!.apply(event, context)
             } catch {
                 throw DaemonError(error)
             }
@@ -121,7 +151,9 @@ final class EngineShard: Sendable {
     /// The candidate's hot path (next, answer, live alert): `apply` without the ticket's
     /// allocation — the caller's task waits on a continuation that the commit resumes. Returns
     /// once the rows are durable (durable mode) or queued (relaxed mode).
-    func perform(_ event: CandidateTest.Event, key: String) async throws(DaemonError) -> CandidateTest.Outcome {
+    func perform(_ event: CandidateTest.Event, key: String, slot: Int? = nil) async throws(DaemonError)
+        -> CandidateTest.Outcome
+    {
         let started = ContinuousClock.now
         let writer = environment.writer
         do throws(StoreError) { try writer.checkAccepting() } catch { throw DaemonError(error) }
@@ -130,37 +162,39 @@ final class EngineShard: Sendable {
         var refusal: DaemonError?
         let committed = await withUnsafeContinuation { (continuation: ResultWriter.Completion) in
             tests.withLock { tests in
-                guard let index = tests.index(forKey: key) else {
+                guard let index = tests.index(key: key, slot: slot) else {
                     refusal = notFound(key)
                     return
                 }
+                let applied: CandidateTest.Outcome
                 do throws(LifecycleError) {
-                    outcome = try tests.values[index].apply(event, context)
+                    applied = try tests.values[index]!.apply(event, context)
                 } catch {
                     refusal = DaemonError(error)
                     return
                 }
                 meters.addBusy(since: started)
-                writer.enqueue(outcome!.writes, completion: continuation,
-                               waitingInEveryMode: outcome!.notices.contains(.resultWritten))
+                writer.enqueue(applied.writes, completion: continuation,
+                               waitingInEveryMode: applied.notices.contains(.resultWritten))
+                outcome = consume applied
             }
             if refusal != nil { continuation.resume(returning: .success(())) }
         }
         if let refusal { throw refusal }
         do throws(StoreError) { try committed.get() } catch { throw DaemonError(error) }
-        return outcome!
+        return outcome.take()!
     }
 
     /// `next` without a continuation when it writes nothing (always, unless the time ran out:
     /// then nil, and the caller takes `perform`, which commits the end before refusing).
-    func nextWithoutWrites(key: String) throws(DaemonError) -> CandidateTest.Outcome? {
+    func nextWithoutWrites(key: String, slot: Int? = nil) throws(DaemonError) -> CandidateTest.Outcome? {
         let started = ContinuousClock.now
         defer { meters.addBusy(since: started) }
         let context = makeContext()
         return try tests.withLock { tests throws(DaemonError) -> CandidateTest.Outcome? in
-            guard let index = tests.index(forKey: key) else { throw notFound(key) }
+            guard let index = tests.index(key: key, slot: slot) else { throw notFound(key) }
             do throws(LifecycleError) {
-                return try tests.values[index].nextWithoutWrites(context)
+                return try tests.values[index]!.nextWithoutWrites(context)
             } catch {
                 throw DaemonError(error)
             }
@@ -178,9 +212,9 @@ final class EngineShard: Sendable {
         return try tests.withLock { tests throws(DaemonError) -> [(key: String, outcome: CandidateTest.Outcome)] in
             var outcomes: [(key: String, outcome: CandidateTest.Outcome)] = []
             for key in keys {
-                guard let index = tests.index(forKey: key) else { throw notFound(key) }
+                guard let index = tests.index(key: key, slot: nil) else { throw notFound(key) }
                 do throws(LifecycleError) {
-                    outcomes.append((key, try tests.values[index].apply(event(key), context)))
+                    outcomes.append((key, try tests.values[index]!.apply(event(key), context)))
                 } catch {
                     throw DaemonError(error)
                 }

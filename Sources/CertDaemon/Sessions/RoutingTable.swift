@@ -18,6 +18,9 @@ final class RoutingTable: Sendable {
         /// The candidate's key in its shard.
         let key: String
         let shard: EngineShard
+        /// The test's slot in its shard (looked up once, here): the request path reaches the
+        /// test by index.
+        let slot: Int?
         let session: ProctoringSession
         /// The token given at registration; the table keeps the current one (`setToken`).
         let registeredToken: String?
@@ -29,6 +32,7 @@ final class RoutingTable: Sendable {
             self.candidateId = candidateId
             self.key = key
             self.shard = shard
+            self.slot = shard.slot(of: key)
             self.session = session
             self.registeredToken = token
         }

@@ -155,8 +155,11 @@ struct CandidateFlow {
     private var lastServedIndex: Int?
 
     private var incidentDone = false
-    private var attemptsByQuestion: [Int: Int] = [:]
-    private var judgedForAlert: Set<String> = []
+    /// Servings of each question number so far (index: question number).
+    private var attemptsByQuestion: [Int] = []
+    /// Challenges already judged for a live alert: a few dozen short ids, searched in order
+    /// (cheaper here than hashing each into a set that grows as the test goes).
+    private var judgedForAlert: [String] = []
     private var pendingLiveAlert: PendingLiveAlert?
     private var companion = CompanionProgress.none
     /// An answer was sent and its acknowledgement has not come back.
@@ -309,12 +312,20 @@ struct CandidateFlow {
             return nil
         }
 
-        let attempt = attemptsByQuestion[questionNumber, default: 0]
-        attemptsByQuestion[questionNumber] = attempt + 1
+        // Bounded whatever number the daemon sends: a candidate sees no more questions than it
+        // sends requests.
+        let slot = min(max(questionNumber, 0), limits.requestsPerCandidateMax)
+        if attemptsByQuestion.count <= slot {
+            if attemptsByQuestion.isEmpty { attemptsByQuestion.reserveCapacity(Self.servedCapacityHint) }
+            attemptsByQuestion.append(contentsOf: repeatElement(0, count: slot + 1 - attemptsByQuestion.count))
+        }
+        let attempt = attemptsByQuestion[slot]
+        attemptsByQuestion[slot] = attempt + 1
         simulatedSeconds += candidate.thinkTimeSeconds(questionNumber: questionNumber, attempt: attempt)
 
         if liveAlerts < limits.liveAlertsPerCandidateMax, !judgedForAlert.contains(challenge.challengeId) {
-            judgedForAlert.insert(challenge.challengeId)
+            if judgedForAlert.isEmpty { judgedForAlert.reserveCapacity(Self.servedCapacityHint) }
+            judgedForAlert.append(challenge.challengeId)
             if candidate.raisesLiveAlert(questionNumber: questionNumber, challengeId: challenge.challengeId) {
                 pendingLiveAlert = PendingLiveAlert(challengeId: challenge.challengeId)
                 try await liveAlert(on: challenge.challengeId)
@@ -354,7 +365,7 @@ struct CandidateFlow {
         assessmentId = newAssessmentId
         inComplementary = true
         answersGiven = 0
-        attemptsByQuestion = [:]
+        attemptsByQuestion = []
         judgedForAlert = []
         pendingLiveAlert = nil
         incidentDone = true

@@ -9,13 +9,25 @@ public struct TrueItemParameters: Sendable {
     /// The smallest true discriminant kept, so noise never flips an item's direction.
     public static let discriminantMin = 0.05
 
-    private let discriminants: [Double]
-    private let difficulties: [Double]
+    /// One reference to the arrays and the bank: a candidate's flow hands these around at every
+    /// answer, and a copy of the struct then costs one retain, not one per field.
+    private final class Storage: Sendable {
+        let discriminants: [Double]
+        let difficulties: [Double]
+        let bank: ItemBank
+
+        init(discriminants: [Double], difficulties: [Double], bank: ItemBank) {
+            self.discriminants = discriminants
+            self.difficulties = difficulties
+            self.bank = bank
+        }
+    }
+
+    private let storage: Storage
     /// The bank these are the true parameters of.
-    public let bank: ItemBank
+    public var bank: ItemBank { storage.bank }
 
     public init(bank: ItemBank, noise: CalibrationNoise, draws: RunnerDraws) {
-        self.bank = bank
         var discriminants: [Double] = []
         var difficulties: [Double] = []
         discriminants.reserveCapacity(bank.challenges.count)
@@ -33,29 +45,29 @@ public struct TrueItemParameters: Sendable {
                                      challenge.discriminant + noise.discriminantStandardDeviation * zA))
             difficulties.append(challenge.difficulty + noise.difficultyStandardDeviation * zB)
         }
-        self.discriminants = discriminants
-        self.difficulties = difficulties
+        storage = Storage(discriminants: discriminants, difficulties: difficulties, bank: bank)
     }
 
     /// P(correct) for a person of true ability `theta` on the challenge; nil for an id the bank
     /// does not hold.
     public func probabilityCorrect(challengeId: String, theta: Double) -> Double? {
-        guard let index = bank.index(ofChallenge: challengeId) else { return nil }
+        guard let index = storage.bank.index(ofChallenge: challengeId) else { return nil }
         return probabilityCorrect(atIndex: index, theta: theta)
     }
 
     /// The challenge's index in the bank, nil for an id the bank does not hold.
     public func index(ofChallenge challengeId: String) -> Int? {
-        bank.index(ofChallenge: challengeId)
+        storage.bank.index(ofChallenge: challengeId)
     }
 
     /// P(correct) for a person of true ability `theta` on the challenge at `index` in the bank.
     public func probabilityCorrect(atIndex index: Int, theta: Double) -> Double {
-        ResponseModel.probabilityCorrect(capacity: theta, discriminant: discriminants[index], difficulty: difficulties[index])
+        ResponseModel.probabilityCorrect(capacity: theta, discriminant: storage.discriminants[index],
+                                         difficulty: storage.difficulties[index])
     }
 
     /// True (discriminant, difficulty) of the challenge at `index` in the bank.
     public func parameters(atIndex index: Int) -> (discriminant: Double, difficulty: Double) {
-        (discriminants[index], difficulties[index])
+        (storage.discriminants[index], storage.difficulties[index])
     }
 }
