@@ -151,9 +151,11 @@ public enum ScenarioRunner {
     }
 
     /// Whole tests of the engine timed at the start of a run, in each of `engineRoundsAtStart`
-    /// rounds (32 steps a test with the default settings: about 3,000 steps in all).
-    public static let engineTestsAtStart = 32
-    public static let engineRoundsAtStart = 3
+    /// rounds (32 steps a test with the default settings: about 18,000 steps in all, some
+    /// 10 ms). The median of 9 rounds: with 3 rounds of 32 tests the figure moved by up to 2×
+    /// from run to run on one machine (461–1,012 ns), which moved every run's ratio with it.
+    public static let engineTestsAtStart = 64
+    public static let engineRoundsAtStart = 9
 
     /// The engine step's CPU time on the first group's bank and settings; nil when they cannot
     /// play the seeded test (a tiny bank, say): the run then reports no ratio.
