@@ -60,8 +60,16 @@ public struct EngineStepLoop: Sendable {
 
     /// The generator of question `question`'s pick.
     public static func random(question: Int) -> SeededRandom {
-        SeededRandom(seed: seed, SeededRandom.key("pick"), UInt64(question))
+        // `SeededRandom(seed:keys: [pickKey, question])` without the array: the whole-test loop
+        // draws one per step, and the variadic form allocated (a malloc and a free per step,
+        // timed as if they were the engine's).
+        var mix = SeededRandom.KeyMix(seed: seed)
+        mix.add(pickKey)
+        mix.add(UInt64(question))
+        return SeededRandom(mix)
     }
+
+    private static let pickKey = SeededRandom.key("pick")
 
     public func randoms(question: Int, count: Int) -> [SeededRandom] {
         Array(repeating: Self.random(question: question), count: count)
