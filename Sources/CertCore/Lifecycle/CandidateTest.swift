@@ -180,7 +180,14 @@ public struct CandidateTest: Sendable {
     public private(set) var assessmentId: String?
     /// The adaptive test from the first start until its result is written; then nil (a
     /// finished test's buffers are several KB, and a year's run holds 150,000 of them).
-    public private(set) var adaptive: AdaptiveTest?
+    public private(set) var adaptive: AdaptiveTest? {
+        get { adaptiveBox?.value }
+        set { adaptiveBox = newValue.map(AdaptiveBox.init) }
+    }
+    /// Where `adaptive` lives: a box (copied on write), so that a test holds one pointer for it
+    /// rather than its ~380 bytes inline — bytes a finished test kept, empty, for the rest of the
+    /// daemon's life (150,000 tests in a year's run: about 55 MB).
+    private var adaptiveBox: AdaptiveBox?
     /// Answers recorded, kept when the adaptive test is dropped.
     public private(set) var answersCount = 0
     public private(set) var scored: Scored?
@@ -279,14 +286,16 @@ public struct CandidateTest: Sendable {
         case .next:
             if let ended = endIfTimeRanOut(now) { return ended }
             let questionNumber = answersCount + 1
-            guard state.status == .started, adaptive != nil else {
+            guard state.status == .started, adaptiveBox != nil else {
                 return Outcome(reply: .challenge(nil, questionNumber: questionNumber), writes: [], notices: [])
             }
             if let pending = liveAlerts.ongoing { throw liveAlertOngoing(pending.challengeId) }
             var random = pickRandom(seed: context.seed)
             let challenge: Challenge?
             do throws(SelectionError) {
-                challenge = try adaptive!.nextChallenge(using: &random)
+                challenge = try mutateAdaptive { adaptive throws(SelectionError) in
+                    try adaptive.nextChallenge(using: &random)
+                }
             } catch {
                 throw LifecycleError(selection: error)
             }
@@ -294,14 +303,14 @@ public struct CandidateTest: Sendable {
 
         case .answer(let answer):
             if let ended = endIfTimeRanOut(now) { return ended }
-            guard state.status == .started, adaptive != nil, let assessmentId else { throw testFinished() }
+            guard state.status == .started, adaptiveBox != nil, let assessmentId else { throw testFinished() }
             if let pending = liveAlerts.ongoing { throw liveAlertOngoing(pending.challengeId) }
             // The code of a completing answer's result is drawn before anything changes, so
             // that running out of codes refuses the answer instead of half-recording it.
-            let mayComplete = adaptive!.countedAnswerCount + 1 >= configuration.maximumAssessmentLength
+            let mayComplete = adaptiveBox!.value.countedAnswerCount + 1 >= configuration.maximumAssessmentLength
             let code = mayComplete ? try context.drawVerificationCode() : nil
             do throws(SelectionError) {
-                try adaptive!.record(answer)
+                try mutateAdaptive { adaptive throws(SelectionError) in try adaptive.record(answer) }
             } catch {
                 throw LifecycleError(selection: error)
             }
@@ -310,7 +319,7 @@ public struct CandidateTest: Sendable {
                 assessmentId: assessmentId, questionNumber: answersCount, challengeId: answer.challengeId,
                 result: answer.result.rawValue, recordedSeconds: now))]
             var notices: [Notice] = [.answerRecorded(answersCount: answersCount)]
-            let completed = adaptive!.isComplete
+            let completed = adaptiveBox!.value.isComplete
             if completed, let code {
                 // A started test that just completed: `complete` cannot refuse here.
                 try? state.complete(nowSeconds: now)
@@ -454,6 +463,15 @@ public struct CandidateTest: Sendable {
     public func timeRunsOut(atSeconds now: Double) -> Bool {
         guard state.status == .started, let firstStart = state.firstStartSeconds else { return false }
         return now - firstStart >= enrolment.durationLimitSeconds
+    }
+
+    /// Runs `body` on the adaptive test in place, copying its box first only if another test
+    /// value shares it (value semantics). The caller checked that there is one.
+    private mutating func mutateAdaptive<Result>(
+        _ body: (inout AdaptiveTest) throws(SelectionError) -> Result
+    ) throws(SelectionError) -> Result {
+        if !isKnownUniquelyReferenced(&adaptiveBox!) { adaptiveBox = AdaptiveBox(adaptiveBox!.value) }
+        return try body(&adaptiveBox!.value)
     }
 
     // MARK: Recovery
@@ -623,7 +641,7 @@ public struct CandidateTest: Sendable {
                     "Give an abort reason (candidate or technical) for the unfinished test of candidate \(candidateId) before finalising.")
             }
             if scored?.isWritten == true { return Outcome(reply: .done, writes: [], notices: []) }
-            guard adaptive != nil, assessmentId != nil else {
+            guard adaptiveBox != nil, assessmentId != nil else {
                 throw LifecycleError(.candidateNotStarted, "Candidate \(candidateId) has no test to score.")
             }
             var updated = state
@@ -648,7 +666,7 @@ public struct CandidateTest: Sendable {
     private mutating func writeResult(abortReason: AbortReason?, code: String, _ context: Context) -> StoreWrite {
         // Scoring refuses only answers the bank does not hold or more answers than the maximum,
         // and `record` admitted neither: a failure here is a broken invariant.
-        guard var result = try? Self.score(adaptive!, abortReason: abortReason, bank: bank,
+        guard var result = try? Self.score(adaptiveBox!.value, abortReason: abortReason, bank: bank,
                                            rules: rules)
         else { preconditionFailure("a test built by its transitions always scores") }
         result.competenceLevels = result.competenceLevels.map(context.internLevels)
@@ -765,4 +783,12 @@ extension LifecycleError {
     init(selection error: SelectionError) {
         self = error.code == .tooManyAnswers ? CertError(.testFinished, error.message) : error
     }
+}
+
+/// The box of a test's `AdaptiveTest`: mutated only through `CandidateTest.mutateAdaptive`, which
+/// copies it first unless the test holds the only reference (so `CandidateTest` stays a value).
+private final class AdaptiveBox: @unchecked Sendable {
+    var value: AdaptiveTest
+
+    init(_ value: AdaptiveTest) { self.value = value }
 }

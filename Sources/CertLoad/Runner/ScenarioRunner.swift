@@ -433,7 +433,23 @@ public enum ScenarioRunner {
 
     static func makeSummary(scenario: Scenario, transportName: String, played: PlayedDay, rows: [CandidateRow],
                             storeBytes: Int?) -> Summary {
-        let scored = rows.filter { CertificationStatus(rawValue: $0.status) != nil }
+        // Counted in one pass: filtered copies of a year's 150,000 rows cost about 200 MB at the
+        // moment the peak RSS is read.
+        var started = 0, completed = 0, validated = 0, rejected = 0, cancelled = 0
+        for row in rows {
+            let status = CertificationStatus(rawValue: row.status)
+            // A Pix+ test's row has no times of its own (the candidate's are on the first
+            // test's row): it counts as started once it has a result.
+            if row.startedAtSeconds != nil || status != nil { started += 1 }
+            guard status != nil else { continue }
+            completed += 1
+            switch row.status {
+            case "validated": validated += 1
+            case "rejected": rejected += 1
+            case "cancelled": cancelled += 1
+            default: break
+            }
+        }
         let wall = max(played.wallSeconds, 1e-9)
         return Summary(
             scenario: scenario.name, seed: scenario.seed, transport: transportName,
@@ -441,15 +457,10 @@ public enum ScenarioRunner {
             wallSeconds: played.wallSeconds, simulatedSeconds: played.simulatedEndSeconds,
             cpuSeconds: played.cpuSeconds, peakRSSBytes: ResourceUsage.current().peakRSSBytes, storeBytes: storeBytes,
             certifications: Summary.Certifications(
-                // A Pix+ test's row has no times of its own (the candidate's are on the first
-                // test's row): it counts as started once it has a result.
-                started: rows.filter { $0.startedAtSeconds != nil || CertificationStatus(rawValue: $0.status) != nil }.count,
-                completed: scored.count,
-                validated: scored.filter { $0.status == "validated" }.count,
-                rejected: scored.filter { $0.status == "rejected" }.count,
-                cancelled: scored.filter { $0.status == "cancelled" }.count),
+                started: started, completed: completed, validated: validated, rejected: rejected,
+                cancelled: cancelled),
             answers: played.answers, answersPerSecond: Double(played.answers) / wall,
-            certificationsPerSecond: Double(scored.count) / wall,
+            certificationsPerSecond: Double(completed) / wall,
             peakConcurrentCandidates: played.peakActiveCandidates, latency: played.latency.allPercentiles(),
             errors: played.errors.byCode, consistency: CandidateRow.consistency(rows), digest: CandidateRow.digest(rows))
     }
