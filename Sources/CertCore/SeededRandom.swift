@@ -32,6 +32,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
         @inline(__always)
         public mutating func add(_ key: UInt64) { mixed = SplitMix64.mix(mixed ^ SplitMix64.mix(key)) }
+
+        /// This mix with `key` added.
+        @inline(__always)
+        public func adding(_ key: UInt64) -> KeyMix {
+            var next = self
+            next.add(key)
+            return next
+        }
     }
 
     /// The generator of a finished `KeyMix`.

@@ -699,12 +699,8 @@ public struct CandidateTest: Sendable {
     /// so that a test rebuilt after a crash picks what it picked before.
     public func pickRandom(seed: UInt64) -> SeededRandom {
         // `SeededRandom(seed:keys:)` on these four keys, without the array.
-        var mix = SeededRandom.KeyMix(seed: seed)
-        mix.add(sessionKey)
-        mix.add(candidateKey)
-        mix.add(UInt64(answersCount + 1))
-        mix.add(Self.challengePickPurpose)
-        return SeededRandom(mix)
+        SeededRandom(SeededRandom.KeyMix(seed: seed).adding(sessionKey).adding(candidateKey)
+            .adding(UInt64(answersCount + 1)).adding(Self.challengePickPurpose))
     }
 
     static let challengePickPurpose = SeededRandom.key("challenge-pick")

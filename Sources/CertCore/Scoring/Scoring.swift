@@ -31,7 +31,7 @@ public enum Scoring {
             guard let index = bank.index(ofChallenge: answer.challengeId) else {
                 throw ScoringError.unknownChallenge(answer.challengeId)
             }
-            if validatedAlertChallengeIds.isEmpty || !validatedAlertChallengeIds.contains(answer.challengeId) {
+            if !validatedAlertChallengeIds.contains(answer.challengeId) {
                 counted.append((bank.challenges[index], answer.result.isCorrect))
                 countedIndices.append(index)
             }

@@ -63,10 +63,7 @@ public struct EngineStepLoop: Sendable {
         // `SeededRandom(seed:keys: [pickKey, question])` without the array: the whole-test loop
         // draws one per step, and the variadic form allocated (a malloc and a free per step,
         // timed as if they were the engine's).
-        var mix = SeededRandom.KeyMix(seed: seed)
-        mix.add(pickKey)
-        mix.add(UInt64(question))
-        return SeededRandom(mix)
+        SeededRandom(SeededRandom.KeyMix(seed: seed).adding(pickKey).adding(UInt64(question)))
     }
 
     private static let pickKey = SeededRandom.key("pick")

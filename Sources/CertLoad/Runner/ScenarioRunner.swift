@@ -441,13 +441,12 @@ public enum ScenarioRunner {
             // A Pix+ test's row has no times of its own (the candidate's are on the first
             // test's row): it counts as started once it has a result.
             if row.startedAtSeconds != nil || status != nil { started += 1 }
-            guard status != nil else { continue }
+            guard let status else { continue }
             completed += 1
-            switch row.status {
-            case "validated": validated += 1
-            case "rejected": rejected += 1
-            case "cancelled": cancelled += 1
-            default: break
+            switch status {
+            case .validated: validated += 1
+            case .rejected: rejected += 1
+            case .cancelled: cancelled += 1
             }
         }
         let wall = max(played.wallSeconds, 1e-9)

@@ -54,85 +54,46 @@ public struct RunnerDraws: Sendable, Equatable {
         SeededRandom(seed: seed, keys: [Self.namespace, purpose.rawValue] + keys)
     }
 
+    // One to five keys: every draw of the runner (three per answer: a think time, a live alert,
+    // the answer itself). The keys are mixed one at a time, with the draws of the key list
+    // (namespace, purpose, keys…) and without building it.
+
     /// One uniform draw in [0, 1).
-    public func unit(_ purpose: DrawPurpose, _ keys: UInt64...) -> Double {
-        var random = SeededRandom(seed: seed, keys: [Self.namespace, purpose.rawValue] + keys)
-        return random.nextUnitInterval()
-    }
-
-    // The draws of every answer (a think time, a live alert, the answer itself) take one to
-    // five keys: these overloads give the same draws as the variadic forms without building
-    // two arrays per draw.
-
     public func unit(_ purpose: DrawPurpose, _ k1: UInt64) -> Double {
-        var mix = mix(purpose)
-        mix.add(k1)
-        var random = SeededRandom(mix)
-        return random.nextUnitInterval()
+        unit(mix(purpose).adding(k1))
     }
 
     public func unit(_ purpose: DrawPurpose, _ k1: UInt64, _ k2: UInt64) -> Double {
-        var mix = mix(purpose)
-        mix.add(k1)
-        mix.add(k2)
-        var random = SeededRandom(mix)
-        return random.nextUnitInterval()
+        unit(mix(purpose).adding(k1).adding(k2))
     }
 
     public func unit(_ purpose: DrawPurpose, _ k1: UInt64, _ k2: UInt64, _ k3: UInt64) -> Double {
-        var mix = mix(purpose)
-        mix.add(k1)
-        mix.add(k2)
-        mix.add(k3)
-        var random = SeededRandom(mix)
-        return random.nextUnitInterval()
+        unit(mix(purpose).adding(k1).adding(k2).adding(k3))
     }
 
     public func unit(_ purpose: DrawPurpose, _ k1: UInt64, _ k2: UInt64, _ k3: UInt64, _ k4: UInt64) -> Double {
-        var mix = mix(purpose)
-        mix.add(k1)
-        mix.add(k2)
-        mix.add(k3)
-        mix.add(k4)
-        var random = SeededRandom(mix)
-        return random.nextUnitInterval()
+        unit(mix(purpose).adding(k1).adding(k2).adding(k3).adding(k4))
     }
 
     public func unit(_ purpose: DrawPurpose, _ k1: UInt64, _ k2: UInt64, _ k3: UInt64, _ k4: UInt64,
                      _ k5: UInt64) -> Double {
-        var mix = mix(purpose)
-        mix.add(k1)
-        mix.add(k2)
-        mix.add(k3)
-        mix.add(k4)
-        mix.add(k5)
+        unit(mix(purpose).adding(k1).adding(k2).adding(k3).adding(k4).adding(k5))
+    }
+
+    /// One standard normal draw (four keys: a think time).
+    public func standardNormal(_ purpose: DrawPurpose, _ k1: UInt64, _ k2: UInt64, _ k3: UInt64,
+                               _ k4: UInt64) -> Double {
+        var random = SeededRandom(mix(purpose).adding(k1).adding(k2).adding(k3).adding(k4))
+        return random.nextStandardNormal()
+    }
+
+    private func unit(_ mix: SeededRandom.KeyMix) -> Double {
         var random = SeededRandom(mix)
         return random.nextUnitInterval()
     }
 
     /// The seed, the namespace and the purpose mixed: the start of every draw's key list.
     private func mix(_ purpose: DrawPurpose) -> SeededRandom.KeyMix {
-        var mix = SeededRandom.KeyMix(seed: seed)
-        mix.add(Self.namespace)
-        mix.add(purpose.rawValue)
-        return mix
-    }
-
-    /// One standard normal draw.
-    public func standardNormal(_ purpose: DrawPurpose, _ keys: UInt64...) -> Double {
-        var random = SeededRandom(seed: seed, keys: [Self.namespace, purpose.rawValue] + keys)
-        return random.nextStandardNormal()
-    }
-
-    /// The same for four keys (a think time), without the arrays.
-    public func standardNormal(_ purpose: DrawPurpose, _ k1: UInt64, _ k2: UInt64, _ k3: UInt64,
-                               _ k4: UInt64) -> Double {
-        var mix = mix(purpose)
-        mix.add(k1)
-        mix.add(k2)
-        mix.add(k3)
-        mix.add(k4)
-        var random = SeededRandom(mix)
-        return random.nextStandardNormal()
+        SeededRandom.KeyMix(seed: seed).adding(Self.namespace).adding(purpose.rawValue)
     }
 }
